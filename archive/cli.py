@@ -1,0 +1,199 @@
+"""The `pressarchive` command line: a thin edge over the library.
+
+Errors a user can cause (a bad option, a missing archive, a broken config)
+become one line through click.ClickException; everything else is a bug.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from archive import __version__
+from archive.errors import PressArchiveError
+
+DEFAULT_ARCHIVES = ("archive-data", "demo-archive")
+
+
+def resolve_archive(archive: str | None) -> Path:
+    """--archive, else $PRESSARCHIVE_ARCHIVE, else ./archive-data or ./demo-archive."""
+    if archive:
+        return Path(archive)
+    if os.environ.get("PRESSARCHIVE_ARCHIVE"):
+        return Path(os.environ["PRESSARCHIVE_ARCHIVE"])
+    for candidate in DEFAULT_ARCHIVES:
+        if (Path(candidate) / "index.db").exists():
+            return Path(candidate)
+    return Path(DEFAULT_ARCHIVES[0])
+
+
+archive_option = click.option(
+    "--archive", "archive", metavar="DIR", envvar="PRESSARCHIVE_ARCHIVE",
+    help="Archive directory (WARC files, index.db). "
+    "Default: $PRESSARCHIVE_ARCHIVE, ./archive-data or ./demo-archive.",
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="pressarchive")
+def main() -> None:
+    """Crawl, archive (WARC), extract and search press coverage."""
+
+
+@main.command()
+@click.argument("sources", nargs=-1)
+@archive_option
+@click.option("--via", metavar="URL", help="Send every request to this server (e.g. the "
+              "sample sites at http://127.0.0.1:PORT); the real URLs are kept in the archive.")
+@click.option("--max-pages", type=click.IntRange(min=0), default=0,
+              help="At most N article pages per source (0: no limit).")
+@click.option("--delay", type=click.FloatRange(min=0), default=None,
+              help="Seconds between requests to one host (default 1.0; AutoThrottle adapts).")
+@click.option("--contact", metavar="URL", help="Operator contact URL for the user agent "
+              "and warcinfo (default: PRESSARCHIVE_CONTACT_URL in crawler/settings.py).")
+@click.option("--sources-file", type=click.Path(dir_okay=False), default=None,
+              help="Source definitions (default: settings/sources.toml).")
+@click.option("--workers", type=click.IntRange(min=0), default=0,
+              help="Extraction worker processes (0: one per core).")
+@click.option("--log-level", default="INFO", show_default=True,
+              type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"]))
+def crawl(
+    sources: tuple[str, ...], archive: str | None, via: str | None, max_pages: int,
+    delay: float | None, contact: str | None, sources_file: str | None, workers: int,
+    log_level: str,
+) -> None:
+    """Crawl SOURCES (default: all) into the archive and index them."""
+    from archive.crawl import CrawlOptions, run_crawl
+
+    options = CrawlOptions(
+        archive=resolve_archive(archive), sources=sources, via=via or "",
+        max_articles=max_pages, delay=delay, contact_url=contact,
+        sources_file=sources_file, workers=workers, log_level=log_level,
+    )
+    try:
+        report = run_crawl(options)
+    except PressArchiveError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(report.summary(), err=True)
+
+
+@main.command("sample-sites")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+def sample_sites(host: str, port: int) -> None:
+    """Serve the bundled copies of every source's site, chosen by Host header."""
+    from archive.samplesites import serve
+
+    try:
+        serve(host, port)
+    except OSError as exc:
+        raise click.ClickException(f"cannot serve on {host}:{port}: {exc}") from exc
+    except KeyboardInterrupt:
+        pass
+
+
+@main.command()
+@click.argument("query")
+@archive_option
+@click.option("--source", help="Only this source.")
+@click.option("--since", metavar="DATE", help="Only articles published on or after DATE "
+              "(YYYY-MM-DD).")
+@click.option("--limit", type=click.IntRange(min=1, max=10_000), default=20, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+def search(query: str, archive: str | None, source: str | None, since: str | None,
+           limit: int, as_json: bool) -> None:
+    """Full-text search of article titles and texts, best match first."""
+    from archive.index import INDEX_FILENAME
+    from archive.search import search as run_search
+
+    if since and not _is_date(since):
+        raise click.BadParameter("use YYYY-MM-DD", param_hint="--since")
+    db_path = resolve_archive(archive) / INDEX_FILENAME
+    try:
+        hits = run_search(db_path, query, source=source, since=since, limit=limit)
+    except PressArchiveError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for n, hit in enumerate(hits, 1):
+        if as_json:
+            click.echo(json.dumps(hit.to_dict(), ensure_ascii=False))
+        else:
+            click.echo(f"{n}. {hit.title}\n   {hit.source} | {hit.published or 'undated'} | "
+                       f"{hit.url}\n   {hit.snippet}\n")
+    if not hits and not as_json:
+        click.echo("no match", err=True)
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--url", help="URL the page was served at (picks the source's cleanup rules).")
+@click.option("--source", help="Apply this source's cleanup rules.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+def extract(files: tuple[str, ...], url: str | None, source: str | None, as_json: bool) -> None:
+    """Extract local HTML files (plain or .gz) exactly as the crawl does."""
+    from archive.extract import extract_file
+    from archive.sources import load_sources, source_for_url
+
+    try:
+        sources = load_sources()
+    except PressArchiveError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if source and source not in sources:
+        raise click.BadParameter(f"unknown source; known: {', '.join(sources)}",
+                                 param_hint="--source")
+    chosen = sources[source] if source else (source_for_url(url, sources) if url else None)
+    for name in files:
+        result = extract_file(Path(name), url=url, rules=chosen.extraction if chosen else None)
+        if as_json:
+            click.echo(json.dumps(result, ensure_ascii=False))
+        else:
+            click.echo(f"== {name}: {result['status']} {result.get('error') or ''}".rstrip())
+            for key in ("title", "author", "published", "language", "canonical_url"):
+                click.echo(f"{key}: {result.get(key, '')}")
+            click.echo(f"\n{result.get('text', '')}\n")
+
+
+@main.command()
+@archive_option
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=click.IntRange(1, 65535), default=8001, show_default=True)
+def serve(archive: str | None, host: str, port: int) -> None:
+    """Browse and search the index with Datasette."""
+    from archive.serve import run_datasette
+
+    try:
+        sys.exit(run_datasette(resolve_archive(archive), host=host, port=port))
+    except PressArchiveError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@main.command()
+@click.option("--archive", "archive", metavar="DIR", default="demo-archive", show_default=True)
+@click.option("--no-serve", is_flag=True, help="Stop after crawling and indexing.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8001, show_default=True,
+              help="Datasette port.")
+def demo(archive: str, no_serve: bool, port: int) -> None:
+    """Crawl the bundled sample sites of every source, index them, then serve."""
+    from archive.demo import run_demo
+
+    try:
+        sys.exit(run_demo(Path(archive), serve=not no_serve, port=port))
+    except PressArchiveError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _is_date(value: str) -> bool:
+    import datetime
+
+    try:
+        datetime.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,157 @@
+"""The SQLite index of an archive (DIR/index.db), derived from its WARC files.
+
+Tables
+  captures      every archived HTTP response (one row per WARC response record)
+  articles      one row per article URL: the latest good extraction, with provenance
+  non_articles  article-shaped pages that were not indexed (soft 404, empty, timeout, error)
+  articles_fts  FTS5 over articles(title, text), kept in sync by triggers
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import sqlite_utils
+
+INDEX_FILENAME = "index.db"
+
+
+@dataclass(frozen=True)
+class Capture:
+    """One archived response, as the index knows it."""
+
+    url: str
+    source: str
+    status: int
+    content_type: str
+    fetched_at: str
+    warc_file: str
+    warc_offset: int
+    warc_length: int
+    record_id: str
+    payload_digest: str
+    ip_address: str = ""
+    location: str = ""
+
+
+@dataclass(frozen=True)
+class ArticleRow:
+    url: str
+    source: str
+    title: str
+    author: str
+    published: str
+    language: str
+    canonical_url: str
+    text: str
+    word_count: int
+    capture_record_id: str
+    warc_file: str
+    warc_offset: int
+    payload_digest: str
+    fetched_at: str
+    extractor: str
+    extractor_version: str
+    config_hash: str
+
+
+CAPTURE_COLUMNS = {
+    "id": int, "url": str, "source": str, "status": int, "content_type": str,
+    "fetched_at": str, "warc_file": str, "warc_offset": int, "warc_length": int,
+    "record_id": str, "payload_digest": str, "ip_address": str, "location": str,
+}
+ARTICLE_COLUMNS = {
+    "id": int, "url": str, "source": str, "title": str, "author": str, "published": str,
+    "language": str, "canonical_url": str, "text": str, "word_count": int,
+    "capture_record_id": str, "warc_file": str, "warc_offset": int, "payload_digest": str,
+    "fetched_at": str, "extractor": str, "extractor_version": str, "config_hash": str,
+}
+NON_ARTICLE_COLUMNS = {
+    "url": str, "source": str, "status": str, "error": str, "title": str,
+    "capture_record_id": str, "fetched_at": str,
+}
+
+
+def open_database(path: Path) -> sqlite_utils.Database:
+    conn = sqlite3.connect(str(path), check_same_thread=False, timeout=30)
+    db = sqlite_utils.Database(conn)
+    # WAL: Datasette can read while the crawl writes.
+    db.enable_wal()
+    db.execute("PRAGMA busy_timeout = 30000")
+    db.execute("PRAGMA synchronous = NORMAL")
+    return db
+
+
+def ensure_schema(db: sqlite_utils.Database) -> None:
+    if "captures" not in db.table_names():
+        db["captures"].create(CAPTURE_COLUMNS, pk="id", not_null={"url", "record_id"})
+        db["captures"].create_index(["record_id"], unique=True)
+        db["captures"].create_index(["url"])
+        db["captures"].create_index(["source"])
+    if "articles" not in db.table_names():
+        db["articles"].create(ARTICLE_COLUMNS, pk="id", not_null={"url", "text"})
+        db["articles"].create_index(["url"], unique=True)
+        db["articles"].create_index(["source", "published"])
+        db["articles"].create_index(["published"])
+        # Triggers keep the FTS index in step with every insert, update and delete
+        # (sqlite-utils' default is no triggers, which lets search go stale).
+        db["articles"].enable_fts(["title", "text"], create_triggers=True, tokenize="porter")
+    if "non_articles" not in db.table_names():
+        db["non_articles"].create(NON_ARTICLE_COLUMNS, pk="url")
+
+
+class ArchiveIndex:
+    """Writes captures and articles; one writer per process, safe across threads."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.db = open_database(self.path)
+        ensure_schema(self.db)
+        self._lock = threading.Lock()
+
+    def add_captures(self, captures: Iterable[Capture]) -> None:
+        rows = [asdict(c) for c in captures]
+        if not rows:
+            return
+        with self._lock, self.db.conn:
+            self.db["captures"].insert_all(rows, ignore=True)
+
+    def add_article(self, row: ArticleRow) -> None:
+        with self._lock, self.db.conn:
+            self.db["non_articles"].delete_where("url = ?", [row.url])
+            existing = self.db.execute(
+                "select id from articles where url = ?", [row.url]
+            ).fetchone()
+            values = asdict(row)
+            if existing:
+                self.db["articles"].update(existing[0], values)
+            else:
+                self.db["articles"].insert(values)
+
+    def add_non_article(
+        self, *, url: str, source: str, status: str, error: str, title: str,
+        capture_record_id: str, fetched_at: str,
+    ) -> None:
+        with self._lock, self.db.conn:
+            self.db["non_articles"].upsert(
+                {
+                    "url": url, "source": source, "status": status, "error": error,
+                    "title": title, "capture_record_id": capture_record_id,
+                    "fetched_at": fetched_at,
+                },
+                pk="url",
+            )
+
+    def counts(self) -> dict[str, int]:
+        return {
+            table: self.db[table].count
+            for table in ("captures", "articles", "non_articles")
+        }
+
+    def close(self) -> None:
+        with self._lock:
+            self.db.conn.close()

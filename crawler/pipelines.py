@@ -1,0 +1,65 @@
+"""Item pipeline: extract each archived article page and index it.
+
+Extraction runs in worker processes (archive.workers) with a time limit per
+page; the reactor thread only hands the body over and writes the result.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from scrapy import signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem, NotConfigured
+from scrapy.utils.defer import maybe_deferred_to_future
+
+from archive.articles import record_extraction
+from archive.sources import Source
+from crawler.session import ArchiveSession
+
+logger = logging.getLogger(__name__)
+
+
+class ArticlePipeline:
+    def __init__(self, crawler: Crawler, session: ArchiveSession):
+        self.crawler = crawler
+        self.stats = crawler.stats
+        self.session = session
+        self.config_hash = session.extraction_options.config_hash()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ArticlePipeline:
+        if not crawler.settings.getbool("PRESSARCHIVE_INDEX_ENABLED", True):
+            raise NotConfigured
+        pipeline = cls(crawler, ArchiveSession.acquire(crawler.settings))
+        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        return pipeline
+
+    def spider_closed(self) -> None:
+        self.session.release()
+
+    async def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
+        capture = item.get("capture")
+        if capture is None:
+            # Not archived (WARC disabled or failed): never index what the WARC lacks.
+            self.stats.inc_value("articles/not_archived")
+            raise DropItem(f"{item['url']} has no WARC capture")
+        source: Source = self.crawler.spider.source
+        result = await maybe_deferred_to_future(
+            self.session.call_in_thread(
+                self.session.extractors.extract,
+                item["body"],
+                item["url"],
+                content_type=item["content_type"],
+                rules=source.extraction,
+                options=self.session.extraction_options,
+                language=source.language,
+            )
+        )
+        self.stats.inc_value(f"articles/{result.status}")
+        if result.status != "ok":
+            logger.info("not indexed (%s): %s %s", result.status, item["url"], result.error)
+        record_extraction(self.session.index, capture, result, self.config_hash)
+        return {"url": item["url"], "source": item["source"], "status": result.status,
+                "title": result.title}

@@ -1,0 +1,118 @@
+"""What the spiders of one crawl process share for one archive directory.
+
+Several sources crawl at once in one process; they write to the same WARC
+files, the same index and the same extraction workers. The first component
+that needs the session opens it and the last one to let go closes it, so WARC
+files are closed (and renamed from .open) when the crawl ends.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import platform
+import threading
+import time
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+import scrapy
+import trafilatura
+from twisted.python.threadpool import ThreadPool
+
+from archive import __version__
+from archive.extract import DEFAULT_OPTIONS
+from archive.index import INDEX_FILENAME, ArchiveIndex
+from archive.workers import ExtractorPool
+from archive.warc.writer import WarcFileWriter
+
+logger = logging.getLogger(__name__)
+
+WARC_SUBDIR = "warc"
+WARC_PREFIX = "pressarchive"
+
+
+def warcinfo_fields(settings: Any, crawl_id: str) -> dict[str, str]:
+    fields = {
+        "software": (
+            f"pressarchive/{__version__} (Scrapy {scrapy.__version__}; "
+            f"warcio {version('warcio')}; "
+            f"trafilatura {trafilatura.__version__})"
+        ),
+        "format": "WARC File Format 1.1",
+        "conformsTo": "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/",
+        "hostname": platform.node(),
+        "robots": "obey" if settings.getbool("ROBOTSTXT_OBEY") else "ignore",
+        "operator": settings.get("PRESSARCHIVE_CONTACT_URL"),
+        "http-header-user-agent": settings.get("USER_AGENT"),
+        "isPartOf": crawl_id,
+    }
+    via = settings.get("PRESSARCHIVE_VIA")
+    if via:
+        fields["description"] = f"fetched through {via}; WARC-IP-Address is the address contacted"
+    return fields
+
+
+class ArchiveSession:
+    _sessions: dict[Path, ArchiveSession] = {}
+    _registry_lock = threading.Lock()
+
+    def __init__(self, directory: Path, settings: Any):
+        self.directory = directory
+        self.crawl_id = f"pressarchive-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}-{os.getpid()}"
+        (directory / WARC_SUBDIR).mkdir(parents=True, exist_ok=True)
+        self.writer = WarcFileWriter(
+            directory / WARC_SUBDIR,
+            WARC_PREFIX,
+            warcinfo_fields=warcinfo_fields(settings, self.crawl_id),
+            max_file_bytes=settings.getint("PRESSARCHIVE_WARC_MAX_FILE_BYTES"),
+            gzip_level=settings.getint("PRESSARCHIVE_WARC_GZIP_LEVEL"),
+        )
+        self.index = ArchiveIndex(directory / INDEX_FILENAME)
+        workers = settings.getint("PRESSARCHIVE_EXTRACT_WORKERS") or os.cpu_count() or 1
+        self.extractors = ExtractorPool(
+            workers=workers, timeout=settings.getfloat("PRESSARCHIVE_EXTRACT_TIMEOUT")
+        )
+        self.extraction_options = DEFAULT_OPTIONS
+        # Threads that wait on worker processes, so the reactor thread never does.
+        self.threads = ThreadPool(minthreads=0, maxthreads=workers, name="extraction")
+        self.threads.start()
+        self._users = 0
+
+    @classmethod
+    def acquire(cls, settings: Any) -> ArchiveSession:
+        directory = Path(settings.get("PRESSARCHIVE_ARCHIVE_DIR")).resolve()
+        with cls._registry_lock:
+            session = cls._sessions.get(directory)
+            if session is None:
+                session = cls._sessions[directory] = cls(directory, settings)
+                logger.info("archive %s opened (crawl %s)", directory, session.crawl_id)
+            session._users += 1
+            return session
+
+    def release(self) -> None:
+        with self._registry_lock:
+            self._users -= 1
+            if self._users > 0:
+                return
+            del self._sessions[self.directory]
+        self.close()
+
+    def close(self) -> None:
+        self.threads.stop()
+        self.extractors.close()
+        self.writer.close()
+        self.index.close()
+        logger.info(
+            "archive %s closed: %d WARC records in %d file(s)",
+            self.directory, self.writer.records_written, len(self.writer.files_written),
+        )
+
+    def call_in_thread(self, func: Any, *args: Any, **kwargs: Any) -> Any:
+        # Imported here: importing the reactor at module level would install
+        # Twisted's default reactor before Scrapy installs the configured one.
+        from twisted.internet import reactor
+        from twisted.internet.threads import deferToThreadPool
+
+        return deferToThreadPool(reactor, self.threads, func, *args, **kwargs)

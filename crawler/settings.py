@@ -1,0 +1,80 @@
+"""Scrapy settings of the Press Archive crawler.
+
+Every `PRESSARCHIVE_*` setting can also be given on the command line of
+`pressarchive crawl`; docs/settings.md lists them all (a test checks that).
+"""
+
+from archive import __version__
+
+BOT_NAME = "pressarchive"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+# One spider per [[source]] block of the sources file.
+SPIDER_LOADER_CLASS = "crawler.spiderloader.SourceSpiderLoader"
+
+# --- Press Archive settings -------------------------------------------------
+# Where WARC files, the index and state go; `pressarchive crawl --archive DIR`.
+PRESSARCHIVE_ARCHIVE_DIR = "archive-data"
+# Source definitions (one generic spider per [[source]] block).
+PRESSARCHIVE_SOURCES_FILE = ""  # empty: settings/sources.toml of this checkout
+# The operator's contact URL, sent in the user agent and written in warcinfo.
+PRESSARCHIVE_CONTACT_URL = "https://github.com/pressarchive/pressarchive"
+# Send every request to this server (e.g. http://127.0.0.1:8000, the bundled
+# sample sites) while keeping the real URL everywhere else.
+PRESSARCHIVE_VIA = ""
+# At most this many article pages per source and run (0: no limit).
+PRESSARCHIVE_MAX_ARTICLES = 0
+# WARC files roll over at this size (bytes), always at a record boundary.
+PRESSARCHIVE_WARC_MAX_FILE_BYTES = 1_000_000_000
+# gzip level of WARC records (warcio uses 9; 6 is ~1.5x faster for ~the same size).
+PRESSARCHIVE_WARC_GZIP_LEVEL = 6
+# Extraction runs in this many worker processes (0: one per core).
+PRESSARCHIVE_EXTRACT_WORKERS = 0
+# A page whose extraction takes longer is killed and counted.
+PRESSARCHIVE_EXTRACT_TIMEOUT = 30.0
+
+USER_AGENT = f"PressArchive/{__version__} (+{PRESSARCHIVE_CONTACT_URL}; research web archive)"
+
+# --- Politeness --------------------------------------------------------------
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 1.0
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+RETRY_TIMES = 2
+COOKIES_ENABLED = True
+
+# --- Safety: risky Scrapy defaults changed on purpose ------------------------
+DOWNLOAD_MAXSIZE = 50 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 10 * 1024 * 1024
+DOWNLOAD_TIMEOUT = 60
+TELNETCONSOLE_ENABLED = False
+# file:, data:, ftp: and s3: are never fetched: a redirect or a feed cannot
+# point the crawler at local files.
+DOWNLOAD_HANDLERS = {
+    "http": "crawler.via.ViaDownloadHandler",
+    "https": "crawler.via.ViaDownloadHandler",
+    "file": None,
+    "data": None,
+    "ftp": None,
+    "s3": None,
+}
+REDIRECT_MAX_TIMES = 10
+
+# --- Components ----------------------------------------------------------------
+DOWNLOADER_MIDDLEWARES = {
+    # Next to the downloader: sees the request as sent and the response as
+    # received, before HttpCompressionMiddleware (590) decodes the body.
+    "crawler.warcmiddleware.WarcCaptureMiddleware": 990,
+}
+ITEM_PIPELINES = {
+    "crawler.pipelines.ArticlePipeline": 300,
+}
+
+REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+FEED_EXPORT_ENCODING = "utf-8"
+LOG_LEVEL = "INFO"
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"

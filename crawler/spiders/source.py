@@ -1,0 +1,132 @@
+"""One generic spider class for every configured source.
+
+Discovery starts at the source's feeds, sitemaps and section listings; any link
+that matches the source's article patterns is fetched as an article and handed
+to the item pipeline, which extracts and indexes it. Archiving happens below,
+in the downloader middleware, for every exchange whatever the callback.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import scrapy
+from scrapy.http import Response
+
+from archive.sources import Source
+from crawler.discovery import DiscoveryError, feed_links, sitemap_links
+
+
+def _class_name(source_name: str) -> str:
+    return "".join(part.capitalize() for part in re.split(r"[^A-Za-z0-9]+", source_name)) + "Spider"
+
+
+class SourceSpider(scrapy.Spider):
+    source: Source
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.allowed_domains = list(self.source.hosts)
+        self.max_articles = 0
+        self._articles_requested: set[str] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> SourceSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.max_articles = crawler.settings.getint("PRESSARCHIVE_MAX_ARTICLES")
+        return spider
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        for url in self.source.feeds:
+            yield scrapy.Request(url, callback=self.parse_feed)
+        for url in self.source.sitemaps:
+            yield scrapy.Request(url, callback=self.parse_sitemap)
+        for url in self.source.sections:
+            yield scrapy.Request(url, callback=self.parse_listing, cb_kwargs={"page": 1})
+
+    def _count(self, key: str) -> None:
+        self.crawler.stats.inc_value(f"discovery/{key}")
+
+    def article_request(self, url: str, found_in: str, published: str = "") -> scrapy.Request | None:
+        if not self.source.is_article(url):
+            return None
+        if url in self._articles_requested:
+            return None
+        if self.max_articles and len(self._articles_requested) >= self.max_articles:
+            self._count("articles_over_limit")
+            return None
+        self._articles_requested.add(url)
+        self._count("articles")
+        return scrapy.Request(
+            url,
+            callback=self.parse_article,
+            cb_kwargs={"found_in": found_in, "listed_date": published},
+        )
+
+    def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
+        try:
+            links = feed_links(response.body)
+        except DiscoveryError as exc:
+            self.logger.warning("unreadable feed %s: %s", response.url, exc)
+            self._count("feed_errors")
+            return
+        for link in links:
+            request = self.article_request(response.urljoin(link.url), "feed", link.published)
+            if request:
+                yield request
+
+    def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
+        try:
+            links = sitemap_links(response.body)
+        except DiscoveryError as exc:
+            self.logger.warning("unreadable sitemap %s: %s", response.url, exc)
+            self._count("sitemap_errors")
+            return
+        for link in links:
+            url = response.urljoin(link.url)
+            if link.is_sitemap:
+                if self.source.owns(url):
+                    yield scrapy.Request(url, callback=self.parse_sitemap)
+                continue
+            request = self.article_request(url, "sitemap", link.published)
+            if request:
+                yield request
+
+    def parse_listing(self, response: Response, page: int) -> Iterator[scrapy.Request]:
+        if not hasattr(response, "css"):
+            self._count("listing_errors")
+            return
+        for href in response.css("a::attr(href), link[rel=next]::attr(href)").getall():
+            url = response.urljoin(href.strip())
+            request = self.article_request(url, "listing")
+            if request:
+                yield request
+            elif (
+                url != response.url
+                and self.source.is_listing(url)
+                and page < self.source.max_listing_pages
+            ):
+                yield scrapy.Request(url, callback=self.parse_listing, cb_kwargs={"page": page + 1})
+
+    def parse_article(
+        self, response: Response, found_in: str = "", listed_date: str = ""
+    ) -> Iterator[dict[str, Any]]:
+        yield {
+            "url": response.url,
+            "source": self.source.name,
+            "found_in": found_in,
+            "listed_date": listed_date,
+            "capture": response.meta.get("warc_capture"),
+            "body": response.body,
+            "content_type": response.headers.get(b"Content-Type", b"").decode("latin-1"),
+        }
+
+
+def make_spider_class(source: Source) -> type[SourceSpider]:
+    return type(
+        _class_name(source.name),
+        (SourceSpider,),
+        {"name": source.name, "source": source, "__module__": __name__},
+    )

@@ -1,0 +1,141 @@
+"""Downloader middleware that archives every HTTP exchange as WARC records.
+
+Placed next to the downloader (order 990), it sees each request as it is sent,
+after the user agent, cookies and Accept-Encoding were added, and each response
+as it was received, before HttpCompressionMiddleware (590) decodes the body and
+before RedirectMiddleware (600) follows a redirect; so robots.txt, feeds,
+sitemaps, redirects and error pages are all archived, with the body as served.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import urlsplit
+
+from scrapy import Request, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.http import Headers, Response
+
+from archive.index import Capture
+from archive.warc.records import (
+    build_request_record,
+    build_response_record,
+    new_record_id,
+    warc_date,
+)
+from crawler.session import ArchiveSession
+
+logger = logging.getLogger(__name__)
+
+STARTED_AT_META_KEY = "pressarchive_started_at"
+CAPTURE_META_KEY = "warc_capture"
+
+
+def header_list(headers: Headers) -> list[tuple[str, str]]:
+    """Every header line, repeated ones (Set-Cookie) included, in order."""
+    lines: list[tuple[str, str]] = []
+    for name in headers:
+        for value in headers.getlist(name):
+            lines.append((name.decode("latin-1"), value.decode("latin-1")))
+    return lines
+
+
+def request_target(url: str) -> str:
+    parts = urlsplit(url)
+    return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+
+
+def reason_phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
+
+
+class WarcCaptureMiddleware:
+    def __init__(self, crawler: Crawler, session: ArchiveSession):
+        self.crawler = crawler
+        self.stats = crawler.stats
+        self.session = session
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> WarcCaptureMiddleware:
+        if not crawler.settings.getbool("PRESSARCHIVE_WARC_ENABLED", True):
+            raise NotConfigured
+        middleware = cls(crawler, ArchiveSession.acquire(crawler.settings))
+        crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
+        return middleware
+
+    def spider_closed(self) -> None:
+        self.session.release()
+
+    def process_request(self, request: Request, spider: Any = None) -> None:
+        request.meta[STARTED_AT_META_KEY] = time.time()
+        return None
+
+    def process_response(self, request: Request, response: Response, spider: Any = None) -> Response:
+        try:
+            capture = self.archive(request, response)
+        except OSError as exc:
+            # The WARC stays valid up to the last whole record; this page is
+            # not archived, so it must not be indexed either.
+            logger.error("could not write WARC records for %s: %s", request.url, exc)
+            self.stats.inc_value("warc/write_errors")
+            raise IgnoreRequest(f"WARC write failed: {exc}") from exc
+        request.meta[CAPTURE_META_KEY] = capture
+        return response
+
+    def archive(self, request: Request, response: Response) -> Capture:
+        date = warc_date(request.meta.get(STARTED_AT_META_KEY) or time.time())
+        url = request.url
+        ip_address = str(response.ip_address) if response.ip_address else None
+        request_headers = header_list(request.headers)
+        if not any(name.lower() == "host" for name, _ in request_headers):
+            request_headers.insert(0, ("Host", urlsplit(url).netloc))
+        request_id = new_record_id()
+        request_record = build_request_record(
+            url,
+            method=request.method,
+            target=request_target(url),
+            http_version="HTTP/1.1",
+            headers=request_headers,
+            body=request.body,
+            date=date,
+            record_id=request_id,
+            ip_address=ip_address,
+        )
+        response_record = build_response_record(
+            url,
+            status=response.status,
+            reason=reason_phrase(response.status),
+            protocol=response.protocol or "HTTP/1.1",
+            headers=header_list(response.headers),
+            body=response.body,
+            date=date,
+            concurrent_to=request_id,
+            ip_address=ip_address,
+        )
+        _, location = self.session.writer.write([request_record, response_record])
+        self.stats.inc_value("warc/records", 2)
+        self.stats.inc_value("warc/responses")
+        self.stats.inc_value("warc/bytes", location.length)
+        capture = Capture(
+            url=url,
+            source=self.crawler.spider.name if self.crawler.spider else "",
+            status=response.status,
+            content_type=response.headers.get(b"Content-Type", b"").decode("latin-1"),
+            fetched_at=date,
+            warc_file=location.filename,
+            warc_offset=location.offset,
+            warc_length=location.length,
+            record_id=location.record_id,
+            payload_digest=response_record.rec_headers.get_header("WARC-Payload-Digest") or "",
+            ip_address=ip_address or "",
+            location=response.headers.get(b"Location", b"").decode("latin-1"),
+        )
+        self.session.index.add_captures([capture])
+        return capture
