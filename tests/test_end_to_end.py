@@ -1,0 +1,197 @@
+"""End to end: the five sources crawled through Scrapy's real downloader on
+127.0.0.1 into WARC files, extracted, indexed and searched."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import shutil
+import sqlite3
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from warcio.archiveiterator import ArchiveIterator
+
+from archive.samplesites import BOILERPLATE_PHRASES, catalog, seed_pages
+from tests.conftest import run_cli
+
+ARTICLE_KINDS = {"article", "unrelated"}
+
+
+def warc_files(archive: Path) -> list[Path]:
+    return sorted((archive / "warc").glob("*.warc.gz"))
+
+
+def all_records(archive: Path) -> list[tuple[Path, dict[str, str], int | None]]:
+    records = []
+    for path in warc_files(archive):
+        with path.open("rb") as f:
+            for record in ArchiveIterator(f):
+                headers = dict(record.rec_headers.headers)
+                status = None
+                if record.http_headers and record.rec_type == "response":
+                    status = int(record.http_headers.get_statuscode())
+                records.append((path, headers, status))
+    return records
+
+
+def db(archive: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(archive / "index.db")
+    conn.row_factory = sqlite3.Row
+    return conn
+
+
+def test_every_warc_file_is_closed_valid_and_passes_warcio_check_and_gzip_t(crawled_archive):
+    files = warc_files(crawled_archive)
+    assert files, "no WARC written"
+    assert not list((crawled_archive / "warc").glob("*.open")), "a WARC file was left open"
+    warcio = Path(sys.executable).with_name("warcio")
+    for path in files:
+        check = subprocess.run([str(warcio), "check", str(path)], capture_output=True, text=True)
+        assert check.returncode == 0, check.stdout + check.stderr
+        assert subprocess.run(["gzip", "-t", str(path)]).returncode == 0
+        with gzip.open(path) as f:
+            assert f.readline().startswith(b"WARC/1.1")
+
+
+def test_each_file_starts_with_warcinfo_and_requests_pair_with_responses(crawled_archive):
+    records = all_records(crawled_archive)
+    by_file: dict[Path, list[dict[str, str]]] = {}
+    for path, headers, _ in records:
+        by_file.setdefault(path, []).append(headers)
+    for path, headers_list in by_file.items():
+        assert headers_list[0]["WARC-Type"] == "warcinfo", path
+        warcinfo_id = headers_list[0]["WARC-Record-ID"]
+        requests = {h["WARC-Record-ID"]: h for h in headers_list if h["WARC-Type"] == "request"}
+        responses = [h for h in headers_list if h["WARC-Type"] == "response"]
+        assert len(requests) == len(responses) > 0
+        for response in responses:
+            request = requests[response["WARC-Concurrent-To"]]
+            assert request["WARC-Target-URI"] == response["WARC-Target-URI"]
+            assert request["WARC-Date"] == response["WARC-Date"]
+            assert response["WARC-Warcinfo-ID"] == warcinfo_id
+            assert response["WARC-Payload-Digest"].startswith("sha1:")
+            assert response["WARC-Block-Digest"].startswith("sha1:")
+            # --via: the real URL is kept, the address contacted is recorded.
+            assert response["WARC-IP-Address"] == "127.0.0.1"
+
+
+def test_every_kind_of_exchange_is_archived_under_its_real_url(crawled_archive):
+    statuses = {h["WARC-Target-URI"]: s for _, h, s in all_records(crawled_archive)
+                if h["WARC-Type"] == "response"}
+    pages = catalog()
+    for page in pages:
+        if page.kind in {"robots", "feed", "sitemap", "listing", "redirect", "notfound",
+                         "soft404", "article", "unrelated"}:
+            assert statuses.get(page.url) == page.status, (page.kind, page.url)
+    assert not any("127.0.0.1" in uri for uri in statuses)
+
+
+def test_every_article_of_every_source_is_indexed_once(crawled_archive):
+    expected = {p.url for p in catalog() if p.kind in ARTICLE_KINDS}
+    rows = db(crawled_archive).execute("select url, source from articles").fetchall()
+    urls = Counter(row["url"] for row in rows)
+    assert set(urls) == expected
+    assert max(urls.values()) == 1
+    assert {row["source"] for row in rows} == {"trtworld", "france24", "ina", "chinatopix", "nina"}
+
+
+def test_seed_articles_are_complete_with_metadata(crawled_archive):
+    conn = db(crawled_archive)
+    for source, page in seed_pages().items():
+        row = conn.execute("select * from articles where url = ?", [page.url]).fetchone()
+        assert row is not None, source
+        assert row["source"] == source
+        for phrase in page.phrases:
+            assert phrase in row["text"], (source, phrase)
+        assert row["title"] == page.title
+        assert row["published"] == page.published[:10]
+        if page.author:
+            assert page.author in row["author"]
+        assert row["language"] == "en"
+        assert row["extractor"] == "trafilatura" and row["extractor_version"]
+        assert row["warc_file"].endswith(".warc.gz") and row["capture_record_id"]
+
+
+def test_no_boilerplate_reaches_any_article_text(crawled_archive):
+    rows = db(crawled_archive).execute("select url, title, text from articles").fetchall()
+    for row in rows:
+        for phrase in BOILERPLATE_PHRASES:
+            assert phrase not in row["text"], (row["url"], phrase)
+            assert phrase not in row["title"], (row["url"], phrase)
+
+
+def test_soft_404_is_archived_but_not_indexed(crawled_archive):
+    conn = db(crawled_archive)
+    soft404s = [p for p in catalog() if p.kind == "soft404"]
+    assert len(soft404s) >= 5
+    for page in soft404s:
+        assert conn.execute("select 1 from articles where url = ?", [page.url]).fetchone() is None
+        row = conn.execute("select status from non_articles where url = ?", [page.url]).fetchone()
+        assert row is not None and row["status"] == "soft404", page.url
+        assert conn.execute(
+            "select status from captures where url = ?", [page.url]
+        ).fetchone()["status"] == 200
+
+
+def test_redirects_and_404s_are_captured_not_indexed(crawled_archive):
+    conn = db(crawled_archive)
+    for page in catalog():
+        if page.kind in ("redirect", "notfound"):
+            assert conn.execute("select 1 from articles where url = ?", [page.url]).fetchone() is None
+            capture = conn.execute("select * from captures where url = ?", [page.url]).fetchone()
+            assert capture["status"] == page.status
+            if page.kind == "redirect":
+                assert capture["location"].endswith(page.redirect_to.split("://", 1)[1].split("/", 1)[1])
+
+
+@pytest.mark.parametrize(
+    ("word", "source"),
+    [("Ramadi", "trtworld"), ("Blinken", "trtworld"), ("Stoltenberg", "france24"),
+     ("sorties", "ina"), ("Hagel", "chinatopix"), ("Lavrov", "nina")],
+)
+def test_search_finds_the_seed_article_first(crawled_archive, word, source):
+    result = run_cli("search", word, "--json", "--archive", str(crawled_archive))
+    assert result.returncode == 0, result.stderr
+    hits = [json.loads(line) for line in result.stdout.splitlines()]
+    assert hits, word
+    assert hits[0]["url"] == seed_pages()[source].url
+    assert word.lower() in hits[0]["snippet"].lower()
+
+
+def test_search_filters_by_source_and_date(crawled_archive):
+    result = run_cli("search", "coalition", "--json", "--source", "france24",
+                     "--archive", str(crawled_archive))
+    hits = [json.loads(line) for line in result.stdout.splitlines()]
+    assert hits and {h["source"] for h in hits} == {"france24"}
+    result = run_cli("search", "coalition", "--json", "--since", "2019-01-01",
+                     "--archive", str(crawled_archive))
+    hits = [json.loads(line) for line in result.stdout.splitlines()]
+    assert all(h["published"] >= "2019-01-01" for h in hits)
+    assert seed_pages()["ina"].url in {h["url"] for h in hits}
+    assert seed_pages()["trtworld"].url not in {h["url"] for h in hits}
+
+
+def test_crawl_stats_reach_the_user(crawled_archive):
+    log = (crawled_archive / "crawl.log").read_text()
+    for source in ("trtworld", "france24", "ina", "chinatopix", "nina"):
+        assert f"{source}: " in log and "articles indexed" in log
+
+
+def test_second_crawl_of_same_archive_appends_new_files(crawled_archive, sample_sites_url,
+                                                        tmp_path):
+    archive = tmp_path / "copy"
+    shutil.copytree(crawled_archive, archive)
+    before = set(warc_files(archive))
+    result = run_cli("crawl", "ina", "--archive", str(archive), "--via", sample_sites_url,
+                     "--delay", "0", "--workers", "1", "--max-pages", "2")
+    assert result.returncode == 0, result.stderr[-3000:]
+    after = set(warc_files(archive))
+    assert before < after
+    conn = db(archive)
+    # Re-crawled articles update their row, never duplicate it.
+    assert conn.execute("select count(*) from articles").fetchone()[0] == \
+        db(crawled_archive).execute("select count(*) from articles").fetchone()[0]

@@ -1,0 +1,109 @@
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from archive.errors import PressArchiveError
+from archive.index import ArchiveIndex, ArticleRow, Capture
+from archive.search import search, to_fts_query
+
+
+def capture(url: str, n: int) -> Capture:
+    return Capture(
+        url=url, source="trtworld", status=200, content_type="text/html",
+        fetched_at="2026-11-21T10:00:00Z", warc_file="a.warc.gz", warc_offset=n * 100,
+        warc_length=100, record_id=f"<urn:uuid:{n:08d}>", payload_digest="sha1:X",
+    )
+
+
+def article(url: str, title: str, text: str, *, published: str = "2015-07-28",
+            source: str = "trtworld") -> ArticleRow:
+    return ArticleRow(
+        url=url, source=source, title=title, author="", published=published, language="en",
+        canonical_url=url, text=text, word_count=len(text.split()),
+        capture_record_id="<urn:uuid:1>", warc_file="a.warc.gz", warc_offset=0,
+        payload_digest="sha1:X", fetched_at="2026-11-21T10:00:00Z", extractor="trafilatura",
+        extractor_version="2.3.1", config_hash="abc",
+    )
+
+
+@pytest.fixture
+def index(tmp_path):
+    idx = ArchiveIndex(tmp_path / "index.db")
+    yield idx
+    idx.close()
+
+
+def test_captures_are_recorded_once_per_record(index):
+    index.add_captures([capture("https://x.org/a", 1), capture("https://x.org/b", 2)])
+    index.add_captures([capture("https://x.org/a", 1)])
+    assert index.counts()["captures"] == 2
+
+
+def test_fts_follows_inserts_updates_and_deletes(index):
+    index.add_article(article("https://x.org/a", "Ramadi falls", "ISIS captured Ramadi."))
+    assert [h.url for h in search(index.path, "Ramadi")] == ["https://x.org/a"]
+    index.add_article(article("https://x.org/a", "Mosul", "The battle moved to Mosul."))
+    assert search(index.path, "Ramadi") == []
+    assert [h.url for h in search(index.path, "Mosul")] == ["https://x.org/a"]
+    assert index.counts()["articles"] == 1
+    index.db["articles"].delete_where("url = ?", ["https://x.org/a"])
+    assert search(index.path, "Mosul") == []
+
+
+def test_article_replaces_earlier_non_article(index):
+    index.add_non_article(url="https://x.org/a", source="trtworld", status="timeout", error="t",
+                          title="", capture_record_id="<urn:uuid:1>", fetched_at="x")
+    index.add_article(article("https://x.org/a", "T", "text words"))
+    assert index.counts() == {"captures": 0, "articles": 1, "non_articles": 0}
+
+
+def test_ranking_prefers_title_matches_and_snippets_mark_the_word(index):
+    index.add_article(article("https://x.org/body", "Coalition meeting",
+                              "Blinken spoke. " + "Other words here. " * 30))
+    index.add_article(article("https://x.org/title", "Blinken: coalition killed 10,000",
+                              "The deputy secretary said so. " * 5))
+    hits = search(index.path, "Blinken")
+    assert [h.url for h in hits] == ["https://x.org/title", "https://x.org/body"]
+    assert "[Blinken]" in hits[1].snippet
+
+
+def test_source_and_since_filters(index):
+    index.add_article(article("https://x.org/1", "a", "coalition strikes", published="2014-12-03"))
+    index.add_article(article("https://x.org/2", "b", "coalition strikes", published="2020-11-15",
+                              source="ina"))
+    assert [h.url for h in search(index.path, "coalition", source="ina")] == ["https://x.org/2"]
+    assert [h.url for h in search(index.path, "coalition", since="2015-01-01")] == [
+        "https://x.org/2"]
+
+
+def test_stemming_matches_word_forms(index):
+    index.add_article(article("https://x.org/1", "a", "The coalition carried out airstrikes."))
+    assert search(index.path, "airstrike")
+
+
+@pytest.mark.parametrize("query", ['"', "*", "NEAR(", "'; drop table articles; --", "a AND OR",
+                                   "x" * 999, "col:umn", "^start"])
+def test_hostile_queries_give_results_or_a_clean_message(index, query):
+    index.add_article(article("https://x.org/1", "a", "text"))
+    try:
+        search(index.path, query)
+    except PressArchiveError as exc:
+        assert "\n" not in str(exc)
+    assert index.counts()["articles"] == 1
+
+
+def test_phrases_stay_phrases():
+    assert to_fts_query('Haider "al Abadi" NEAR(') == '"Haider" "al Abadi" "NEAR"'
+    with pytest.raises(PressArchiveError, match="longer than"):
+        to_fts_query("x" * 1001)
+
+
+def test_missing_index_is_a_clear_error(tmp_path):
+    with pytest.raises(PressArchiveError, match="no index at"):
+        search(tmp_path / "index.db", "x")
+
+
+def test_rows_are_plain_dataclasses():
+    assert dataclasses.asdict(article("u", "t", "x"))["config_hash"] == "abc"
