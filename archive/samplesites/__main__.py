@@ -1,0 +1,19 @@
+"""`python -m archive.samplesites [--host H] [--port P]`: serve the sample sites."""
+
+from __future__ import annotations
+
+import argparse
+
+from archive.samplesites import serve
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8808)
+    args = parser.parse_args()
+    serve(args.host, args.port)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,75 @@
+"""RSS 2.0 feeds and Google News sitemaps of a sample site."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from xml.sax.saxutils import escape, quoteattr
+
+from archive.samplesites import dates
+from archive.samplesites.model import Feed, SiteConfig
+from archive.samplesites.render import Entry
+
+XML_DECL = '<?xml version="1.0" encoding="UTF-8"?>\n'
+
+
+def rss(
+    cfg: SiteConfig, feed: Feed, entries: list[Entry], section_name: Callable[[str], str]
+) -> str:
+    """Newest first, as feeds are; lastBuildDate is the newest item's date, never "now"."""
+    entries = sorted(entries, key=lambda e: dates.to_datetime(e.published, cfg.tz), reverse=True)
+    link = cfg.home
+    items = []
+    for e in entries:
+        parts = [
+            f"<title>{escape(e.title)}</title>",
+            f"<link>{escape(e.url)}</link>",
+            f'<guid isPermaLink="true">{escape(e.url)}</guid>',
+            f"<pubDate>{dates.rfc822(e.published, cfg.tz)}</pubDate>",
+            f"<description>{escape(e.summary)}</description>",
+        ]
+        if e.section:
+            parts.append(f"<category>{escape(section_name(e.section))}</category>")
+        if cfg.feed_creator and e.author:
+            parts.append(f"<dc:creator>{escape(e.author)}</dc:creator>")
+        items.append("<item>\n  " + "\n  ".join(parts) + "\n</item>")
+    last = dates.rfc822(entries[0].published, cfg.tz) if entries else ""
+    return (
+        XML_DECL
+        + '<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"'
+        ' xmlns:atom="http://www.w3.org/2005/Atom">\n<channel>\n'
+        f"<title>{escape(feed.title)}</title>\n"
+        f"<link>{escape(link)}</link>\n"
+        f"<description>{escape(cfg.extra.get('description', cfg.title))}</description>\n"
+        "<language>en</language>\n"
+        f"<atom:link href={quoteattr(feed.url)} rel=\"self\" type=\"application/rss+xml\"/>\n"
+        f"<lastBuildDate>{last}</lastBuildDate>\n"
+        + "\n".join(items)
+        + "\n</channel>\n</rss>\n"
+    )
+
+
+def news_sitemap(cfg: SiteConfig, entries: list[Entry]) -> str:
+    entries = sorted(entries, key=lambda e: dates.to_datetime(e.published, cfg.tz), reverse=True)
+    urls = []
+    for e in entries:
+        urls.append(
+            "<url>\n"
+            f"  <loc>{escape(e.url)}</loc>\n"
+            "  <news:news>\n"
+            "    <news:publication>\n"
+            f"      <news:name>{escape(cfg.title)}</news:name>\n"
+            "      <news:language>en</news:language>\n"
+            "    </news:publication>\n"
+            f"    <news:publication_date>{dates.w3c(e.published, cfg.tz)}"
+            "</news:publication_date>\n"
+            f"    <news:title>{escape(e.title)}</news:title>\n"
+            "  </news:news>\n"
+            "</url>"
+        )
+    return (
+        XML_DECL
+        + '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"'
+        ' xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">\n'
+        + "\n".join(urls)
+        + "\n</urlset>\n"
+    )

@@ -1,0 +1,436 @@
+"""The bundled sample sites: what they serve, over real HTTP, and that it matches sources.toml."""
+
+from __future__ import annotations
+
+import gzip
+import http.client
+import re
+import threading
+import urllib.error
+import urllib.request
+import urllib.robotparser
+from collections.abc import Iterator
+from email.utils import parsedate_to_datetime
+from urllib.parse import urljoin, urlsplit
+
+import lxml.etree
+import lxml.html
+import pytest
+
+from archive.samplesites import (
+    BOILERPLATE_PHRASES,
+    SamplePage,
+    catalog,
+    make_server,
+    seed_pages,
+)
+from archive.samplesites.data import SITE_NAMES, load_articles, load_config
+from archive.sources import Source, load_sources
+
+SOURCES = load_sources()
+CATALOG = catalog()
+BY_URL = {p.url: p for p in CATALOG}
+STORY_KINDS = ("article", "unrelated")
+DEAD_KINDS = ("soft404", "notfound", "redirect")
+HTML_KINDS = ("home", "listing", "article", "unrelated", "soft404", "notfound")
+NS = {
+    "sm": "http://www.sitemaps.org/schemas/sitemap/0.9",
+    "news": "http://www.google.com/schemas/sitemap-news/0.9",
+    "dc": "http://purl.org/dc/elements/1.1/",
+}
+# Where each site keeps the story text (the selectors the dossier gives for each template).
+BODY_XPATH = {
+    "trtworld": "//div[contains(@class,'contentBox')]",
+    "france24": "//article[contains(@class,'article-long')]"
+    "//div[contains(concat(' ',normalize-space(@class),' '),' bd ')]",
+    "ina": "//div[@id='news-id-text']",
+    "chinatopix": "//div[contains(@class,'artbody')]",
+    "nina": "//div[contains(@class,'main-content-wrapper')]//div[contains(@class,'container')]"
+    "//div[contains(@class,'justify-content-center')]//div[contains(@class,'post-content')]",
+}
+# Paragraph counts of the seed texts in /work/shared/seeds (sub-headings and datelines
+# included): a guard against a seed losing paragraphs in an edit.
+SEED_PARAGRAPHS = {"trtworld": 20, "france24": 27, "ina": 12, "chinatopix": 12, "nina": 8}
+# Strict XML parsing: no entities, no network (feeds are untrusted input in production too).
+XML_PARSER = lxml.etree.XMLParser(resolve_entities=False, no_network=True)
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None
+
+
+# No proxies from the environment and no redirect following: we look at the raw answer.
+OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirect())
+
+
+class Fetched:
+    def __init__(self, status: int, headers: http.client.HTTPMessage, body: bytes) -> None:
+        self.status, self.headers, self.raw = status, headers, body
+
+    @property
+    def body(self) -> bytes:
+        if self.headers.get("Content-Encoding") == "gzip":
+            return gzip.decompress(self.raw)
+        return self.raw
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8")
+
+
+@pytest.fixture(scope="module")
+def port() -> Iterator[int]:
+    server = make_server("127.0.0.1", 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server.server_address[1]
+    server.shutdown()
+    server.server_close()
+
+
+def fetch(port: int, url: str, *, gzip_ok: bool = False, method: str = "GET",
+          host: str | None = None) -> Fetched:
+    """Send the real URL's path and query with its real Host header, as the crawler does."""
+    split = urlsplit(url)
+    target = split.path + ("?" + split.query if split.query else "")
+    headers = {"Host": host or split.netloc, "User-Agent": "pressarchive-tests"}
+    if gzip_ok:
+        headers["Accept-Encoding"] = "gzip"
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}{target}", headers=headers, method=method
+    )
+    try:
+        with OPENER.open(request, timeout=10) as response:
+            return Fetched(response.status, response.headers, response.read())
+    except urllib.error.HTTPError as error:
+        with error:
+            return Fetched(error.code, error.headers, error.read())
+
+
+def pages(*kinds: str, source: str | None = None) -> list[SamplePage]:
+    return [p for p in CATALOG if p.kind in kinds and (source is None or p.source == source)]
+
+
+def norm(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def body_text(source: str, html: str, *, drop_chrome: bool) -> str:
+    """The story element's text; with drop_chrome, after the source's drop_xpaths have run (the
+    one place a real template nests chrome inside the story: China Topix's share widget)."""
+    tree = lxml.html.fromstring(html)
+    if drop_chrome:
+        for xpath in SOURCES[source].extraction.drop_xpaths:
+            for element in tree.xpath(xpath):
+                element.drop_tree()
+    found = tree.xpath(BODY_XPATH[source])
+    assert len(found) == 1, f"{source}: {len(found)} body elements"
+    return norm(found[0].text_content())
+
+
+def links(url: str, html: str) -> set[str]:
+    tree = lxml.html.fromstring(html)
+    hrefs = tree.xpath("//a/@href | //link[@rel='next' or @rel='prev']/@href")
+    return {urljoin(url, h) for h in hrefs}
+
+
+# -- the catalog and sources.toml ----------------------------------------------------------------
+
+
+def test_catalog_covers_every_source_and_kind() -> None:
+    assert sorted({p.source for p in CATALOG}) == sorted(SOURCES)
+    for name in SOURCES:
+        kinds = [p.kind for p in CATALOG if p.source == name]
+        for kind in ("robots", "home", "feed", "sitemap", "unrelated", *DEAD_KINDS):
+            assert kind in kinds, f"{name}: no {kind}"
+        assert kinds.count("listing") >= 2
+        assert kinds.count("article") >= 4  # the seed and at least three more
+        assert len(pages(*STORY_KINDS, *DEAD_KINDS, source=name)) >= 6
+    assert len(BY_URL) == len(CATALOG), "a URL is listed twice"
+
+
+def test_story_and_dead_urls_match_article_patterns() -> None:
+    for page in pages(*STORY_KINDS, *DEAD_KINDS):
+        assert SOURCES[page.source].is_article(page.url), page.url
+
+
+def test_discovery_urls_are_not_article_shaped() -> None:
+    for page in pages("robots", "home", "listing", "feed", "sitemap"):
+        assert not SOURCES[page.source].is_article(page.url), page.url
+
+
+def test_every_discovery_url_of_sources_toml_is_served() -> None:
+    for source in SOURCES.values():
+        for kind, urls in (("feed", source.feeds), ("sitemap", source.sitemaps),
+                           ("listing", source.sections)):
+            for url in urls:
+                assert url in BY_URL, f"{source.name}: {url} not served"
+                assert BY_URL[url].kind == kind and BY_URL[url].source == source.name
+
+
+def test_every_page_belongs_to_its_source_hosts() -> None:
+    for page in CATALOG:
+        assert SOURCES[page.source].owns(page.url), page.url
+
+
+def test_seed_pages() -> None:
+    seeds = seed_pages()
+    assert sorted(seeds) == sorted(SOURCES)
+    assert seeds["trtworld"].url == (
+        "http://www.trtworld.com/americas/blinken-coalition-killed-more-10000-isis-militants-2429"
+    )
+    assert seeds["france24"].url == (
+        "https://www.france24.com/en/20141203-kerry-coalition-islamic-state-brussels-nato-iraq"
+    )
+    assert seeds["ina"].url == "https://ina.iq/eng/9948--.html"
+    assert seeds["trtworld"].published == "2015-07-28"
+    assert seeds["ina"].published.startswith("2020-11-15T13:12")
+    assert seeds["chinatopix"].published == "2015-01-22"
+    assert seeds["ina"].author == "Amna Al-Salami"
+    for page in seeds.values():
+        assert page.kind == "article" and page.status == 200 and page in CATALOG
+
+
+def test_story_pages_carry_phrases_and_dates() -> None:
+    for page in pages(*STORY_KINDS):
+        assert 2 <= len(page.phrases) <= 4, page.url
+        assert page.title and re.match(r"^\d{4}-\d{2}-\d{2}", page.published), page.url
+        assert "2014" <= page.published[:4] <= "2020", page.url
+        for phrase in page.phrases:
+            assert phrase == norm(phrase), f"{page.url}: phrase has odd whitespace"
+
+
+def test_article_data_holds_no_boilerplate() -> None:
+    for name in SITE_NAMES:
+        for article in load_articles(name):
+            text = " ".join(article.paragraphs)
+            for phrase in BOILERPLATE_PHRASES:
+                assert phrase not in text, f"{article.url}: {phrase!r} in the story text"
+
+
+def test_boilerplate_phrases_include_the_seed_chrome() -> None:
+    for phrase in ("Photo by: Reuters", "Skip to main content", "Page not found",
+                   "The content you requested does not exist", "+A -A", "Like Us on Facebook",
+                   "Make CT Your Homepage", "Real Time Analytics"):
+        assert phrase in BOILERPLATE_PHRASES
+
+
+# -- over HTTP ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("page", CATALOG, ids=[f"{p.source}-{p.kind}-{p.url}" for p in CATALOG])
+def test_every_catalog_url_answers_with_its_status(port: int, page: SamplePage) -> None:
+    got = fetch(port, page.url)
+    assert got.status == page.status
+    assert int(got.headers["Content-Length"]) == len(got.raw)
+    if page.kind == "redirect":
+        assert got.headers["Location"] == page.redirect_to
+        assert BY_URL[page.redirect_to].kind in STORY_KINDS
+    if page.kind in HTML_KINDS:
+        assert got.headers["Content-Type"].startswith("text/html")
+
+
+def test_html_pages_are_well_formed_news_pages(port: int) -> None:
+    for page in pages(*STORY_KINDS):
+        tree = lxml.html.fromstring(fetch(port, page.url).text)
+        assert tree.get("lang") == "en"
+        assert tree.xpath("//link[@rel='canonical']/@href") == [page.url]
+        meta = {m.get("property"): m.get("content") for m in tree.xpath("//meta[@property]")}
+        assert meta["og:title"] == page.title and meta["og:url"] == page.url
+        assert meta["og:type"] == "article"
+        assert meta["article:published_time"] == page.published
+        assert tree.xpath("//article | //section") and tree.xpath("//nav") and tree.xpath(
+            "//footer"
+        )
+
+
+def test_gzip_when_asked(port: int) -> None:
+    for page in pages("home", "listing", "article", "feed", "sitemap", "soft404", "notfound"):
+        plain = fetch(port, page.url)
+        packed = fetch(port, page.url, gzip_ok=True)
+        assert "Content-Encoding" not in plain.headers
+        assert packed.headers["Content-Encoding"] == "gzip", page.url
+        assert int(packed.headers["Content-Length"]) == len(packed.raw) < len(plain.raw)
+        assert gzip.decompress(packed.raw) == plain.raw
+    robots = fetch(port, pages("robots")[0].url, gzip_ok=True)
+    assert "Content-Encoding" not in robots.headers
+
+
+def test_output_is_deterministic(port: int) -> None:
+    for page in pages("home", "feed", "sitemap") + list(seed_pages().values()):
+        first = fetch(port, page.url, gzip_ok=True).raw
+        assert fetch(port, page.url, gzip_ok=True).raw == first
+
+
+def test_home_sets_two_cookies(port: int) -> None:
+    for page in pages("home"):
+        cookies = fetch(port, page.url).headers.get_all("Set-Cookie")
+        assert cookies is not None and len(cookies) == 2, page.url
+
+
+def test_keep_alive_serves_several_requests_on_one_connection(port: int) -> None:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        for page in pages("home"):
+            connection.request("GET", urlsplit(page.url).path, headers={
+                "Host": urlsplit(page.url).netloc})
+            response = connection.getresponse()
+            assert response.status == 200 and response.version == 11
+            response.read()
+    finally:
+        connection.close()
+
+
+def test_absolute_form_target_and_head(port: int) -> None:
+    seed = seed_pages()["trtworld"]
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        connection.putrequest("GET", seed.url, skip_host=True)
+        connection.putheader("Host", "ignored.example")
+        connection.endheaders()
+        response = connection.getresponse()
+        assert response.status == 200 and seed.title.encode() in response.read()
+    finally:
+        connection.close()
+    head = fetch(port, seed.url, method="HEAD")
+    assert head.status == 200 and head.raw == b"" and int(head.headers["Content-Length"]) > 0
+
+
+def test_unknown_host_alias_host_and_unknown_path(port: int) -> None:
+    unknown = fetch(port, "http://www.example.com/")
+    assert unknown.status == 404 and unknown.headers["Content-Type"].startswith("text/plain")
+    alias = fetch(port, "http://trtworld.com/americas")
+    assert alias.status == 301
+    assert alias.headers["Location"] == "https://www.trtworld.com/americas"
+    missing = fetch(port, "https://www.france24.com/en/no-such-page")
+    assert missing.status == 404 and "Page not found" in missing.text
+
+
+def test_nina_keys_are_case_insensitive(port: int) -> None:
+    seed = seed_pages()["nina"]
+    assert fetch(port, seed.url.replace("Website/News/Details?key=", "website/news/details?Key="),
+                 ).status == 200
+
+
+def test_robots_txt(port: int) -> None:
+    for page in pages("robots"):
+        text = fetch(port, page.url).text
+        sitemaps = re.findall(r"^Sitemap:\s*(\S+)", text, re.M)
+        assert sitemaps == list(SOURCES[page.source].sitemaps)
+        parser = urllib.robotparser.RobotFileParser()
+        parser.parse(text.splitlines())
+        for other in CATALOG:
+            if other.source == page.source:
+                assert parser.can_fetch("pressarchive", other.url), other.url
+        host = urlsplit(page.url).netloc
+        assert not parser.can_fetch("pressarchive", f"https://{host}/search?q=isis")
+
+
+def test_feeds_parse_and_list_the_articles(port: int) -> None:
+    for page in pages("feed"):
+        got = fetch(port, page.url)
+        assert "xml" in got.headers["Content-Type"]
+        root = lxml.etree.fromstring(got.body, XML_PARSER)
+        assert root.tag == "rss" and root.get("version") == "2.0"
+        items = root.findall("channel/item")
+        listed = set()
+        for item in items:
+            for field in ("title", "link", "guid", "pubDate", "description"):
+                assert item.findtext(field), f"{page.url}: item without {field}"
+            assert parsedate_to_datetime(item.findtext("pubDate")).tzinfo is not None
+            listed.add(item.findtext("link"))
+        assert listed <= set(BY_URL), "a feed links to a URL the site does not serve"
+        stories = {p.url for p in pages(*STORY_KINDS, source=page.source)}
+        assert len(listed & stories) >= 3
+    for source in SOURCES.values():  # the first feed lists every story
+        listed = set(re.findall(r"<link>([^<]+)</link>", fetch(port, source.feeds[0]).text))
+        assert {p.url for p in pages(*STORY_KINDS, source=source.name)} <= listed
+
+
+def test_news_sitemaps_parse_and_list_the_articles(port: int) -> None:
+    for page in pages("sitemap"):
+        root = lxml.etree.fromstring(fetch(port, page.url).body, XML_PARSER)
+        assert root.tag == f"{{{NS['sm']}}}urlset"
+        locs = set()
+        for url in root.findall("sm:url", NS):
+            news = url.find("news:news", NS)
+            assert news is not None
+            for field in ("news:publication_date", "news:title",
+                          "news:publication/news:language", "news:publication/news:name"):
+                assert news.findtext(field, namespaces=NS), field
+            locs.add(url.findtext("sm:loc", namespaces=NS))
+        stories = {p.url for p in pages(*STORY_KINDS, source=page.source)}
+        assert stories <= locs and locs <= set(BY_URL)
+
+
+def test_listings_paginate(port: int) -> None:
+    for source in SOURCES.values():
+        for first in source.sections:
+            html = fetch(port, first).text
+            next_urls = lxml.html.fromstring(html).xpath("//link[@rel='next']/@href")
+            assert len(next_urls) == 1, first
+            second = next_urls[0]
+            assert any(re.search(p, second) for p in source.listing_patterns), second
+            assert source.is_listing(second) and second in links(first, html)
+            assert BY_URL[second].kind == "listing" and fetch(port, second).status == 200
+            linked = links(first, html) | links(second, fetch(port, second).text)
+            assert len([u for u in linked if u in BY_URL and source.is_article(u)]) >= 3
+
+
+def test_every_page_is_reachable_and_no_crawlable_link_is_dangling(port: int) -> None:
+    linked_from: dict[str, set[str]] = {}
+    for page in pages("home", "listing", "feed", "sitemap", *STORY_KINDS):
+        text = fetch(port, page.url).text
+        found = (set(re.findall(r"<(?:link|loc)>([^<]+)</(?:link|loc)>", text))
+                 if page.kind in ("feed", "sitemap") else links(page.url, text))
+        source: Source = SOURCES[page.source]
+        for url in found:
+            if source.owns(url) and (source.is_article(url) or source.is_listing(url)):
+                assert url in BY_URL, f"{page.url} links to unserved {url}"
+                linked_from.setdefault(url, set()).add(page.kind)
+    for page in pages("listing", *STORY_KINDS):
+        assert page.url in linked_from or page.url in SOURCES[page.source].sections, page.url
+    for page in pages("soft404"):
+        assert linked_from[page.url] & {"listing", "sitemap"}
+    for page in pages("notfound"):
+        assert linked_from[page.url] & {"listing", "feed"}
+    for page in pages("redirect"):
+        assert linked_from[page.url] & {"feed", "home"}
+
+
+def test_soft404_and_404_pages_say_page_not_found(port: int) -> None:
+    for page in pages("soft404", "notfound"):
+        tree = lxml.html.fromstring(fetch(port, page.url).text)
+        assert tree.findtext(".//title") == "Page not found"
+        assert "Page not found" in tree.xpath("string(//h1 | //h3)")
+
+
+def test_seed_body_holds_every_seed_paragraph(port: int) -> None:
+    for name, page in seed_pages().items():
+        seed = next(a for a in load_articles(name) if a.seed)
+        assert len(seed.paragraphs) == SEED_PARAGRAPHS[name]
+        body = body_text(name, fetch(port, page.url).text, drop_chrome=False)
+        for paragraph in seed.paragraphs:
+            assert norm(paragraph.removeprefix("## ")) in body, f"{name}: {paragraph[:60]}"
+
+
+def test_phrases_are_verbatim_in_the_body(port: int) -> None:
+    for page in pages(*STORY_KINDS):
+        body = body_text(page.source, fetch(port, page.url).text, drop_chrome=True)
+        for phrase in page.phrases:
+            assert phrase in body, f"{page.url}: {phrase[:60]}"
+
+
+def test_boilerplate_sits_in_the_chrome_not_in_the_body(port: int) -> None:
+    seeds = {p.url for p in seed_pages().values()}
+    for page in pages(*STORY_KINDS):
+        cfg = load_config(page.source)
+        html = fetch(port, page.url).text
+        chrome = cfg.boilerplate + (cfg.seed_chrome if page.url in seeds else ())
+        page_text = norm(lxml.html.fromstring(html).text_content())
+        body = body_text(page.source, html, drop_chrome=True)
+        for phrase in chrome:
+            assert phrase in page_text, f"{page.url}: {phrase!r} not in the chrome"
+        for phrase in BOILERPLATE_PHRASES:
+            assert phrase not in body, f"{page.url}: {phrase!r} inside the story"
