@@ -36,11 +36,13 @@ class CrawlReport:
     def summary(self) -> str:
         lines = [f"archive: {self.archive}"]
         for name, stats in self.stats.items():
+            not_indexed = sum(
+                v for k, v in stats.items() if k.startswith("articles/") and k != "articles/ok"
+            )
             lines.append(
                 f"{name}: {stats.get('warc/responses', 0)} responses archived, "
                 f"{stats.get('articles/ok', 0)} articles indexed, "
-                f"{sum(v for k, v in stats.items() if k.startswith('articles/') and k != 'articles/ok')}"
-                f" pages not indexed, finish: {stats.get('finish_reason', '?')}"
+                f"{not_indexed} pages not indexed, finish: {stats.get('finish_reason', '?')}"
             )
         return "\n".join(lines)
 
@@ -87,7 +89,9 @@ def run_crawl(options: CrawlOptions) -> CrawlReport:
     try:
         options.archive.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise PressArchiveError(f"cannot create archive directory {options.archive}: {exc}") from exc
+        raise PressArchiveError(
+            f"cannot create archive directory {options.archive}: {exc}"
+        ) from exc
 
     process = CrawlerProcess(crawl_settings(options))
     crawlers = []

@@ -85,7 +85,8 @@ def _source_from_table(table: dict, where: str) -> Source:
     rules = values.pop("extraction", {}) or {}
     unknown_rules = set(rules) - set(ExtractionRules.__dataclass_fields__)
     if unknown_rules:
-        raise ConfigError(f"{where}: unknown extraction field(s) {', '.join(sorted(unknown_rules))}")
+        names = ", ".join(sorted(unknown_rules))
+        raise ConfigError(f"{where}: unknown extraction field(s) {names}")
     for pattern in rules.get("drop_lines", ()):
         try:
             re.compile(pattern)

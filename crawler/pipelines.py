@@ -16,6 +16,7 @@ from scrapy.utils.defer import maybe_deferred_to_future
 
 from archive.articles import record_extraction
 from archive.sources import Source
+from archive.workers import PoolClosed
 from crawler.session import ArchiveSession
 
 logger = logging.getLogger(__name__)
@@ -26,15 +27,23 @@ class ArticlePipeline:
         self.crawler = crawler
         self.stats = crawler.stats
         self.session = session
-        self.config_hash = session.extraction_options.config_hash()
+        source: Source = crawler.spidercls.source
+        self.source = source
+        # The source's cleanup rules change the text as much as the options do.
+        self.config_hash = session.extraction_options.config_hash(source.extraction)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArticlePipeline:
         if not crawler.settings.getbool("PRESSARCHIVE_INDEX_ENABLED", True):
             raise NotConfigured
         pipeline = cls(crawler, ArchiveSession.acquire(crawler.settings))
+        crawler.signals.connect(pipeline.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         return pipeline
+
+    def spider_opened(self) -> None:
+        # Workers warm up (seconds each) while the first pages download.
+        self.session.extractors.start()
 
     def spider_closed(self) -> None:
         self.session.release()
@@ -45,18 +54,26 @@ class ArticlePipeline:
             # Not archived (WARC disabled or failed): never index what the WARC lacks.
             self.stats.inc_value("articles/not_archived")
             raise DropItem(f"{item['url']} has no WARC capture")
-        source: Source = self.crawler.spider.source
-        result = await maybe_deferred_to_future(
-            self.session.call_in_thread(
-                self.session.extractors.extract,
-                item["body"],
-                item["url"],
-                content_type=item["content_type"],
-                rules=source.extraction,
-                options=self.session.extraction_options,
-                language=source.language,
+        source = self.source
+        try:
+            result = await maybe_deferred_to_future(
+                self.session.call_in_thread(
+                    self.session.extractors.extract,
+                    item["body"],
+                    item["url"],
+                    content_type=item["content_type"],
+                    rules=source.extraction,
+                    options=self.session.extraction_options,
+                    language=source.language,
+                    # The capture date bounds the publication date, so a rebuild
+                    # on a later day finds the same date.
+                    captured_at=capture.fetched_at,
+                )
             )
-        )
+        except PoolClosed as exc:
+            # Shutting down: the page stays archived and is not marked as failed.
+            self.stats.inc_value("articles/not_extracted_shutdown")
+            raise DropItem(f"{item['url']}: extraction stopped at shutdown") from exc
         self.stats.inc_value(f"articles/{result.status}")
         if result.status != "ok":
             logger.info("not indexed (%s): %s %s", result.status, item["url"], result.error)

@@ -24,8 +24,8 @@ from twisted.python.threadpool import ThreadPool
 from archive import __version__
 from archive.extract import DEFAULT_OPTIONS
 from archive.index import INDEX_FILENAME, ArchiveIndex
-from archive.workers import ExtractorPool
 from archive.warc.writer import WarcFileWriter
+from archive.workers import ExtractorPool
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +60,8 @@ class ArchiveSession:
 
     def __init__(self, directory: Path, settings: Any):
         self.directory = directory
-        self.crawl_id = f"pressarchive-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}-{os.getpid()}"
+        started = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+        self.crawl_id = f"pressarchive-{started}-{os.getpid()}"
         (directory / WARC_SUBDIR).mkdir(parents=True, exist_ok=True)
         self.writer = WarcFileWriter(
             directory / WARC_SUBDIR,

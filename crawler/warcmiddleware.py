@@ -77,7 +77,9 @@ class WarcCaptureMiddleware:
         request.meta[STARTED_AT_META_KEY] = time.time()
         return None
 
-    def process_response(self, request: Request, response: Response, spider: Any = None) -> Response:
+    def process_response(
+        self, request: Request, response: Response, spider: Any = None
+    ) -> Response:
         try:
             capture = self.archive(request, response)
         except OSError as exc:

@@ -54,7 +54,8 @@ def test_search_prints_hits_and_json(tmp_path):
 
 
 def test_bad_since_is_a_usage_error(tmp_path):
-    result = CliRunner().invoke(main, ["search", "x", "--since", "July", "--archive", str(tmp_path)])
+    args = ["search", "x", "--since", "July", "--archive", str(tmp_path)]
+    result = CliRunner().invoke(main, args)
     assert result.exit_code == 2 and "YYYY-MM-DD" in result.output
 
 

@@ -49,7 +49,9 @@ class SourceSpider(scrapy.Spider):
     def _count(self, key: str) -> None:
         self.crawler.stats.inc_value(f"discovery/{key}")
 
-    def article_request(self, url: str, found_in: str, published: str = "") -> scrapy.Request | None:
+    def article_request(
+        self, url: str, found_in: str, published: str = ""
+    ) -> scrapy.Request | None:
         if not self.source.is_article(url):
             return None
         if url in self._articles_requested:

@@ -1,0 +1,694 @@
+"""The one extraction path: archived HTML bytes -> text and metadata.
+
+The live crawl, offline re-extraction and the `pressarchive extract` debug command all
+call `extract_html`, so a page extracted twice gives the same record. It is deterministic
+for the same bytes, options, rules and `captured_at` (see `extract_html`), and never raises
+for bad input: every failure becomes a result with a status.
+
+It is CPU-bound and has no timeout of its own (trafilatura offers none from Python); the
+crawl runs it in killable processes through `archive.workers.ExtractorPool`.
+"""
+
+from __future__ import annotations
+
+import codecs
+import copy
+import dataclasses
+import datetime as dt
+import functools
+import gzip
+import hashlib
+import json
+import re
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import htmldate
+import lxml
+import lxml.html
+import trafilatura
+import trafilatura.meta
+from lxml import etree
+
+from archive.sources import ExtractionRules
+
+# Bump when the post-processing below changes what a page yields: it is part of
+# config_hash, so stored records show which pipeline produced them.
+PIPELINE_VERSION = 1
+
+STATUSES = ("ok", "soft404", "empty", "too_large", "error", "timeout")
+
+
+@dataclass(frozen=True)
+class ExtractionOptions:
+    """trafilatura options as one hashable, picklable object."""
+
+    favor_precision: bool = True
+    include_comments: bool = False
+    include_tables: bool = True
+    # trafilatura's deduplication keeps a process-global LRU cache of text segments seen
+    # before: a page's text would then depend on which pages the process extracted
+    # earlier (and on which worker got it). That breaks re-extraction, so it stays off;
+    # duplicates are a job for the index, which sees the whole archive.
+    deduplicate: bool = False
+    min_words: int = 20  # fewer words than this: status "empty"
+    max_html_bytes: int = 20_000_000  # bigger bodies are not parsed: status "too_large"
+
+    def config_hash(self, rules: ExtractionRules | None = None) -> str:
+        """sha256 of these options plus the versions of the code that applies them, and of
+        a source's rules when given (they change the text as much as the options do)."""
+        payload: dict[str, Any] = {
+            "options": dataclasses.asdict(self),
+            "pipeline": PIPELINE_VERSION,
+            "trafilatura": trafilatura.__version__,
+            "htmldate": htmldate.__version__,
+            "lxml": lxml.__version__,
+        }
+        if rules is not None:
+            payload["rules"] = {k: list(v) for k, v in dataclasses.asdict(rules).items()}
+        canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+DEFAULT_OPTIONS = ExtractionOptions()
+
+
+@dataclass(frozen=True)
+class ExtractionResult:
+    status: str  # "ok" | "soft404" | "empty" | "too_large" | "error" | "timeout"
+    url: str
+    title: str = ""
+    author: str = ""
+    published: str = ""  # ISO date YYYY-MM-DD or ""
+    language: str = ""
+    canonical_url: str = ""
+    text: str = ""
+    word_count: int = 0
+    encoding: str = ""
+    error: str = ""
+    extractor: str = "trafilatura"
+    extractor_version: str = trafilatura.__version__
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+# --------------------------------------------------------------------------- decoding
+
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8"),
+    # UTF-32 before UTF-16: the UTF-32-LE BOM starts with the UTF-16-LE one.
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+_HTTP_CHARSET = re.compile(r"""charset\s*=\s*["']?\s*([^"';,\s]+)""", re.I)
+_META_CHARSET = re.compile(rb"""<meta[^>]*?charset\s*=\s*["']?\s*([-\w:.]+)""", re.I)
+# Browsers (WHATWG Encoding Standard) read these labels as windows-1252; pages labelled
+# latin-1 really use the 0x80-0x9F quotes and dashes of windows-1252.
+_AS_WINDOWS_1252 = {"ascii", "latin-1", "iso8859-1"}
+_DISPLAY_NAMES = {f"cp125{i}": f"windows-125{i}" for i in range(9)}
+
+
+def _windows_1252_lenient(exc: UnicodeError) -> tuple[str, int]:
+    # The five bytes windows-1252 leaves undefined become the C1 controls of the same
+    # value, as browsers do, instead of failing the whole page.
+    if not isinstance(exc, UnicodeDecodeError):
+        raise exc
+    return "".join(chr(b) for b in exc.object[exc.start : exc.end]), exc.end
+
+
+codecs.register_error("pressarchive-c1", _windows_1252_lenient)
+
+
+def _codec_name(label: str) -> str | None:
+    """Python's canonical codec name for a charset label, or None if unknown/unusable."""
+    label = label.strip().strip("\"'").lower()
+    if not label:
+        return None
+    try:
+        name = codecs.lookup(label).name
+    except (LookupError, ValueError):
+        return None  # garbage labels such as "visual" are ignored
+    if name in _AS_WINDOWS_1252:
+        return "cp1252"
+    try:
+        # Text-to-bytes or bytes-to-bytes codecs (base64, rot13, zlib...) cannot decode HTML.
+        codecs.decode(b"<", name)
+        if not isinstance(codecs.decode(b"", name), str):
+            return None
+    except Exception:
+        return None
+    return name
+
+
+@functools.cache
+def _is_single_byte(name: str) -> bool:
+    # One character per byte for every byte value; multi-byte codecs (shift_jis, cp949,
+    # gb18030...) pair lead bytes with the next one.
+    if name.startswith("utf"):
+        return False
+    return len(bytes(range(256)).decode(name, errors="replace")) == 256
+
+
+def decode_html(body: bytes, content_type: str = "") -> tuple[str, str]:
+    """Decode an HTML body; returns (text, name of the encoding used).
+
+    Order: BOM, HTTP charset, <meta> charset in the first 4 KB, UTF-8 if it decodes
+    cleanly, else windows-1252. A declared encoding the bytes do not decode in (a lying
+    header) is skipped for the next signal. A declared single-byte encoding loses to UTF-8
+    when the body is valid UTF-8 with non-ASCII bytes: real windows-1252 text almost never
+    forms valid multi-byte UTF-8, while servers announcing latin-1 for UTF-8 pages are common.
+    """
+    for bom, name in _BOMS:
+        if body.startswith(bom):
+            return body[len(bom) :].decode(name, errors="replace"), name
+
+    declared: list[str] = []
+    match = _HTTP_CHARSET.search(content_type or "")
+    if match and (name := _codec_name(match.group(1))):
+        declared.append(name)
+    match = _META_CHARSET.search(body[:4096])
+    if match and (name := _codec_name(match.group(1).decode("ascii", "replace"))):
+        # A UTF-16/32 label we could read as ASCII cannot be true (WHATWG: use UTF-8).
+        declared.append("utf-8" if name.startswith(("utf-16", "utf-32")) else name)
+
+    utf8_text: str | None
+    try:
+        utf8_text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        utf8_text = None
+    non_ascii = not body.isascii()
+
+    for name in declared:
+        if utf8_text is not None and non_ascii and _is_single_byte(name):
+            return utf8_text, "utf-8"
+        try:
+            return body.decode(name), _DISPLAY_NAMES.get(name, name)
+        except UnicodeDecodeError:
+            continue  # the declaration lies; try the next signal
+    if utf8_text is not None:
+        return utf8_text, "utf-8"
+    # A declared multi-byte encoding with a few broken bytes is still far closer than
+    # windows-1252 would be.
+    for name in declared:
+        if name != "utf-8":
+            return body.decode(name, errors="replace"), _DISPLAY_NAMES.get(name, name)
+    return body.decode("cp1252", errors="pressarchive-c1"), "windows-1252"
+
+
+# --------------------------------------------------------------------------- rules
+
+# Same settings as trafilatura's own parser: comments and processing instructions would
+# otherwise surface as text. encoding="utf-8" makes our decoding authoritative over any
+# <meta charset> or XML declaration inside the document.
+_HTML_PARSER = lxml.html.HTMLParser(
+    collect_ids=False,
+    default_doctype=False,
+    encoding="utf-8",
+    remove_comments=True,
+    remove_pis=True,
+)
+
+
+class _BadRule(ValueError):
+    pass
+
+
+_Compiled = tuple[tuple[etree.XPath, ...], tuple[re.Pattern, ...]]
+
+
+def _compile_rules(rules: ExtractionRules) -> _Compiled:
+    xpaths = []
+    for expr in rules.drop_xpaths:
+        try:
+            xpaths.append(etree.XPath(expr))
+        except etree.XPathError as exc:
+            raise _BadRule(f"bad drop_xpath {expr!r}: {exc}") from None
+    patterns = []
+    for expr in rules.drop_lines:
+        try:
+            patterns.append(re.compile(expr))
+        except re.error as exc:
+            raise _BadRule(f"bad drop_lines regex {expr!r}: {exc}") from None
+    return tuple(xpaths), tuple(patterns)
+
+
+_compile_rules_cached = functools.lru_cache(maxsize=64)(_compile_rules)
+
+
+def _compiled(rules: ExtractionRules) -> _Compiled:
+    try:
+        hash(rules)
+    except TypeError:  # rules built by hand with lists: correct, just not cacheable
+        return _compile_rules(rules)
+    return _compile_rules_cached(rules)
+
+
+# --------------------------------------------------------------------------- caches
+
+# trafilatura, htmldate, courlan and justext memoise pure helpers in LRU caches that
+# together grow to hundreds of MB over a long run (it looks like a leak). Clearing them
+# changes no result, only speed, so every _RESET_EVERY extractions they are emptied.
+_RESET_EVERY = 500
+_calls = 0
+_calls_lock = threading.Lock()
+
+
+def _count_call() -> None:
+    global _calls
+    with _calls_lock:
+        _calls += 1
+        due = _calls % _RESET_EVERY == 0
+    if due:
+        trafilatura.meta.reset_caches()
+
+
+# --------------------------------------------------------------------------- extraction
+
+_WS = re.compile(r"\s+")
+_BLANK_RUNS = re.compile(r"\n{3,}")
+_WORDISH = re.compile(r"\w")
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
+_LANG = re.compile(r"^([a-zA-Z]{2})(?:$|[-_])")
+_VISIBLE_H1 = etree.XPath(
+    "//h1[not(ancestor-or-self::*[@hidden or @aria-hidden='true'"
+    " or contains(translate(@style, ' ', ''), 'display:none')]) and not(ancestor::template)]"
+)
+
+
+# Servers label anything text/html; these would otherwise be "extracted" as mojibake.
+_MAGIC = (
+    (b"%PDF-", "PDF"),
+    (b"\x1f\x8b", "gzip"),
+    (b"PK\x03\x04", "zip"),
+    (b"\x89PNG", "PNG"),
+    (b"GIF8", "GIF"),
+    (b"\xff\xd8\xff", "JPEG"),
+    (b"\x28\xb5\x2f\xfd", "zstd"),
+)
+
+
+def _binary_kind(body: bytes) -> str:
+    head = body[:8].lstrip()
+    return next((kind for magic, kind in _MAGIC if head.startswith(magic)), "")
+
+
+def _one_line(text: str, limit: int = 300) -> str:
+    text = _WS.sub(" ", text).strip()
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _text_of(element: Any) -> str:
+    return _WS.sub(" ", element.text_content()).strip() if element is not None else ""
+
+
+def _max_date(captured_at: str) -> str:
+    match = _ISO_DATE.match(captured_at or "")
+    if match:
+        try:
+            return dt.date(*map(int, match.groups())).isoformat()
+        except ValueError:
+            pass
+    # Without a capture date the bound is today, so a date later than today on the page
+    # could be accepted by a run on a later day: pass captured_at for reproducible records.
+    return dt.date.today().isoformat()
+
+
+def _date_params(captured_at: str) -> dict[str, Any]:
+    return {
+        # The publication date, not the latest "updated" date, is what the archive dates by.
+        "original_date": True,
+        "extensive_search": True,
+        # A page cannot be published after it was captured; a fixed bound also keeps
+        # re-extraction from depending on the day it runs.
+        "max_date": _max_date(captured_at),
+        # Metadata (meta tags, JSON-LD) before dates in the URL: URL dates are often the
+        # day of a republication or an update; the URL is still used when metadata is silent.
+        "deferred_url_extractor": True,
+    }
+
+
+# A date in the URL path: 2015/01/22, 2015-01-22, or the compact 20150122 of France 24
+# (/en/20141203-slug) and China Topix (/articles/<id>/20150122/slug), which htmldate
+# does not recognise.
+_URL_DATE = re.compile(
+    r"(?<!\d)((?:19|20)\d\d)([/_-]?)(0[1-9]|1[0-2])\2(0[1-9]|[12]\d|3[01])(?!\d)"
+)
+_MIN_DATE = dt.date(1995, 1, 1)
+
+
+def _url_date(url: str, max_date: str) -> dt.date | None:
+    try:
+        path = urlsplit(url).path
+    except ValueError:
+        return None
+    for match in _URL_DATE.finditer(path):
+        try:
+            day = dt.date(int(match.group(1)), int(match.group(3)), int(match.group(4)))
+        except ValueError:
+            continue
+        if _MIN_DATE <= day <= dt.date.fromisoformat(max_date):
+            return day
+    return None
+
+
+def _published(
+    tree: Any, urls: tuple[str, ...], trafilatura_date: str | None, params: dict[str, Any]
+) -> str:
+    """Publication date: page metadata, else a date in the URL, else htmldate's guess;
+    "" rather than an invented day.
+
+    trafilatura's htmldate call already runs in that order for URLs with a separated date,
+    but it sees only the canonical URL and misses compact dates, falling through to text
+    heuristics that pick up clocks and "updated" lines. So when the fetched URL carries a
+    date, htmldate is asked again with that date spelled out: it returns the metadata date
+    if there is one (meta tags, JSON-LD) and the URL date otherwise, stopping before any
+    text heuristic, which keeps the second call cheap.
+    """
+    url_day = next(filter(None, (_url_date(u, params["max_date"]) for u in urls if u)), None)
+    if url_day is not None:
+        spelled = f"https://url-date.invalid/{url_day:%Y/%m/%d}/"
+        return _iso(htmldate.find_date(tree, **{**params, "url": spelled}))
+    found = _iso(trafilatura_date)
+    if found.endswith("-01"):
+        # htmldate's last resorts turn a bare "(c) 2015" or "March 2015" into 2015-01-01 or
+        # 2015-03-01: an invented day that would sort the page into the wrong place. A
+        # first-of-month date is kept only if the search without those fallbacks finds it.
+        strict = htmldate.find_date(tree, **{**params, "extensive_search": False})
+        if _iso(strict) != found:
+            return ""
+    return found
+
+
+def _iso(value: str | None) -> str:
+    match = _ISO_DATE.match(value or "")
+    return match.group(0) if match else ""
+
+
+def _canonical(tree: Any, url: str) -> str:
+    """The canonical link the page declares (else og:url), absolute; "" if none."""
+    candidates = tree.xpath(
+        "//link[@href and contains(concat(' ', translate(@rel, 'CANONIL', 'canonil'), ' '),"
+        " ' canonical ')]/@href | //meta[@property='og:url' and @content]/@content"
+    )
+    for href in candidates:
+        href = href.strip()
+        if not href:
+            continue
+        try:
+            absolute = urljoin(url, href)
+            if urlsplit(absolute).scheme in ("http", "https"):
+                return absolute
+        except ValueError:
+            continue
+    return ""
+
+
+def _language(tree: Any, fallback: str) -> str:
+    values = tree.xpath("/html/@lang | /html/@xml:lang")
+    values += tree.xpath(
+        "//meta[translate(@http-equiv, 'CONTENTLAGU', 'contentlagu')='content-language']"
+        "/@content | //meta[@property='og:locale']/@content"
+    )
+    for value in values:
+        match = _LANG.match(value.strip())
+        if match:
+            return match.group(1).lower()
+    return (fallback or "").strip().lower()[:2]
+
+
+_JSONLD = etree.XPath("//script[@type='application/ld+json']/text()")
+
+
+def _jsonld_objects(tree: Any) -> Iterator[dict[str, Any]]:
+    for script in _JSONLD(tree):
+        try:
+            data = json.loads(script, strict=False)
+        except ValueError:
+            continue
+        stack = [data]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, list):
+                stack.extend(reversed(item))
+            elif isinstance(item, dict):
+                yield item
+                if isinstance(item.get("@graph"), list):
+                    stack.extend(reversed(item["@graph"]))
+
+
+def _organization_author(tree: Any) -> str:
+    """The article's author when JSON-LD names only organisations, verbatim.
+
+    trafilatura treats author strings as lists of people: it splits "TRTWorld and
+    agencies" into "TRTWorld; Agencies". Right for "Jane Doe and John Roe", wrong for a
+    credit line, which is kept as the publisher wrote it.
+    """
+    for item in _jsonld_objects(tree):
+        kind = item.get("@type")
+        kinds = kind if isinstance(kind, list) else [kind]
+        if "author" not in item or not any(
+            isinstance(k, str) and (k.endswith("Article") or k == "BlogPosting") for k in kinds
+        ):
+            continue
+        authors = item["author"] if isinstance(item["author"], list) else [item["author"]]
+        names = [
+            _WS.sub(" ", a["name"]).strip()
+            for a in authors
+            if isinstance(a, dict) and a.get("@type") == "Organization"
+            and isinstance(a.get("name"), str) and a["name"].strip()
+        ]
+        return "; ".join(names) if names and len(names) == len(authors) else ""
+    return ""
+
+
+def _clean_text(text: str, patterns: tuple[re.Pattern, ...]) -> str:
+    lines = []
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped and any(p.fullmatch(stripped) for p in patterns):
+            continue
+        lines.append(line.rstrip())
+    return _BLANK_RUNS.sub("\n\n", "\n".join(lines)).strip()
+
+
+def _starts_with_marker(value: str, marker: str) -> bool:
+    # "Page not found | Site" matches "page not found"; "Page not founders" does not.
+    return value == marker or (
+        value.startswith(marker) and not value[len(marker)].isalnum()
+    )
+
+
+def _is_soft404(titles: list[str], text: str, markers: tuple[str, ...], min_words: int) -> bool:
+    markers_l = [_WS.sub(" ", m).strip().lower() for m in markers if m.strip()]
+    if not markers_l:
+        return False
+    titles_l = [_WS.sub(" ", t).strip().lower() for t in titles if t]
+    text_l = _WS.sub(" ", text).strip().lower()
+    for marker in markers_l:
+        if any(_starts_with_marker(t, marker) for t in titles_l):
+            return True
+        if text_l and _starts_with_marker(text_l, marker):
+            return True
+    # "Essentially only a marker": an error page wrapped in a few words of chrome.
+    if any(m in text_l for m in markers_l):
+        rest = text_l
+        for marker in markers_l:
+            rest = rest.replace(marker, " ")
+        return len(rest.split()) < min_words
+    return False
+
+
+def extract_html(
+    body: bytes | str,
+    url: str,
+    *,
+    content_type: str = "",
+    rules: ExtractionRules | None = None,
+    options: ExtractionOptions = DEFAULT_OPTIONS,
+    language: str = "",
+    captured_at: str = "",
+) -> ExtractionResult:
+    """Extract one page. Never raises: failures come back as status "error".
+
+    `language` is the source's configured language, used when the page declares none.
+    `captured_at` (the WARC-Date, "YYYY-MM-DD..." ) bounds the publication date; pass it
+    so that re-extraction on another day gives the same date (see _date_params).
+    """
+    try:
+        return _extract(body, url, content_type, rules or ExtractionRules(), options, language,
+                        captured_at)
+    except _BadRule as exc:
+        return ExtractionResult(status="error", url=url, error=str(exc))
+    except Exception as exc:  # MemoryError and RecursionError from deep trees included
+        return ExtractionResult(
+            status="error", url=url, error=_one_line(f"{type(exc).__name__}: {exc}")
+        )
+    finally:
+        _count_call()
+
+
+def _extract(
+    body: bytes | str,
+    url: str,
+    content_type: str,
+    rules: ExtractionRules,
+    options: ExtractionOptions,
+    fallback_language: str,
+    captured_at: str,
+) -> ExtractionResult:
+    size = len(body)  # characters for str input: close enough for a guard
+    if size > options.max_html_bytes:
+        return ExtractionResult(
+            status="too_large", url=url,
+            error=f"{size} bytes exceeds max_html_bytes={options.max_html_bytes}",
+        )
+    # Rules are checked before any work so a bad config fails on every page, not by luck.
+    drop_xpaths, drop_lines = _compiled(rules)
+
+    if isinstance(body, bytes):
+        kind = _binary_kind(body)
+        if kind:
+            return ExtractionResult(status="empty", url=url, error=f"not HTML: {kind} data")
+        html, encoding = decode_html(body, content_type)
+    else:
+        html, encoding = body, ""
+    if not html.strip():
+        return ExtractionResult(status="empty", url=url, encoding=encoding, error="empty body")
+
+    # Parsed once here and handed to trafilatura as a tree: trafilatura copies it, and a
+    # tree gives the same result as the serialized HTML without a second parse.
+    try:
+        tree = lxml.html.document_fromstring(html.encode("utf-8", "surrogatepass"),
+                                             parser=_HTML_PARSER)
+    except (etree.ParserError, ValueError) as exc:
+        return ExtractionResult(status="empty", url=url, encoding=encoding,
+                                error=_one_line(f"not parseable as HTML: {exc}"))
+
+    for xpath in drop_xpaths:
+        for element in xpath(tree):
+            if isinstance(element, lxml.html.HtmlElement) and element.getparent() is not None:
+                element.drop_tree()  # keeps the element's tail text, which is not its own
+
+    page_title = _text_of(tree.find(".//title"))
+    h1s = _VISIBLE_H1(tree)
+    first_h1 = _text_of(h1s[0]) if h1s else ""
+    canonical = _canonical(tree, url)
+    language = _language(tree, fallback_language)
+
+    date_params = _date_params(captured_at)
+    document = trafilatura.bare_extraction(
+        tree,
+        url=url,
+        with_metadata=True,
+        favor_precision=options.favor_precision,
+        include_comments=options.include_comments,
+        include_tables=options.include_tables,
+        deduplicate=options.deduplicate,
+        date_extraction_params=date_params,
+    )
+    if document is None:
+        # No text, but the metadata still tells what the page was (title, date) and
+        # trafilatura dropped it with the text.
+        document = trafilatura.extract_metadata(
+            copy.deepcopy(tree), default_url=url, date_config=date_params
+        )
+        document.text = ""
+    title = _WS.sub(" ", document.title or "").strip()
+    author = _organization_author(tree) or _WS.sub(" ", document.author or "").strip()
+    published = _published(tree, (url, canonical), document.date, date_params)
+    raw_text = document.text or ""
+    if document.language and (lang := _LANG.match(document.language)):
+        language = lang.group(1).lower()
+
+    text = _clean_text(raw_text, drop_lines)
+    # Tokens with a letter or digit: the "|" cell borders of rendered tables are not words.
+    word_count = sum(1 for token in text.split() if _WORDISH.search(token))
+    if _is_soft404([page_title, first_h1, title], text, rules.soft404_markers, options.min_words):
+        status = "soft404"
+    elif word_count < options.min_words:
+        status = "empty"
+    else:
+        status = "ok"
+    return ExtractionResult(
+        status=status,
+        url=url,
+        title=title or page_title,
+        author=author,
+        published=published,
+        language=language,
+        canonical_url=canonical,
+        text=text,
+        word_count=word_count,
+        encoding=encoding,
+    )
+
+
+_WARM_UP_PAGE = (
+    b"<html lang='en'><head><title>Warm-up</title></head><body><article>"
+    b"<p>Published 3 March 2015. " + b"A sentence of warm-up text for the extractor. " * 30
+    + b"</p></article></body></html>"
+)
+
+
+def warm_up() -> None:
+    """Load now what trafilatura loads on first use, for worker processes to call before
+    their first task.
+
+    The expensive one: htmldate's fallback date parser (dateparser) builds its locale
+    data on the first string it cannot parse, 3-4 s once per process. Paid inside a task,
+    that would count against the task's timeout, so which page times out would depend
+    on which page happened to be first.
+    """
+    try:
+        from htmldate.extractors import get_external_parser
+
+        get_external_parser().get_date_data("warm up 13 zzzz")
+    except Exception:
+        pass  # only a speed-up; a newer htmldate may have moved it
+    extract_html(_WARM_UP_PAGE, "https://example.org/warm-up")
+
+
+def extract_file(
+    path: Path,
+    *,
+    url: str | None = None,
+    rules: ExtractionRules | None = None,
+    options: ExtractionOptions = DEFAULT_OPTIONS,
+    language: str = "",
+    captured_at: str = "",
+) -> dict[str, Any]:
+    """Extract a saved page (plain or .gz); never raises."""
+    path = Path(path)
+    if url is None:
+        url = path.absolute().as_uri()
+    limit = options.max_html_bytes
+    try:
+        if path.suffix == ".gz":
+            with gzip.open(path, "rb") as handle:
+                # One byte past the limit is enough to say "too large" without inflating
+                # a gzip bomb into memory.
+                body = handle.read(limit + 1)
+        else:
+            with path.open("rb") as handle:
+                body = handle.read(limit + 1)
+    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        result = ExtractionResult(
+            status="error", url=url, error=_one_line(f"cannot read {path}: {exc}")
+        )
+    else:
+        if len(body) > limit:
+            result = ExtractionResult(
+                status="too_large", url=url,
+                error=f"more than max_html_bytes={limit} bytes (uncompressed)",
+            )
+        else:
+            result = extract_html(body, url, rules=rules, options=options, language=language,
+                                  captured_at=captured_at)
+    return {"file": str(path), **result.to_dict()}

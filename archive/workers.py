@@ -1,0 +1,465 @@
+"""Extraction in killable worker processes.
+
+trafilatura cannot be interrupted from Python (its timeout works only on its CLI, via
+signals), can run for minutes on pathological pages, and threads add no throughput
+(tree walking holds the GIL). So each extraction runs in a child process that the pool
+kills when it overruns, and replaces.
+
+Use from a Twisted/Scrapy pipeline through a thread, never on the reactor thread:
+
+    pool = ExtractorPool(workers=2, timeout=30)
+    result = yield deferToThread(pool.extract, body, url, rules=rules, language="en")
+
+`extract` blocks until a worker is free and is safe to call from many threads at once.
+"""
+
+from __future__ import annotations
+
+import collections
+import importlib
+import multiprocessing as mp
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from multiprocessing.connection import Connection
+from typing import Any
+
+from archive.extract import DEFAULT_OPTIONS, ExtractionOptions, ExtractionResult
+from archive.sources import ExtractionRules
+
+DEFAULT_TASK = "archive.extract:extract_html"
+# A fresh worker imports trafilatura and warms up (about 4 s, more on a loaded machine);
+# this bounds that, separately from the per-task timeout.
+STARTUP_TIMEOUT = 60.0
+STOP_TIMEOUT = 5.0
+
+
+class PoolClosed(RuntimeError):
+    """extract() was called on a closed pool: the page was not extracted (not an error
+    of the page, so it must not be recorded as one)."""
+
+
+def _resolve(dotted: str) -> Callable[..., Any]:
+    module_name, _, attr = dotted.partition(":")
+    if not module_name or not attr:
+        raise ValueError(f"task_function must be 'module:function', got {dotted!r}")
+    target: Any = importlib.import_module(module_name)
+    for part in attr.split("."):
+        target = getattr(target, part)
+    if not callable(target):
+        raise ValueError(f"task_function {dotted!r} is not callable")
+    return target
+
+
+def _worker_main(
+    conn: Connection, task_function: str, memory_limit_mb: int | None, warm_up: bool
+) -> None:
+    """Child process: import once, then run tasks until told to stop or the parent is gone."""
+    # Ctrl-C reaches the whole process group; the parent decides when workers stop, so a
+    # keyboard interrupt must not kill them mid-task with a traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if memory_limit_mb:
+        import resource
+
+        limit = memory_limit_mb * 1024 * 1024
+        try:
+            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        except (ValueError, OSError):
+            pass  # a lower hard limit already applies
+    try:
+        function = _resolve(task_function)
+    except Exception as exc:
+        conn.send(("failed", f"cannot load task_function {task_function!r}: {exc!r}"))
+        return
+    if warm_up:
+        # Before "ready", so the one-off loading is not charged to a page's timeout.
+        from archive.extract import warm_up as warm_up_extractor
+
+        warm_up_extractor()
+    conn.send(("ready", os.getpid()))
+    while True:
+        try:
+            task = conn.recv()
+        except (EOFError, OSError):
+            return  # the parent died or closed the pipe
+        if task is None:
+            return
+        args, kwargs = task
+        try:
+            reply = ("ok", function(*args, **kwargs))
+        except BaseException as exc:  # noqa: B036 - report, then keep serving
+            reply = ("raised", f"{type(exc).__name__}: {exc}")
+        try:
+            conn.send(reply)
+        except Exception as exc:  # an unpicklable or oversized return value
+            conn.send(("raised", f"cannot send result: {type(exc).__name__}: {exc}"))
+
+
+class _Worker:
+    def __init__(
+        self, context: Any, task_function: str, memory_limit_mb: int | None, warm_up: bool
+    ) -> None:
+        parent_end, child_end = context.Pipe(duplex=True)
+        self.conn: Connection = parent_end
+        self.process = context.Process(
+            target=_worker_main,
+            args=(child_end, task_function, memory_limit_mb, warm_up),
+            name="pressarchive-extractor",
+            daemon=True,  # never outlive the crawl, even if close() is skipped
+        )
+        self.process.start()
+        # Only the child may hold its end: with our copy open, a dead child would never
+        # read as EOF here.
+        child_end.close()
+        self.ready = False
+        self.tasks = 0
+
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid
+
+    def wait_ready(self, timeout: float) -> str:
+        """"" when ready, else why not."""
+        if self.ready:
+            return ""
+        try:
+            if not self.conn.poll(timeout):
+                return f"worker did not start within {timeout:.0f}s"
+            kind, value = self.conn.recv()
+        except (EOFError, OSError):
+            return f"worker died while starting ({self.exit_description()})"
+        if kind != "ready":
+            return str(value)
+        self.ready = True
+        return ""
+
+    def exit_description(self) -> str:
+        self.process.join(1.0)
+        code = self.process.exitcode
+        if code is None:
+            return "still running"
+        if code < 0:
+            try:
+                return f"killed by {signal.Signals(-code).name}"
+            except ValueError:
+                return f"killed by signal {-code}"
+        return f"exit code {code}"
+
+    def kill(self) -> None:
+        if self.process.is_alive():
+            self.process.kill()  # SIGKILL: a worker stuck in C code ignores anything softer
+        self.process.join(STOP_TIMEOUT)
+        self.conn.close()
+
+    def stop(self, timeout: float = STOP_TIMEOUT) -> None:
+        try:
+            self.conn.send(None)
+        except (OSError, ValueError):
+            pass
+        self.process.join(timeout)
+        self.kill()
+
+
+class ExtractorPool:
+    """Up to `workers` processes running `archive.extract.extract_html`.
+
+    timeout               wall-clock seconds per page; the worker is then SIGKILLed
+    max_tasks_per_worker  a worker is replaced after this many pages (memory creep)
+    memory_limit_mb       RLIMIT_AS of each worker; None for no limit
+    task_function         "module:function" run instead of extract_html, with the same
+                          arguments; for tests (a task that sleeps or crashes on demand).
+                          It must be importable in a fresh interpreter.
+    start_method          "spawn" (default) or "forkserver"; never fork, which would copy
+                          the locks of the caller's other threads (the reactor's) mid-use
+    stop_timeout          grace for busy workers in close()
+    warm_up               load trafilatura's lazy data (3-4 s) before a worker's first task
+    """
+
+    def __init__(
+        self,
+        workers: int | None = None,
+        timeout: float = 30.0,
+        max_tasks_per_worker: int = 1000,
+        memory_limit_mb: int | None = 2048,
+        *,
+        task_function: str | Callable[..., Any] = DEFAULT_TASK,
+        start_method: str = "spawn",
+        stop_timeout: float = STOP_TIMEOUT,
+        warm_up: bool = True,
+    ) -> None:
+        if start_method not in ("spawn", "forkserver"):
+            raise ValueError("start_method must be 'spawn' or 'forkserver'")
+        if callable(task_function):
+            task_function = f"{task_function.__module__}:{task_function.__qualname__}"
+        _resolve(task_function)  # fail here, not in every child
+        self.workers = max(1, workers or os.cpu_count() or 1)
+        self.timeout = float(timeout)
+        self.max_tasks_per_worker = max(1, max_tasks_per_worker)
+        self.memory_limit_mb = memory_limit_mb
+        self.task_function = task_function
+        self.stop_timeout = stop_timeout
+        self.warm_up = warm_up
+        self._context = mp.get_context(start_method)
+        self._lock = threading.Lock()
+        self._available = threading.Condition(self._lock)
+        self._idle: list[_Worker] = []
+        self._live: set[_Worker] = set()  # idle and busy
+        self._slots = 0  # workers running or being started; at most self.workers
+        self._closed = False
+        self.tasks_done = 0
+        self.timeouts = 0
+        self.crashes = 0
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def start(self) -> ExtractorPool:
+        """Start all workers now (they import in parallel) instead of on first use."""
+        while True:
+            with self._lock:
+                self._check_open()
+                if self._slots >= self.workers:
+                    return self
+                self._slots += 1
+            worker = self._spawn()  # returns at once: the child imports in the background
+            with self._available:
+                self._idle.append(worker)
+                self._available.notify()
+
+    def close(self) -> None:
+        """Stop every worker: idle ones at once, busy ones when their task ends; kill any
+        still busy after stop_timeout (their callers get PoolClosed)."""
+        with self._available:
+            if self._closed:
+                return
+            self._closed = True
+            idle, self._idle = self._idle, []
+            self._available.notify_all()
+        for worker in idle:
+            self._retire(worker)
+        if self._wait_until_no_workers(self.stop_timeout):
+            return
+        # Busy past the grace period: kill the processes; each caller sees its pipe close,
+        # gets PoolClosed and cleans up its worker (closing the pipe under it here could
+        # hand its descriptor number to someone else mid-poll).
+        with self._lock:
+            leftovers = list(self._live)
+        for worker in leftovers:
+            if worker.process.is_alive():
+                worker.process.kill()
+        if self._wait_until_no_workers(STOP_TIMEOUT):
+            return
+        with self._lock:
+            leftovers = list(self._live)
+        for worker in leftovers:
+            worker.kill()
+            self._forget(worker)
+
+    def _wait_until_no_workers(self, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._lock:
+                if not self._live:
+                    return True
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.02)
+
+    def __enter__(self) -> ExtractorPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def worker_pids(self) -> list[int]:
+        with self._lock:
+            return sorted(w.pid for w in self._live if w.pid is not None)
+
+    # ------------------------------------------------------------------ extraction
+
+    def extract(
+        self,
+        body: bytes | str,
+        url: str,
+        *,
+        content_type: str = "",
+        rules: ExtractionRules | None = None,
+        options: ExtractionOptions = DEFAULT_OPTIONS,
+        language: str = "",
+        captured_at: str = "",
+    ) -> ExtractionResult:
+        """Blocking and thread-safe. Returns a result for every page (status "timeout" or
+        "error" when the worker overran or died); raises only PoolClosed."""
+        if len(body) > options.max_html_bytes:
+            # Answered here: shipping 20+ MB through a pipe to say "too large" is waste.
+            return ExtractionResult(
+                status="too_large", url=url,
+                error=f"{len(body)} bytes exceeds max_html_bytes={options.max_html_bytes}",
+            )
+        kwargs = {"content_type": content_type, "rules": rules, "options": options,
+                  "language": language, "captured_at": captured_at}
+        return self._run((body, url), kwargs, url)
+
+    def extract_many(self, tasks: Iterable[Mapping[str, Any]]) -> Iterator[ExtractionResult]:
+        """Results in task order; each task holds extract()'s arguments by name. At most
+        2 x workers tasks are in flight, so a long iterable is never read ahead."""
+        with ThreadPoolExecutor(max_workers=self.workers,
+                                thread_name_prefix="extract-many") as executor:
+            pending: collections.deque[Future[ExtractionResult]] = collections.deque()
+            for task in tasks:
+                pending.append(executor.submit(self._extract_task, task))
+                if len(pending) >= 2 * self.workers:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+
+    def _extract_task(self, task: Mapping[str, Any]) -> ExtractionResult:
+        task = dict(task)
+        return self.extract(task.pop("body"), task.pop("url"), **task)
+
+    def _run(self, args: tuple[Any, ...], kwargs: dict[str, Any], url: str) -> Any:
+        for attempt in range(2):
+            worker = self._acquire()
+            problem = worker.wait_ready(STARTUP_TIMEOUT)
+            if problem:
+                self._discard(worker, crashed=True)
+                return ExtractionResult(status="error", url=url,
+                                        error=f"extraction worker failed: {problem}")
+            try:
+                worker.conn.send((args, kwargs))
+            except (OSError, ValueError):
+                # Died while idle, before it saw this task: not the page's fault, retry once.
+                self._discard(worker, crashed=True)
+                if attempt == 0:
+                    continue
+                return ExtractionResult(status="error", url=url,
+                                        error="extraction worker died before the task")
+            try:
+                if not worker.conn.poll(self.timeout):
+                    self._discard(worker, timed_out=True)
+                    return ExtractionResult(
+                        status="timeout", url=url,
+                        error=f"extraction exceeded {self.timeout:g}s",
+                    )
+                kind, value = worker.conn.recv()
+            except (EOFError, OSError):
+                how = worker.exit_description()
+                if self._closed:
+                    self._discard(worker)
+                    raise PoolClosed("ExtractorPool closed during the extraction") from None
+                self._discard(worker, crashed=True)
+                return ExtractionResult(
+                    status="error", url=url,
+                    error=f"extraction worker died ({how}); memory limit or a crash in C code",
+                )
+            self._release(worker)
+            if kind == "raised":  # only a custom task_function can raise
+                return ExtractionResult(status="error", url=url, error=str(value))
+            return value
+        raise AssertionError("unreachable")
+
+    # ------------------------------------------------------------------ worker bookkeeping
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise PoolClosed("ExtractorPool is closed")
+
+    def _spawn(self) -> _Worker:
+        try:
+            worker = _Worker(self._context, self.task_function, self.memory_limit_mb,
+                             self.warm_up)
+        except BaseException:
+            with self._available:
+                self._slots -= 1
+                self._available.notify()
+            raise
+        with self._lock:
+            self._live.add(worker)
+        return worker
+
+    def _acquire(self) -> _Worker:
+        with self._available:
+            while True:
+                self._check_open()
+                while self._idle:
+                    worker = self._take_idle()
+                    if worker.process.is_alive():
+                        return worker
+                    # Died while idle (killed from outside, OOM killer): replace quietly.
+                    self._live.discard(worker)
+                    self._slots -= 1
+                    self.crashes += 1
+                    worker.conn.close()
+                if self._slots < self.workers:
+                    self._slots += 1
+                    break
+                self._available.wait()
+        # Started outside the lock: process creation must not stall the other callers.
+        return self._spawn()
+
+    def _take_idle(self) -> _Worker:
+        # A started worker before one still importing and warming up (a replacement after
+        # a timeout takes seconds): nobody waits for it while another is ready.
+        for index in range(len(self._idle) - 1, -1, -1):
+            worker = self._idle[index]
+            try:
+                started = worker.ready or worker.conn.poll(0)
+            except (OSError, ValueError):
+                started = True  # dead: let the caller find out and replace it
+            if started:
+                return self._idle.pop(index)
+        return self._idle.pop()
+
+    def _release(self, worker: _Worker) -> None:
+        worker.tasks += 1
+        with self._available:
+            self.tasks_done += 1
+            recycle = self._closed or worker.tasks >= self.max_tasks_per_worker
+            if not recycle:
+                self._idle.append(worker)
+                self._available.notify()
+                return
+        # Recycled to return memory that a long-lived worker keeps.
+        self._retire(worker)
+        self._replace()
+
+    def _retire(self, worker: _Worker) -> None:
+        worker.stop()
+        self._forget(worker)
+
+    def _discard(self, worker: _Worker, *, timed_out: bool = False, crashed: bool = False) -> None:
+        worker.kill()
+        with self._available:
+            if timed_out:
+                self.timeouts += 1
+            if crashed:
+                self.crashes += 1
+        self._forget(worker)
+        self._replace()
+
+    def _replace(self) -> None:
+        """Start a successor now: it imports while its predecessor's caller returns, so
+        the next task does not pay for the start-up."""
+        with self._available:
+            if self._closed or self._slots >= self.workers:
+                return
+            self._slots += 1
+        worker = self._spawn()
+        with self._available:
+            if self._closed:
+                closed = True
+            else:
+                closed = False
+                self._idle.append(worker)
+                self._available.notify()
+        if closed:
+            self._retire(worker)
+
+    def _forget(self, worker: _Worker) -> None:
+        with self._available:
+            if worker in self._live:
+                self._live.discard(worker)
+                self._slots -= 1
+                self._available.notify()

@@ -1,0 +1,248 @@
+"""archive.workers.ExtractorPool: same results as in-process, timeouts, crashes, threads.
+
+Slow and crashing pages are simulated with `task_function`: the pool runs any importable
+"module:function" in its workers with extract_html's arguments. `scripted_task` below is
+that function. Spawned workers can import it because pytest puts this directory on
+sys.path and multiprocessing hands sys.path to spawned children; passing the function
+object lets the pool derive its dotted name from this module's real __name__.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from archive.extract import ExtractionResult, extract_html
+from archive.sources import load_sources
+from archive.workers import ExtractorPool, PoolClosed
+
+FIXTURES = Path(__file__).parent / "fixtures" / "extract"
+URL = "https://www.trtworld.com/middle-east/blinken-coalition-killed-more-than-10000-isis-militants-4521"
+PAGE = (FIXTURES / "trtworld_article.html").read_bytes()
+
+
+def make_pool(**kwargs) -> ExtractorPool:
+    """A pool without the 3-4 s warm-up per worker, which these tests do not need."""
+    kwargs.setdefault("warm_up", False)
+    return ExtractorPool(**kwargs)
+
+
+def scripted_task(body, url, **kwargs):
+    """Runs in the worker. b"sleep:<seconds>[:<marker file>]" sleeps (touching the marker
+    first, so a test knows the task started); b"alloc:<MB>" allocates; b"raise" raises;
+    anything else is extracted normally."""
+    if isinstance(body, bytes) and body.startswith(b"sleep:"):
+        _, seconds, *marker = body.decode().split(":", 2)
+        if marker:
+            Path(marker[0]).touch()
+        time.sleep(float(seconds))
+        return ExtractionResult(status="ok", url=url, text="slept")
+    if body.startswith(b"alloc:"):
+        block = bytearray(int(body[6:]) * 1024 * 1024)
+        return ExtractionResult(status="ok", url=url, word_count=len(block))
+    if body == b"raise":
+        raise ValueError("scripted failure")
+    return extract_html(body, url, **kwargs)
+
+
+def wait_for(predicate, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        time.sleep(0.02)
+
+
+def alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().split(") ", 1)[1][0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+@pytest.fixture(scope="module")
+def rules():
+    return load_sources()["trtworld"].extraction
+
+
+def test_pool_matches_in_process_extraction(rules):
+    expected = extract_html(PAGE, URL, rules=rules, language="en", captured_at="2016-01-01")
+    # The one test with the production warm-up (3-4 s per worker).
+    with ExtractorPool(workers=1, timeout=30, warm_up=True) as pool:
+        got = pool.extract(PAGE, URL, rules=rules, language="en", captured_at="2016-01-01")
+        assert got == expected
+        assert got.status == "ok" and got.published == "2015-06-03"
+        assert pool.tasks_done == 1 and pool.timeouts == 0 and pool.crashes == 0
+
+
+def test_timeout_kills_and_replaces_the_worker(tmp_path):
+    with make_pool(workers=1, timeout=1.0, task_function=scripted_task) as pool:
+        pool.start()
+        [first_pid] = pool.worker_pids()
+        started = time.monotonic()
+        result = pool.extract(b"sleep:60", "https://x/slow")
+        assert time.monotonic() - started < 10
+        assert result.status == "timeout"
+        assert result.url == "https://x/slow"
+        assert result.error == "extraction exceeded 1s"
+        assert pool.timeouts == 1
+        wait_for(lambda: not alive(first_pid))
+        # The replacement serves the next page.
+        assert pool.extract(PAGE, URL).status == "ok"
+        assert first_pid not in pool.worker_pids()
+        assert len(pool.worker_pids()) == 1
+
+
+def test_worker_killed_during_a_task(tmp_path):
+    marker = tmp_path / "started"
+    results = []
+    with make_pool(workers=1, timeout=60, task_function=scripted_task) as pool:
+        caller = threading.Thread(
+            target=lambda: results.append(pool.extract(f"sleep:60:{marker}".encode(), "https://x/k"))
+        )
+        caller.start()
+        wait_for(marker.exists)
+        [pid] = pool.worker_pids()
+        os.kill(pid, signal.SIGKILL)
+        caller.join(20)
+        [result] = results
+        assert result.status == "error"
+        assert "worker died (killed by SIGKILL)" in result.error
+        assert pool.crashes == 1
+        assert pool.extract(PAGE, URL).status == "ok"
+
+
+def test_worker_killed_while_idle_is_replaced_transparently():
+    with make_pool(workers=1, timeout=30, task_function=scripted_task) as pool:
+        pool.start()
+        [pid] = pool.worker_pids()
+        os.kill(pid, signal.SIGKILL)
+        wait_for(lambda: not alive(pid))
+        # Not this page's fault: it is extracted by a replacement.
+        assert pool.extract(PAGE, URL).status == "ok"
+        assert pool.crashes == 1
+
+
+def test_memory_limit_turns_a_huge_allocation_into_an_error():
+    with make_pool(workers=1, memory_limit_mb=400, task_function=scripted_task) as pool:
+        result = pool.extract(b"alloc:1000", "https://x/huge")
+        assert result.status == "error"
+        assert "MemoryError" in result.error
+        # The worker survived and still works within its limit.
+        assert pool.extract(b"alloc:10", "https://x/small").status == "ok"
+
+
+def test_task_exception_is_an_error_result():
+    with make_pool(workers=1, task_function=scripted_task) as pool:
+        result = pool.extract(b"raise", "https://x/r")
+        assert result.status == "error"
+        assert result.error == "ValueError: scripted failure"
+        assert pool.extract(PAGE, URL).status == "ok"
+
+
+def test_concurrent_callers(rules):
+    expected = extract_html(PAGE, URL, rules=rules)
+    results: list[ExtractionResult] = []
+    lock = threading.Lock()
+
+    def call() -> None:
+        for _ in range(3):
+            result = pool.extract(PAGE, URL, rules=rules)
+            with lock:
+                results.append(result)
+
+    with make_pool(workers=2, timeout=30) as pool:
+        threads = [threading.Thread(target=call) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        assert len(results) == 12
+        assert all(result == expected for result in results)
+        assert pool.tasks_done == 12
+        assert len(pool.worker_pids()) <= 2
+
+
+def test_workers_are_recycled_after_max_tasks():
+    with make_pool(workers=1, max_tasks_per_worker=2, task_function=scripted_task) as pool:
+        pool.start()
+        [first] = pool.worker_pids()
+        pool.extract(PAGE, URL)
+        pool.extract(PAGE, URL)
+        wait_for(lambda: not alive(first))
+        assert pool.extract(PAGE, URL).status == "ok"
+        assert first not in pool.worker_pids()
+
+
+def test_too_large_is_answered_without_a_worker():
+    from archive.extract import ExtractionOptions
+
+    with make_pool(workers=1) as pool:
+        result = pool.extract(b"x" * 2000, "https://x/big",
+                              options=ExtractionOptions(max_html_bytes=1000))
+        assert result.status == "too_large"
+        assert pool.worker_pids() == []  # nothing was started
+
+
+def test_extract_many_keeps_order():
+    tasks = [{"body": PAGE, "url": f"{URL}?n={i}"} for i in range(6)]
+    tasks.insert(2, {"body": b"raise", "url": "https://x/r"})
+    with make_pool(workers=2, task_function=scripted_task) as pool:
+        results = list(pool.extract_many(iter(tasks)))
+    assert [r.url for r in results] == [t["url"] for t in tasks]
+    assert [r.status for r in results] == ["ok", "ok", "error", "ok", "ok", "ok", "ok"]
+
+
+def test_close_leaves_no_children_and_refuses_work(tmp_path):
+    marker = tmp_path / "started"
+    pool = make_pool(workers=2, timeout=60, task_function=scripted_task,
+                         stop_timeout=0.5).start()
+    pids = pool.worker_pids()
+    assert len(pids) == 2
+    outcome = []
+
+    def busy() -> None:
+        try:
+            pool.extract(f"sleep:60:{marker}".encode(), "https://x/busy")
+        except PoolClosed as exc:
+            outcome.append(exc)
+
+    # One worker is busy at close time: it is killed after the grace period, and its
+    # caller learns that the page was not extracted (not that the page is bad).
+    caller = threading.Thread(target=busy)
+    caller.start()
+    wait_for(marker.exists)
+    started = time.monotonic()
+    pool.close()
+    assert time.monotonic() - started < 10
+    caller.join(20)
+    assert not caller.is_alive()
+    assert len(outcome) == 1 and isinstance(outcome[0], PoolClosed)
+    assert pool.crashes == 0
+    assert pool.worker_pids() == []
+    for pid in pids:
+        wait_for(lambda pid=pid: not alive(pid), timeout=5)
+    with pytest.raises(PoolClosed):
+        pool.extract(PAGE, URL)
+    pool.close()  # idempotent
+
+
+def test_forkserver_start_method(rules):
+    expected = extract_html(PAGE, URL, rules=rules)
+    with make_pool(workers=1, start_method="forkserver") as pool:
+        assert pool.extract(PAGE, URL, rules=rules) == expected
+
+
+def test_bad_task_function_fails_at_construction():
+    with pytest.raises((ImportError, AttributeError, ValueError)):
+        ExtractorPool(task_function="archive.extract:no_such_function")
+    with pytest.raises(ValueError):
+        ExtractorPool(task_function="no-colon")
+    with pytest.raises(ValueError):
+        ExtractorPool(start_method="fork")
