@@ -199,3 +199,30 @@ def test_second_crawl_of_same_archive_appends_new_files(crawled_archive, sample_
     # Re-crawled articles update their row, never duplicate it.
     assert conn.execute("select count(*) from articles").fetchone()[0] == \
         db(crawled_archive).execute("select count(*) from articles").fetchone()[0]
+
+
+def test_plain_scrapy_crawl_works_and_a_slow_extraction_cannot_stall_it(sample_sites_url,
+                                                                        tmp_path):
+    """`scrapy crawl NAME` runs the same components; with an extraction time limit
+    no page can meet, every article is killed and counted while the crawl goes on."""
+    scrapy = Path(sys.executable).with_name("scrapy")
+    archive = tmp_path / "a"
+    settings = {
+        "PRESSARCHIVE_ARCHIVE_DIR": str(archive), "PRESSARCHIVE_VIA": sample_sites_url,
+        "DOWNLOAD_DELAY": "0", "PRESSARCHIVE_MAX_ARTICLES": "2",
+        "PRESSARCHIVE_EXTRACT_TIMEOUT": "0.001", "PRESSARCHIVE_EXTRACT_WORKERS": "1",
+    }
+    args = [str(scrapy), "crawl", "trtworld"]
+    for key, value in settings.items():
+        args += ["-s", f"{key}={value}"]
+    result = subprocess.run(args, cwd=Path(__file__).resolve().parents[1], capture_output=True,
+                            text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "'articles/timeout': 2" in result.stderr
+    conn = db(archive)
+    assert conn.execute("select count(*) from articles").fetchone()[0] == 0
+    statuses = [r[0] for r in conn.execute("select status from non_articles")]
+    assert statuses == ["timeout", "timeout"]
+    # Everything else was still fetched and archived.
+    assert conn.execute("select count(*) from captures").fetchone()[0] >= 8
+    assert not list((archive / "warc").glob("*.open"))
