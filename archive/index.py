@@ -36,6 +36,7 @@ class Capture:
     payload_digest: str
     ip_address: str = ""
     location: str = ""
+    truncated: str = ""
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,7 @@ class ArticleRow:
 CAPTURE_COLUMNS = {
     "id": int, "url": str, "source": str, "status": int, "content_type": str,
     "fetched_at": str, "warc_file": str, "warc_offset": int, "warc_length": int,
-    "record_id": str, "payload_digest": str, "ip_address": str, "location": str,
+    "record_id": str, "payload_digest": str, "ip_address": str, "location": str, "truncated": str,
 }
 ARTICLE_COLUMNS = {
     "id": int, "url": str, "source": str, "title": str, "author": str, "published": str,

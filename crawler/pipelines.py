@@ -54,6 +54,15 @@ class ArticlePipeline:
             # Not archived (WARC disabled or failed): never index what the WARC lacks.
             self.stats.inc_value("articles/not_archived")
             raise DropItem(f"{item['url']} has no WARC capture")
+        if capture.truncated:
+            # A cut body is archived as such but is not a complete article.
+            self.stats.inc_value("articles/truncated")
+            self.session.index.add_non_article(
+                url=capture.url, source=capture.source, status="truncated",
+                error=f"body truncated ({capture.truncated})", title="",
+                capture_record_id=capture.record_id, fetched_at=capture.fetched_at,
+            )
+            return {"url": item["url"], "source": item["source"], "status": "truncated"}
         source = self.source
         try:
             result = await maybe_deferred_to_future(

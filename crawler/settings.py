@@ -24,6 +24,10 @@ PRESSARCHIVE_CONTACT_URL = "https://github.com/pressarchive/pressarchive"
 PRESSARCHIVE_VIA = ""
 # At most this many article pages per source and run (0: no limit).
 PRESSARCHIVE_MAX_ARTICLES = 0
+# A body is cut (and archived with WARC-Truncated: length or time) at this size
+# in bytes or after this many seconds; well below DOWNLOAD_MAXSIZE.
+PRESSARCHIVE_MAX_RESPONSE_BYTES = 20 * 1024 * 1024
+PRESSARCHIVE_MAX_RESPONSE_SECONDS = 120.0
 # WARC files roll over at this size (bytes), always at a record boundary.
 PRESSARCHIVE_WARC_MAX_FILE_BYTES = 1_000_000_000
 # gzip level of WARC records (warcio uses 9; 6 is ~1.5x faster for ~the same size).
@@ -51,6 +55,9 @@ COOKIES_ENABLED = True
 DOWNLOAD_MAXSIZE = 50 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 10 * 1024 * 1024
 DOWNLOAD_TIMEOUT = 60
+# A body cut by a dropped connection is archived (WARC-Truncated: disconnect)
+# rather than lost; it is never indexed as an article.
+DOWNLOAD_FAIL_ON_DATALOSS = False
 TELNETCONSOLE_ENABLED = False
 # file:, data:, ftp: and s3: are never fetched: a redirect or a feed cannot
 # point the crawler at local files.

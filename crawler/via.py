@@ -1,10 +1,11 @@
-"""Download handler that can send every request to one server (`--via`).
+"""HTTP(S) download handler: records the raw response head and can route
+every request to one server (`--via`).
 
-The request keeps its real URL everywhere (WARC target URI, index, dupe filter,
-per-host download slots); only the connection goes to the via server, with the
-real host in the Host header. The response comes back under the real URL and
-carries the address actually contacted (`response.ip_address`), which the WARC
-records as WARC-IP-Address.
+With --via, the request keeps its real URL everywhere (WARC target URI, index,
+dupe filter, per-host download slots); only the connection goes to the via
+server, with the real host in the Host header. The response comes back under
+the real URL and carries the address actually contacted
+(`response.ip_address`), which the WARC records as WARC-IP-Address.
 """
 
 from __future__ import annotations
@@ -13,8 +14,11 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
 from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
+from scrapy.utils._download_handlers import wrap_twisted_exceptions
+from scrapy.utils.defer import maybe_deferred_to_future
 
 from archive.errors import ConfigError
+from crawler.rawhttp import RAW_HEAD_META_KEY, RecordingAgent, RecordingClientFactory
 
 if TYPE_CHECKING:
     from scrapy import Request
@@ -22,6 +26,8 @@ if TYPE_CHECKING:
     from scrapy.http import Response
 
 VIA_META_KEY = "pressarchive_via"
+# Set on the routed copy by signal handlers (bytes_received) during the download.
+COPIED_META_KEYS = ("pressarchive_truncated", "pressarchive_bytes_received")
 
 
 def parse_via(via: str) -> tuple[str, str]:
@@ -40,19 +46,33 @@ def via_url(url: str, scheme: str, netloc: str) -> str:
 class ViaDownloadHandler(HTTP11DownloadHandler):
     def __init__(self, crawler: Crawler):
         super().__init__(crawler)
+        self._pool._factory = RecordingClientFactory
         via = crawler.settings.get("PRESSARCHIVE_VIA", "")
         self._via = parse_via(via) if via else None
 
     async def download_request(self, request: Request) -> Response:
-        if self._via is None:
-            return await super().download_request(request)
-        real = urlsplit(request.url)
-        routed = request.replace(url=via_url(request.url, *self._via))
-        # Twisted's agent only adds Host when it is missing: keep the real one.
-        routed.headers[b"Host"] = real.netloc.encode("ascii")
-        request.meta[VIA_META_KEY] = f"{self._via[0]}://{self._via[1]}"
-        response = await super().download_request(routed)
-        # AutoThrottle reads the latency from the original request's meta.
-        if "download_latency" in routed.meta:
-            request.meta["download_latency"] = routed.meta["download_latency"]
+        routed = request
+        if self._via is not None:
+            routed = request.replace(url=via_url(request.url, *self._via))
+            # Twisted's agent only adds Host when it is missing: keep the real one.
+            routed.headers[b"Host"] = urlsplit(request.url).netloc.encode("ascii")
+            request.meta[VIA_META_KEY] = f"{self._via[0]}://{self._via[1]}"
+        agent = RecordingAgent(
+            contextFactory=self._contextFactory,
+            bindAddress=self._bind_address,
+            pool=self._pool,
+            maxsize=self._default_maxsize,
+            warnsize=self._default_warnsize,
+            fail_on_dataloss=self._fail_on_dataloss,
+            crawler=self._crawler,
+            tls_verbose_logging=self._tls_verbose_logging,
+        )
+        with wrap_twisted_exceptions():
+            response = await maybe_deferred_to_future(agent.download_request(routed))
+        if routed is request:
+            return response
+        for key in ("download_latency", RAW_HEAD_META_KEY, *COPIED_META_KEYS):
+            # AutoThrottle and the WARC middleware read these from the original request.
+            if key in routed.meta:
+                request.meta[key] = routed.meta[key]
         return response.replace(url=request.url)

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.exceptions import IgnoreRequest, NotConfigured, StopDownload
 from scrapy.http import Headers, Response
 
 from archive.index import Capture
@@ -27,12 +27,15 @@ from archive.warc.records import (
     new_record_id,
     warc_date,
 )
+from crawler.rawhttp import RAW_HEAD_META_KEY, RawHead
 from crawler.session import ArchiveSession
 
 logger = logging.getLogger(__name__)
 
 STARTED_AT_META_KEY = "pressarchive_started_at"
 CAPTURE_META_KEY = "warc_capture"
+TRUNCATED_META_KEY = "pressarchive_truncated"
+RECEIVED_META_KEY = "pressarchive_bytes_received"
 
 
 def header_list(headers: Headers) -> list[tuple[str, str]]:
@@ -61,6 +64,8 @@ class WarcCaptureMiddleware:
         self.crawler = crawler
         self.stats = crawler.stats
         self.session = session
+        self.max_bytes = crawler.settings.getint("PRESSARCHIVE_MAX_RESPONSE_BYTES")
+        self.max_seconds = crawler.settings.getfloat("PRESSARCHIVE_MAX_RESPONSE_SECONDS")
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> WarcCaptureMiddleware:
@@ -68,7 +73,21 @@ class WarcCaptureMiddleware:
             raise NotConfigured
         middleware = cls(crawler, ArchiveSession.acquire(crawler.settings))
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(middleware.bytes_received, signal=signals.bytes_received)
         return middleware
+
+    def bytes_received(self, data: bytes, request: Request, spider: Any = None) -> None:
+        """Stop a body at the size or time limit, keeping what arrived for the WARC."""
+        received = request.meta.get(RECEIVED_META_KEY, 0) + len(data)
+        request.meta[RECEIVED_META_KEY] = received
+        started = request.meta.get(STARTED_AT_META_KEY, time.time())
+        if self.max_bytes and received > self.max_bytes:
+            request.meta[TRUNCATED_META_KEY] = "length"
+        elif self.max_seconds and time.time() - started > self.max_seconds:
+            request.meta[TRUNCATED_META_KEY] = "time"
+        else:
+            return
+        raise StopDownload(fail=False)
 
     def spider_closed(self) -> None:
         self.session.release()
@@ -91,10 +110,19 @@ class WarcCaptureMiddleware:
         request.meta[CAPTURE_META_KEY] = capture
         return response
 
+    def truncation(self, request: Request, response: Response) -> str | None:
+        if TRUNCATED_META_KEY in request.meta and "download_stopped" in response.flags:
+            return request.meta[TRUNCATED_META_KEY]
+        if "dataloss" in response.flags:
+            return "disconnect"
+        return None
+
     def archive(self, request: Request, response: Response) -> Capture:
         date = warc_date(request.meta.get(STARTED_AT_META_KEY) or time.time())
         url = request.url
         ip_address = str(response.ip_address) if response.ip_address else None
+        truncated = self.truncation(request, response)
+        raw: RawHead | None = request.meta.get(RAW_HEAD_META_KEY)
         request_headers = header_list(request.headers)
         if not any(name.lower() == "host" for name, _ in request_headers):
             request_headers.insert(0, ("Host", urlsplit(url).netloc))
@@ -113,18 +141,21 @@ class WarcCaptureMiddleware:
         response_record = build_response_record(
             url,
             status=response.status,
-            reason=reason_phrase(response.status),
-            protocol=response.protocol or "HTTP/1.1",
-            headers=header_list(response.headers),
+            reason=raw.reason if raw else reason_phrase(response.status),
+            protocol=raw.protocol if raw else (response.protocol or "HTTP/1.1"),
+            headers=raw.header_list() if raw else header_list(response.headers),
             body=response.body,
             date=date,
             concurrent_to=request_id,
             ip_address=ip_address,
+            truncated=truncated,
         )
         _, location = self.session.writer.write([request_record, response_record])
         self.stats.inc_value("warc/records", 2)
         self.stats.inc_value("warc/responses")
         self.stats.inc_value("warc/bytes", location.length)
+        if truncated:
+            self.stats.inc_value(f"warc/truncated/{truncated}")
         capture = Capture(
             url=url,
             source=self.crawler.spider.name if self.crawler.spider else "",
@@ -138,6 +169,7 @@ class WarcCaptureMiddleware:
             payload_digest=response_record.rec_headers.get_header("WARC-Payload-Digest") or "",
             ip_address=ip_address or "",
             location=response.headers.get(b"Location", b"").decode("latin-1"),
+            truncated=truncated or "",
         )
         self.session.index.add_captures([capture])
         return capture
