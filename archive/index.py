@@ -37,6 +37,10 @@ class Capture:
     ip_address: str = ""
     location: str = ""
     truncated: str = ""
+    # "response", or "revisit" when the payload is stored in an earlier capture
+    # (refers_to is that capture's record id).
+    rec_type: str = "response"
+    refers_to: str = ""
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,7 @@ CAPTURE_COLUMNS = {
     "id": int, "url": str, "source": str, "status": int, "content_type": str,
     "fetched_at": str, "warc_file": str, "warc_offset": int, "warc_length": int,
     "record_id": str, "payload_digest": str, "ip_address": str, "location": str, "truncated": str,
+    "rec_type": str, "refers_to": str,
 }
 ARTICLE_COLUMNS = {
     "id": int, "url": str, "source": str, "title": str, "author": str, "published": str,
@@ -71,6 +76,7 @@ ARTICLE_COLUMNS = {
     "capture_record_id": str, "warc_file": str, "warc_offset": int, "payload_digest": str,
     "fetched_at": str, "extractor": str, "extractor_version": str, "config_hash": str,
 }
+CAPTURE_FIELDS = tuple(Capture.__dataclass_fields__)
 NON_ARTICLE_COLUMNS = {
     "url": str, "source": str, "status": str, "error": str, "title": str,
     "capture_record_id": str, "fetched_at": str,
@@ -91,7 +97,7 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
     if "captures" not in db.table_names():
         db["captures"].create(CAPTURE_COLUMNS, pk="id", not_null={"url", "record_id"})
         db["captures"].create_index(["record_id"], unique=True)
-        db["captures"].create_index(["url"])
+        db["captures"].create_index(["url", "payload_digest"])
         db["captures"].create_index(["source"])
     if "articles" not in db.table_names():
         db["articles"].create(ARTICLE_COLUMNS, pk="id", not_null={"url", "text"})
@@ -103,6 +109,13 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
         db["articles"].enable_fts(["title", "text"], create_triggers=True, tokenize="porter")
     if "non_articles" not in db.table_names():
         db["non_articles"].create(NON_ARTICLE_COLUMNS, pk="url")
+    # Indexes made by an earlier version gain the columns added since.
+    for table, columns in (("captures", CAPTURE_COLUMNS), ("articles", ARTICLE_COLUMNS),
+                           ("non_articles", NON_ARTICLE_COLUMNS)):
+        existing = db[table].columns_dict
+        for name, kind in columns.items():
+            if name not in existing:
+                db[table].add_column(name, kind, not_null_default="" if kind is str else 0)
 
 
 class ArchiveIndex:
@@ -120,6 +133,17 @@ class ArchiveIndex:
             return
         with self._lock, self.db.conn:
             self.db["captures"].insert_all(rows, ignore=True)
+
+    def find_original(self, url: str, payload_digest: str) -> Capture | None:
+        """The earliest complete capture of this URL that stores this payload."""
+        with self._lock:
+            row = self.db.execute(
+                f"select {', '.join(CAPTURE_FIELDS)} from captures where url = ? "
+                "and payload_digest = ? and rec_type = 'response' and truncated = '' "
+                "order by id limit 1",
+                [url, payload_digest],
+            ).fetchone()
+        return Capture(*row) if row else None
 
     def add_article(self, row: ArticleRow) -> None:
         with self._lock, self.db.conn:

@@ -63,6 +63,10 @@ class ArticlePipeline:
                 capture_record_id=capture.record_id, fetched_at=capture.fetched_at,
             )
             return {"url": item["url"], "source": item["source"], "status": "truncated"}
+        if capture.rec_type == "revisit":
+            # The payload is the one already extracted from the capture it refers to.
+            self.stats.inc_value("articles/unchanged")
+            return {"url": item["url"], "source": item["source"], "status": "unchanged"}
         source = self.source
         try:
             result = await maybe_deferred_to_future(

@@ -24,6 +24,7 @@ from archive.index import Capture
 from archive.warc.records import (
     build_request_record,
     build_response_record,
+    build_revisit_record,
     new_record_id,
     warc_date,
 )
@@ -150,6 +151,26 @@ class WarcCaptureMiddleware:
             ip_address=ip_address,
             truncated=truncated,
         )
+        payload_digest = response_record.rec_headers.get_header("WARC-Payload-Digest") or ""
+        original = None if truncated else self.session.index.find_original(url, payload_digest)
+        if original is not None:
+            # Same payload as an earlier capture of this URL: store the head only.
+            response_record = build_revisit_record(
+                url,
+                status=response.status,
+                reason=raw.reason if raw else reason_phrase(response.status),
+                protocol=raw.protocol if raw else (response.protocol or "HTTP/1.1"),
+                headers=raw.header_list() if raw else header_list(response.headers),
+                body_length=len(response.body),
+                payload_digest=payload_digest,
+                refers_to=original.record_id,
+                refers_to_uri=original.url,
+                refers_to_date=original.fetched_at,
+                date=date,
+                concurrent_to=request_id,
+                ip_address=ip_address,
+            )
+            self.stats.inc_value("warc/revisits")
         _, location = self.session.writer.write([request_record, response_record])
         self.stats.inc_value("warc/records", 2)
         self.stats.inc_value("warc/responses")
@@ -166,10 +187,12 @@ class WarcCaptureMiddleware:
             warc_offset=location.offset,
             warc_length=location.length,
             record_id=location.record_id,
-            payload_digest=response_record.rec_headers.get_header("WARC-Payload-Digest") or "",
+            payload_digest=payload_digest,
             ip_address=ip_address or "",
             location=response.headers.get(b"Location", b"").decode("latin-1"),
             truncated=truncated or "",
+            rec_type="revisit" if original else "response",
+            refers_to=original.record_id if original else "",
         )
         self.session.index.add_captures([capture])
         return capture

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import base64
 import gzip
+import hashlib
 import json
 import shutil
 import sqlite3
@@ -226,3 +228,46 @@ def test_plain_scrapy_crawl_works_and_a_slow_extraction_cannot_stall_it(sample_s
     # Everything else was still fetched and archived.
     assert conn.execute("select count(*) from captures").fetchone()[0] >= 8
     assert not list((archive / "warc").glob("*.open"))
+
+
+def test_unchanged_pages_are_archived_as_revisits_that_resolve(crawled_archive, sample_sites_url,
+                                                                tmp_path):
+    from archive.warc.reader import archive_files, iter_records
+    from archive.warc.revisits import RevisitResolver
+
+    archive = tmp_path / "again"
+    shutil.copytree(crawled_archive, archive)
+    old_files = set(warc_files(archive))
+    result = run_cli("crawl", "france24", "--archive", str(archive), "--via", sample_sites_url,
+                     "--delay", "0", "--workers", "1")
+    assert result.returncode == 0, result.stderr[-3000:]
+    new_files = [p for p in warc_files(archive) if p not in old_files]
+    assert new_files
+    warcio = Path(sys.executable).with_name("warcio")
+    for path in new_files:
+        assert subprocess.run([str(warcio), "check", str(path)]).returncode == 0
+    resolver = RevisitResolver.scan(archive / "warc")
+    revisits = [r for p in new_files for r in iter_records(p) if r.rec_type == "revisit"]
+    seed = seed_pages()["france24"]
+    seed_revisit = next(r for r in revisits if r.target_uri == seed.url)
+    assert seed_revisit.warc_header("WARC-Profile").endswith("/identical-payload-digest")
+    assert seed_revisit.warc_header("WARC-Refers-To-Target-URI") == seed.url
+    assert seed_revisit.warc_header("WARC-Refers-To-Date")
+    assert seed_revisit.body == b""
+    resolved = resolver.resolve(seed_revisit)
+    assert seed.phrases[0].encode() in resolved.decoded_body()
+    # Every revisit resolves to a payload with the digest it claims.
+    assert len(revisits) >= 6
+    for revisit in revisits:
+        digest = base64.b32encode(hashlib.sha1(resolver.resolve(revisit).body).digest())
+        assert revisit.payload_digest == "sha1:" + digest.decode()
+    conn = db(archive)
+    sql = "select capture_record_id from articles where url = ?"
+    row = conn.execute(sql, [seed.url]).fetchone()
+    original = conn.execute("select rec_type from captures where record_id = ?",
+                            [row["capture_record_id"]]).fetchone()
+    assert original["rec_type"] == "response"
+    kinds = Counter(r[0] for r in conn.execute(
+        "select rec_type from captures where source = 'france24'"))
+    assert kinds["revisit"] == len(revisits)
+    assert all(p.name in {f.name for f in archive_files(archive / "warc")} for p in new_files)

@@ -207,3 +207,42 @@ def serialize_record(record: ArcWarcRecord) -> bytes:
     WARCWriter(out, gzip=False, warc_version=WARC_VERSION).write_record(record)
     stream.seek(start)
     return out.getvalue()
+
+
+IDENTICAL_PAYLOAD_PROFILE = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
+SERVER_NOT_MODIFIED_PROFILE = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
+
+
+def build_revisit_record(url: str, *, status: int, reason: str, protocol: str,
+                         headers: HeaderList, body_length: int, payload_digest: str,
+                         refers_to: str, refers_to_uri: str, refers_to_date: str, date: str,
+                         profile: str = IDENTICAL_PAYLOAD_PROFILE,
+                         record_id: str | None = None, concurrent_to: str | None = None,
+                         warcinfo_id: str | None = None,
+                         ip_address: str | None = None) -> ArcWarcRecord:
+    """A revisit record: the response head as received, no body, pointing at the
+    capture whose payload it repeats (``refers_to`` is that record's id).
+
+    The head is reframed as the original's was (``body_length`` is the length of the
+    payload stored there), so replaying head + original payload gives a consistent message.
+    """
+    http_headers = _RawHttpHeaders(
+        _check_line(f"{status} {reason}", "status line"),
+        _check_http_headers(reframe_headers(headers, status, body_length)),
+        protocol=_check_line(protocol, "HTTP protocol"),
+    )
+    warc_headers = _warc_headers("revisit", record_id, date, [
+        ("WARC-Target-URI", url),
+        ("WARC-IP-Address", ip_address),
+        ("WARC-Concurrent-To", concurrent_to),
+        ("WARC-Warcinfo-ID", warcinfo_id),
+        ("WARC-Profile", profile),
+        ("WARC-Refers-To", refers_to),
+        ("WARC-Refers-To-Target-URI", refers_to_uri),
+        ("WARC-Refers-To-Date", refers_to_date),
+        ("WARC-Payload-Digest", payload_digest),
+    ])
+    return _BUILDER.create_warc_record(
+        url, "revisit", payload=BytesIO(b""), length=0,
+        warc_headers=warc_headers, http_headers=http_headers,
+    )

@@ -1,0 +1,386 @@
+"""The archive's CDXJ index (DIR/indexes/index.cdxj), as pywb and other replay tools read it.
+
+One line per response, revisit, resource or metadata record (request and warcinfo records
+are not indexed, nor ``application/warc-fields`` records), sorted in byte order::
+
+    <SURT key> <14-digit timestamp> {"url": ..., "mime": ..., "status": ..., "digest": ...,
+                                     "length": ..., "offset": ..., "filename": ...}
+
+Field conventions follow pywb's own indexer: ``digest`` without its ``sha1:`` prefix,
+``status``, ``length`` and ``offset`` as strings, ``filename`` the WARC file's name relative
+to the archive's ``warc/`` directory, ``mime`` the media type without parameters, and
+``warc/revisit`` for revisit records. Empty fields are left out.
+
+The SURT key is the one pywb computes to look a URL up (the ``surt`` package's default
+canonicalisation, reimplemented here): see ``surt_key``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import socket
+import struct
+import tempfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import SplitResultBytes, unquote_to_bytes
+
+from archive.errors import PressArchiveError
+from archive.warc.reader import ArchivedRecord, ReadError, archive_files, iter_records
+
+__all__ = [
+    "CDXJ_FILENAME",
+    "INDEXES_DIR",
+    "CdxjEntry",
+    "cdx_timestamp",
+    "collect_entries",
+    "surt_key",
+    "warc_directory",
+    "write_cdxj",
+]
+
+log = logging.getLogger(__name__)
+
+INDEXES_DIR = "indexes"
+CDXJ_FILENAME = "index.cdxj"
+WARC_DIR = "warc"
+
+INDEXED_TYPES = frozenset({"response", "revisit", "resource", "metadata"})
+
+
+# --- SURT ------------------------------------------------------------------------------------
+#
+# The rules of the Internet Archive's URL canonicalisation (surt.surt with its defaults), which
+# pywb applies to every URL it looks up, so keys must match it exactly:
+#   - whitespace trimmed, tabs and line breaks removed, "http://" added if there is no scheme,
+#     a repeated "http://https://" prefix reduced to its last scheme;
+#   - fragment dropped; host, path and query percent-decoded until stable, then re-encoded
+#     (bytes outside 0x21-0x7e, "#" and "%" as %XX); IDNA for non-ASCII hosts;
+#   - numeric hosts normalised as IPv4 dotted quads; host lowercased, a leading "www.",
+#     "www2." ... removed; default ports (80 for http, 443 for https) and user info dropped;
+#   - path: "." and ".." segments resolved, empty segments dropped, lowercased, ASP.NET
+#     session segments removed, a trailing "/" dropped (except for "/" itself);
+#   - query: session ids (jsessionid, phpsessid, sid, ASPSESSIONID, cfid/cftoken) removed,
+#     lowercased, arguments sorted by (name, value); an empty query dropped;
+#   - output: host labels reversed and joined by ",", ":port" if any, ")", path, "?query".
+
+_HAS_SCHEME = re.compile(rb"^[a-zA-Z][a-zA-Z0-9+\-.]*:")
+_REPEATED_HTTP = re.compile(rb"^(https?://)+")
+_URL_PARTS = re.compile(
+    rb"^(?:([a-zA-Z][a-zA-Z0-9+.-]*):)?(?://([^/?#]*))?([^?#]*)(?:\?([^#]*))?(?:#(.*))?$"
+)
+_LINE_BREAKS = re.compile(rb"[\t\n\r]")
+_WWW_PREFIX = re.compile(rb"^www\d*\.")
+_DECIMAL_IP = re.compile(rb"^[1-9][0-9]*(?:\.[0-9]+){0,3}$")
+_OCTAL_IP = re.compile(rb"^0[0-7]*(?:\.[0-7]+){0,3}$")
+_DEFAULT_PORTS = {b"http": 80, b"https": 443}
+
+# Printable ASCII is kept as is, except "#" and "%"; everything else becomes %XX.
+_KEPT_BYTES = frozenset(range(0x21, 0x7F)) - {ord("#"), ord("%")}
+
+_QUERY_SESSION_IDS = [
+    re.compile(rb"^(.*)" + token + rb"(?:&(.*))?$", re.IGNORECASE)
+    for token in (
+        rb"jsessionid=[0-9a-z]{32}",
+        rb"phpsessid=[0-9a-z]{32}",
+        rb"sid=[0-9a-z]{32}",
+        rb"aspsessionid[a-z]{8}=[a-z]{24}",
+        rb"cfid=[^&]+&cftoken=[^&]+",
+    )
+]
+_PATH_SESSION_IDS = [
+    re.compile(rb"^(.*/)" + segment + rb"([^?]+\.aspx.*)$", re.IGNORECASE)
+    for segment in (
+        rb"\((?:[a-z]\([0-9a-z]{24}\))+\)/",
+        rb"\([0-9a-z]{24}\)/",
+    )
+]
+
+
+def _escape(data: bytes | None) -> bytes | None:
+    if not data or all(byte in _KEPT_BYTES for byte in data):
+        return data
+    return b"".join(
+        bytes((byte,)) if byte in _KEPT_BYTES else b"%%%02X" % byte for byte in data
+    )
+
+
+def _unescape(data: bytes | None) -> bytes | None:
+    while data:
+        decoded = unquote_to_bytes(data)
+        if decoded == data:
+            break
+        data = decoded
+    return data
+
+
+def _numeric_host(host: bytes) -> bytes | None:
+    """A dotted quad for a host written as a number (decimal, octal, 1-4 parts), else None."""
+    if host.isdigit():
+        return socket.inet_ntoa(struct.pack(">L", int(host) & 0xFFFFFFFF)).encode("ascii")
+    if _DECIMAL_IP.match(host) or _OCTAL_IP.match(host):
+        try:
+            return socket.inet_ntoa(socket.inet_aton(host.decode("ascii"))).encode("ascii")
+        except OSError:
+            return None
+    return None
+
+
+def _resolve_dots(path: bytes | None) -> bytes:
+    if not path:
+        return b"/"
+    segments = path.split(b"/")[1:]
+    kept: list[bytes] = []
+    for segment in segments:
+        if segment == b".":
+            continue
+        if segment == b"..":
+            if kept:
+                kept.pop()
+            else:
+                kept.append(segment)
+            continue
+        kept.append(segment)
+    if not kept:
+        return b"/"
+    # Empty segments are dropped except the last (a trailing slash).
+    return b"/" + b"".join(segment + b"/" for segment in kept[:-1] if segment) + kept[-1]
+
+
+def _strip_query_session_ids(query: bytes) -> bytes:
+    for pattern in _QUERY_SESSION_IDS:
+        match = pattern.match(query)
+        if match:
+            query = match.group(1) + (match.group(2) or b"")
+    return query
+
+
+def _strip_path_session_ids(path: bytes) -> bytes:
+    for pattern in _PATH_SESSION_IDS:
+        match = pattern.match(path)
+        if match:
+            path = match.group(1) + match.group(2)
+    return path
+
+
+def _sort_query(query: bytes) -> bytes:
+    if len(query) <= 1:
+        return query
+    args = sorted(tuple(arg.split(b"=", 1)) for arg in query.split(b"&"))
+    return b"&".join(b"=".join(arg) for arg in args)
+
+
+def _surt(url: bytes) -> bytes:
+    url = _LINE_BREAKS.sub(b"", url.strip())
+    if not _HAS_SCHEME.match(url):
+        url = b"http://" + url
+    repeated = _REPEATED_HTTP.match(url)
+    if repeated:
+        url = repeated.group(1) + url[repeated.end():]
+    parts = _URL_PARTS.match(url)
+    if parts is None:  # the pattern matches any string without line breaks
+        raise ValueError("unparsable URL")
+    scheme, netloc, path, query, _fragment = parts.groups(b"")
+    netloc = netloc.rstrip(b":")
+    location = SplitResultBytes(b"", netloc, b"", b"", b"")
+    port = location.port or None  # ValueError for a bad port
+    host = location.hostname or None
+    path = path or None
+    query = query or None
+    if scheme.startswith(b"http") and host is None and path is not None:
+        # "http:////example.com/x": the host is the first path segment.
+        host, _, rest = path.lstrip(b"/").partition(b"/")
+        path = b"/" + rest
+
+    if query:
+        query = _escape(_unescape(query))
+    if host:
+        host = _unescape(host)
+        if not host.isascii():
+            try:
+                host = host.decode("utf-8", "ignore").encode("idna")
+            except ValueError:
+                pass
+        host = host.replace(b"..", b".").strip(b".")
+        host = _numeric_host(host) or _escape(host.lower())
+    path = _unescape(path)
+    if host:
+        path = _resolve_dots(path)
+    path = _escape(path)
+
+    if host:
+        host = host.lower()
+        if scheme != b"dns":
+            host = _WWW_PREFIX.sub(b"", host, count=1)
+    if port is not None and port == _DEFAULT_PORTS.get(scheme.lower()):
+        port = None
+    if path:
+        path = _strip_path_session_ids(path.lower())
+        if len(path) > 1 and path.endswith(b"/"):
+            path = path[:-1]
+    if query:
+        query = _sort_query(_strip_query_session_ids(query).lower()) or None
+
+    if host:
+        key = b",".join(reversed(host.split(b".")))
+        if port is not None:
+            key += b":%d" % port
+        key += b")"
+    else:
+        key = scheme + b":"
+    if path:
+        key += path
+    elif query is not None:
+        key += b"/"
+    if query is not None:
+        key += b"?" + query
+    return key
+
+
+def surt_key(url: str) -> str:
+    """The SURT form of ``url`` pywb looks it up by, e.g. ``com,example)/a?b=1&c=2``.
+
+    A URL that cannot be canonicalised (a bad port) is its own key, as cdxj-indexer does.
+    """
+    if not url:
+        return "-"
+    if url.startswith("filedesc"):
+        return url
+    try:
+        return _surt(url.encode("utf-8")).decode("utf-8")
+    except (ValueError, UnicodeError):
+        return url
+
+
+# --- index entries -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CdxjEntry:
+    key: str
+    timestamp: str
+    url: str
+    mime: str
+    status: str
+    digest: str
+    length: int
+    offset: int
+    filename: str
+    rec_type: str
+    record_id: str
+
+    def line(self) -> str:
+        fields = {
+            "url": self.url, "mime": self.mime, "status": self.status, "digest": self.digest,
+            "length": str(self.length), "offset": str(self.offset), "filename": self.filename,
+        }
+        data = {name: value for name, value in fields.items() if value and value != "-"}
+        return f"{self.key} {self.timestamp} {json.dumps(data)}\n"
+
+
+def cdx_timestamp(date: str) -> str:
+    """The 14-digit UTC timestamp of a WARC-Date (fractions of a second dropped)."""
+    try:
+        parsed = datetime.fromisoformat(date.strip().replace("Z", "+00:00"))
+    except ValueError:
+        digits = "".join(c for c in date if c.isdigit())[:14]
+        return digits.ljust(14, "0") if digits else ""
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(UTC)
+    return parsed.strftime("%Y%m%d%H%M%S")
+
+
+def _media_type(content_type: str) -> str:
+    return re.split(r"[;\s]", content_type.strip(), maxsplit=1)[0]
+
+
+def _entry(record: ArchivedRecord) -> CdxjEntry | None:
+    if record.rec_type not in INDEXED_TYPES:
+        return None
+    if record.rec_type in ("resource", "metadata") and (
+        _media_type(record.content_type).lower() == "application/warc-fields"
+    ):
+        return None
+    mime = "warc/revisit" if record.rec_type == "revisit" else _media_type(record.content_type)
+    digest = record.payload_digest
+    if digest.lower().startswith("sha1:"):
+        digest = digest[len("sha1:"):]
+    status = record.http_status
+    return CdxjEntry(
+        key=surt_key(record.target_uri),
+        timestamp=cdx_timestamp(record.date),
+        url=record.target_uri,
+        mime=mime,
+        status=str(status) if status is not None else "",
+        digest=digest,
+        length=record.length,
+        offset=record.offset,
+        filename=record.filename,
+        rec_type=record.rec_type,
+        record_id=record.record_id,
+    )
+
+
+def iter_entries(files: Iterable[Path], errors: list[ReadError] | None = None,
+                 ) -> Iterator[CdxjEntry]:
+    """Index entries of the records of ``files``, in file order."""
+    for path in files:
+        for record in iter_records(path, types=set(INDEXED_TYPES), errors=errors):
+            entry = _entry(record)
+            if entry is not None:
+                yield entry
+
+
+def collect_entries(files: Iterable[Path], errors: list[ReadError] | None = None,
+                    ) -> list[CdxjEntry]:
+    """Index entries of ``files`` in index order (the order of their CDXJ lines)."""
+    return sorted(iter_entries(files, errors), key=lambda entry: entry.line())
+
+
+def warc_directory(archive_dir: Path) -> Path:
+    """DIR/warc, or PressArchiveError if DIR is not an archive."""
+    archive_dir = Path(archive_dir)
+    if not archive_dir.is_dir():
+        raise PressArchiveError(f"no archive at {archive_dir}")
+    warc_dir = archive_dir / WARC_DIR
+    if not warc_dir.is_dir():
+        raise PressArchiveError(f"no WARC directory in {archive_dir} (expected {warc_dir})")
+    return warc_dir
+
+
+def write_lines_atomically(lines: Iterable[str], target: Path) -> Path:
+    """Write ``lines`` to a temporary file next to ``target``, then rename it over ``target``."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.writelines(lines)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp_name, 0o644)
+        os.replace(tmp_name, target)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+    return target
+
+
+def write_cdxj(archive_dir: Path, errors: list[ReadError] | None = None) -> Path:
+    """Index every closed WARC of DIR/warc into DIR/indexes/index.cdxj and return its path.
+
+    Unreadable data is reported to ``errors`` and the log (records before it are indexed).
+    Raises PressArchiveError if DIR is not an archive.
+    """
+    archive_dir = Path(archive_dir)
+    files = archive_files(warc_directory(archive_dir))
+    entries = collect_entries(files, errors)
+    target = archive_dir / INDEXES_DIR / CDXJ_FILENAME
+    try:
+        return write_lines_atomically((entry.line() for entry in entries), target)
+    except OSError as exc:
+        raise PressArchiveError(f"cannot write {target}: {exc}") from exc

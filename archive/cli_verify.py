@@ -1,0 +1,72 @@
+"""`pressarchive verify`: check (and with --repair, first repair) an archive's WARC files.
+
+Registered in archive/cli.py with ``main.add_command(verify)``. This module imports
+nothing from archive.cli at import time (``resolve_archive`` is imported when the command
+runs), so archive.cli may import it anywhere, also when run as ``python -m archive.cli``.
+"""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+# The same option as archive.cli.archive_option (not imported: see the module docstring).
+_archive_option = click.option(
+    "--archive", "archive", metavar="DIR", envvar="PRESSARCHIVE_ARCHIVE",
+    help="Archive directory (WARC files, index.db). "
+    "Default: $PRESSARCHIVE_ARCHIVE, ./archive-data or ./demo-archive.",
+)
+
+
+@click.command()
+@_archive_option
+@click.option("--repair", is_flag=True,
+              help="First repair torn .open files left by a crashed crawl: keep every "
+              "complete record group, cut the partial tail, close the file.")
+@click.option("--force", is_flag=True,
+              help="With --repair: also repair .open files whose writer pid is running.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
+@click.pass_context
+def verify(ctx: click.Context, archive: str | None, repair: bool, force: bool,
+           as_json: bool) -> None:
+    """Check every WARC file (gzip members, lengths, digests, pairs) and the index.
+
+    Exit status 0 if everything is fine, 1 if problems remain (listed with file and
+    offset).
+    """
+    from archive.cli import resolve_archive
+    from archive.index import INDEX_FILENAME
+    from archive.warc.repair import repair_open_files
+    from archive.warc.verify import WARC_SUBDIR, VerifyError, verify_archive
+
+    archive_dir = resolve_archive(archive)
+    if not archive_dir.is_dir():
+        raise click.ClickException(f"no archive directory at {archive_dir}")
+    if not (archive_dir / WARC_SUBDIR).is_dir() and not (archive_dir / INDEX_FILENAME).exists():
+        raise click.ClickException(
+            f"{archive_dir} is not an archive: it has no {WARC_SUBDIR}/ directory and no "
+            f"{INDEX_FILENAME}"
+        )
+    actions = []
+    if repair:
+        try:
+            actions = repair_open_files(archive_dir / WARC_SUBDIR, force=force)
+        except OSError as exc:
+            raise click.ClickException(f"repair failed: {exc}") from exc
+        if not as_json:
+            for action in actions:
+                click.echo(f"repair: {action}")
+            if not actions:
+                click.echo("repair: no .open file to repair")
+    try:
+        report = verify_archive(archive_dir, index_db=archive_dir / INDEX_FILENAME)
+    except VerifyError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if as_json:
+        result = report.to_dict()
+        result["repairs"] = [action.to_dict() for action in actions]
+        click.echo(json.dumps(result, ensure_ascii=False))
+    else:
+        click.echo(report.format())
+    ctx.exit(0 if report.ok else 1)

@@ -1,0 +1,252 @@
+"""Packaging the archive as a WACZ 1.1.1 file (a ZIP that ReplayWeb.page and pywb open).
+
+Layout::
+
+    archive/<name>.warc.gz    every closed WARC file, byte for byte (ZIP "stored")
+    indexes/index.cdx.gz      the CDXJ index in gzip blocks of INDEX_BLOCK_LINES lines (stored)
+    indexes/index.idx         one line per block: first key, offset, length, digest
+    pages/pages.jsonl         a header line, then one line per indexed article
+    datapackage.json          every file above with its size and sha256
+    datapackage-digest.json   the sha256 of datapackage.json
+
+The compressed index with its ``.idx`` is the layout py-wacz and Browsertrix write:
+ReplayWeb.page loads only the blocks a lookup needs, where a plain ``indexes/index.cdxj``
+would be read whole when the file is opened.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import os
+import sqlite3
+import tempfile
+import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import BinaryIO
+
+from archive import __version__
+from archive.cdxj import CdxjEntry, collect_entries, warc_directory
+from archive.errors import PressArchiveError
+from archive.index import INDEX_FILENAME
+from archive.warc.reader import ReadError, archive_files
+
+__all__ = ["WACZ_VERSION", "WaczSummary", "export_wacz"]
+
+WACZ_VERSION = "1.1.1"
+INDEX_BLOCK_LINES = 1024
+PAGES_HEADER = {"format": "json-pages-1.0", "id": "pages", "title": "All Pages"}
+_COPY_SIZE = 1024 * 1024
+_CAPTURE_TYPES = ("response", "revisit", "resource")
+
+
+@dataclass
+class WaczSummary:
+    path: Path
+    warc_files: int
+    index_lines: int
+    pages: int
+    bytes: int
+    articles_without_capture: list[str] = field(default_factory=list)  # article URLs
+    read_errors: list[ReadError] = field(default_factory=list)
+
+    def summary(self) -> str:
+        lines = [
+            f"{self.path}: {self.warc_files} WARC files, {self.index_lines} index lines, "
+            f"{self.pages} pages, {self.bytes} bytes"
+        ]
+        if self.articles_without_capture:
+            lines.append(f"{len(self.articles_without_capture)} articles left out of "
+                         "pages.jsonl: their capture is in no closed WARC file")
+        for error in self.read_errors:
+            lines.append(f"unreadable WARC data in {error.filename} at offset "
+                         f"{error.offset}: {error.message}")
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class _Resource:
+    path: str
+    hash: str
+    bytes: int
+
+    def to_json(self) -> dict[str, object]:
+        return {"name": Path(self.path).name.lower(), "path": self.path,
+                "hash": self.hash, "bytes": self.bytes}
+
+
+def _zip_time(moment: datetime) -> tuple[int, int, int, int, int, int]:
+    return (max(moment.year, 1980), moment.month, moment.day,
+            moment.hour, moment.minute, moment.second)
+
+
+def _add_stream(zf: zipfile.ZipFile, name: str, source: BinaryIO, size: int,
+                compress: bool, when: datetime) -> _Resource:
+    info = zipfile.ZipInfo(name, _zip_time(when))
+    info.compress_type = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
+    info.file_size = size  # lets zipfile decide on ZIP64 before writing
+    info.external_attr = 0o644 << 16
+    digest = hashlib.sha256()
+    written = 0
+    with zf.open(info, "w") as out:
+        while chunk := source.read(_COPY_SIZE):
+            digest.update(chunk)
+            out.write(chunk)
+            written += len(chunk)
+    return _Resource(name, "sha256:" + digest.hexdigest(), written)
+
+
+def _add_file(zf: zipfile.ZipFile, path: Path, name: str, compress: bool) -> _Resource:
+    with open(path, "rb") as fh:
+        stat = os.fstat(fh.fileno())
+        when = datetime.fromtimestamp(stat.st_mtime, UTC)
+        return _add_stream(zf, name, fh, stat.st_size, compress, when)
+
+
+def _add_bytes(zf: zipfile.ZipFile, name: str, data: bytes, when: datetime) -> _Resource:
+    info = zipfile.ZipInfo(name, _zip_time(when))
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = 0o644 << 16
+    zf.writestr(info, data)
+    return _Resource(name, "sha256:" + hashlib.sha256(data).hexdigest(), len(data))
+
+
+def _write_compressed_index(entries: list[CdxjEntry], cdx_gz: BinaryIO,
+                            block_lines: int = INDEX_BLOCK_LINES) -> bytes:
+    """Write gzip blocks of CDXJ lines to ``cdx_gz``; return the text of the .idx file."""
+    idx = ['!meta 0 ' + json.dumps({"format": "cdxj-gzip-1.0", "filename": "index.cdx.gz"})]
+    offset = 0
+    for start in range(0, len(entries), block_lines):
+        block = entries[start:start + block_lines]
+        data = gzip.compress("".join(e.line() for e in block).encode("utf-8"), mtime=0)
+        cdx_gz.write(data)
+        location = {"offset": offset, "length": len(data),
+                    "digest": "sha256:" + hashlib.sha256(data).hexdigest()}
+        idx.append(f"{block[0].key} {block[0].timestamp} {json.dumps(location)}")
+        offset += len(data)
+    return ("\n".join(idx) + "\n").encode("utf-8")
+
+
+def _iso_seconds(timestamp: str) -> str:
+    moment = datetime.strptime(timestamp, "%Y%m%d%H%M%S")
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _articles(db_path: Path, include_text: bool) -> list[sqlite3.Row]:
+    if not db_path.is_file():
+        raise PressArchiveError(
+            f"no index at {db_path}: crawl first (pressarchive crawl --archive "
+            f"{db_path.parent})")
+    columns = "url, title, capture_record_id" + (", text" if include_text else "")
+    try:
+        conn = sqlite3.connect(db_path.resolve().as_uri() + "?mode=ro", uri=True, timeout=30)
+    except sqlite3.Error as exc:
+        raise PressArchiveError(f"cannot open the index {db_path}: {exc}") from exc
+    try:
+        conn.row_factory = sqlite3.Row
+        return conn.execute(f"select {columns} from articles order by id").fetchall()
+    except sqlite3.Error as exc:
+        raise PressArchiveError(f"cannot read articles from {db_path}: {exc}") from exc
+    finally:
+        conn.close()
+
+
+def _pages(articles: Iterable[sqlite3.Row], entries: list[CdxjEntry], include_text: bool,
+           ) -> tuple[list[dict[str, str]], list[str]]:
+    """One page per article whose capture record is in ``entries``, and the URLs of the rest."""
+    captures = {e.record_id: e for e in entries if e.rec_type in _CAPTURE_TYPES and e.record_id}
+    pages, missing = [], []
+    for article in articles:
+        capture = captures.get(article["capture_record_id"] or "")
+        if capture is None:
+            missing.append(article["url"])
+            continue
+        page = {
+            "id": hashlib.sha256(
+                f"{capture.timestamp}/{capture.url}".encode()).hexdigest()[:32],
+            "url": capture.url,  # the WARC-Target-URI, which replay looks up
+            "ts": _iso_seconds(capture.timestamp),
+            "title": article["title"] or article["url"],
+        }
+        if include_text and article["text"]:
+            page["text"] = article["text"]
+        pages.append(page)
+    pages.sort(key=lambda page: (page["ts"], page["url"]))
+    return pages, missing
+
+
+def export_wacz(archive_dir: Path, out: Path, *, title: str | None = None,
+                include_text: bool = False) -> WaczSummary:
+    """Package the closed WARCs, CDXJ index and articles of DIR as the WACZ file ``out``.
+
+    ``out`` is written under a temporary name and renamed when complete. ``include_text``
+    puts each article's text in pages.jsonl (full-text search in ReplayWeb.page).
+    Raises PressArchiveError for a missing archive, WARC files or index.
+    """
+    archive_dir, out = Path(archive_dir), Path(out)
+    warcs = archive_files(warc_directory(archive_dir))
+    if not warcs:
+        raise PressArchiveError(f"no closed WARC files in {archive_dir / 'warc'}")
+    articles = _articles(archive_dir / INDEX_FILENAME, include_text)
+    if not out.parent.is_dir():
+        raise PressArchiveError(f"cannot write {out}: {out.parent} is not a directory")
+    if out.is_dir():
+        raise PressArchiveError(f"cannot write {out}: it is a directory")
+
+    errors: list[ReadError] = []
+    entries = collect_entries(warcs, errors)
+    pages, missing = _pages(articles, entries, include_text)
+    header = dict(PAGES_HEADER, hasText=True) if include_text else PAGES_HEADER
+    now = datetime.now(UTC)
+
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
+    os.close(fd)
+    try:
+        with zipfile.ZipFile(tmp_name, "w", allowZip64=True) as zf:
+            resources = [_add_file(zf, warc, f"archive/{warc.name}", compress=False)
+                         for warc in warcs]
+            with tempfile.TemporaryFile() as cdx_gz:
+                idx = _write_compressed_index(entries, cdx_gz)
+                size = cdx_gz.tell()
+                cdx_gz.seek(0)
+                resources.append(_add_stream(zf, "indexes/index.cdx.gz", cdx_gz, size,
+                                             compress=False, when=now))
+            resources.append(_add_bytes(zf, "indexes/index.idx", idx, now))
+            with tempfile.TemporaryFile() as pages_fh:
+                for line in [header, *pages]:
+                    pages_fh.write(json.dumps(line, ensure_ascii=False).encode("utf-8"))
+                    pages_fh.write(b"\n")
+                size = pages_fh.tell()
+                pages_fh.seek(0)
+                resources.append(_add_stream(zf, "pages/pages.jsonl", pages_fh, size,
+                                             compress=True, when=now))
+            package = {
+                "profile": "data-package",
+                "wacz_version": WACZ_VERSION,
+                "title": title or f"Press Archive: {archive_dir.resolve().name}",
+                "created": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "software": f"pressarchive {__version__}",
+                "resources": [resource.to_json() for resource in resources],
+            }
+            package_bytes = json.dumps(package, indent=2).encode("utf-8")
+            _add_bytes(zf, "datapackage.json", package_bytes, now)
+            digest = {"path": "datapackage.json",
+                      "hash": "sha256:" + hashlib.sha256(package_bytes).hexdigest()}
+            _add_bytes(zf, "datapackage-digest.json",
+                       json.dumps(digest, indent=2).encode("utf-8"), now)
+        os.chmod(tmp_name, 0o644)
+        os.replace(tmp_name, out)
+    except OSError as exc:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise PressArchiveError(f"cannot export {archive_dir} to {out}: {exc}") from exc
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+    return WaczSummary(path=out, warc_files=len(warcs), index_lines=len(entries),
+                       pages=len(pages), bytes=out.stat().st_size,
+                       articles_without_capture=missing, read_errors=errors)
+

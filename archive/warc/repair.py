@@ -1,0 +1,177 @@
+"""Repairing WARC files left ``.open`` by a writer that died (kill -9, power loss).
+
+A torn file keeps its longest prefix of whole record groups: each gzip member complete,
+holding one complete record (Content-Length matched, block digest correct); a request
+whose response (``WARC-Concurrent-To``) did not make it is cut with it, as the writer
+writes a group in one piece. The file is truncated there and renamed to its final name,
+or removed if nothing but its warcinfo record survives. Files whose writer still runs are
+left alone. Memory stays bounded: members are streamed, never whole files.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from collections.abc import Collection
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from archive.warc.verify import MemberScan, scan_members
+from archive.warc.writer import OPEN_SUFFIX
+
+__all__ = ["RepairAction", "repair_open_file", "repair_open_files", "writer_is_running",
+           "writer_pid"]
+
+log = logging.getLogger(__name__)
+
+# <prefix>-<timestamp>-<serial>-<pid>.warc.gz.open, as WarcFileWriter names them.
+_PID_RE = re.compile(r"-(\d+)\.warc\.gz" + re.escape(OPEN_SUFFIX) + "$")
+
+
+@dataclass(frozen=True)
+class RepairAction:
+    path: Path  # the .open file
+    final_path: Path | None  # the closed file, None if removed or skipped
+    kept_records: int  # warcinfo included
+    kept_bytes: int
+    cut_bytes: int
+    removed: bool
+    message: str
+    skipped: bool = False  # left as it was (writer running, or the final name is taken)
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}"
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["path"] = str(self.path)
+        data["final_path"] = str(self.final_path) if self.final_path else None
+        return data
+
+
+def writer_pid(path: Path) -> int | None:
+    """The pid of the process that wrote an ``.open`` file, from its name."""
+    match = _PID_RE.search(Path(path).name)
+    return int(match.group(1)) if match else None
+
+
+def writer_is_running(pid: int) -> bool:
+    """True if ``pid`` is a running process other than this one."""
+    if pid == os.getpid() or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    except OSError:
+        return False
+    return True
+
+
+def _keep_length(path: Path) -> tuple[int, int, int]:
+    """(bytes to keep, records kept, records kept other than warcinfo)."""
+    kept_end = kept = kept_content = 0
+    group: list[MemberScan] = []  # records since the last whole group
+
+    def commit(members: list[MemberScan]) -> None:
+        nonlocal kept_end, kept, kept_content
+        kept_end = members[-1].end
+        kept += len(members)
+        kept_content += sum(m.rec_type != "warcinfo" for m in members)
+
+    with open(path, "rb") as fh:
+        for member in scan_members(fh):
+            if not member.intact:
+                break
+            if member.rec_type == "request":
+                if group:  # an earlier request never got its response: not at the tail
+                    commit(group)
+                group = [member]
+            elif group and any(m.record_id in member.concurrent_to for m in group):
+                commit([*group, member])
+                group = []
+            else:
+                commit([*group, member])
+                group = []
+    return kept_end, kept, kept_content
+
+
+def _fsync_directory(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def repair_open_file(path: Path) -> RepairAction:
+    """Cut a torn ``.open`` file back to its whole groups, then close or remove it.
+
+    Does not check whether a writer is still running: see ``repair_open_files``.
+    """
+    path = Path(path)
+    final = path.with_name(path.name[:-len(OPEN_SUFFIX)])
+    size = path.stat().st_size
+    keep, kept, kept_content = _keep_length(path)
+    cut = size - keep
+    if kept_content == 0:
+        path.unlink()
+        _fsync_directory(path.parent)
+        what = "only a warcinfo record" if kept else "no complete record"
+        return RepairAction(path, None, 0, 0, size, True,
+                            f"removed: {what} ({size} bytes)")
+    if final.exists():
+        return RepairAction(path, None, kept, keep, cut, False,
+                            f"skipped: {final.name} already exists", skipped=True)
+    with open(path, "r+b") as fh:
+        if cut:
+            fh.truncate(keep)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.rename(path, final)
+    _fsync_directory(path.parent)
+    if cut:
+        message = (f"kept {kept} records ({keep} bytes), cut {cut} bytes of torn data; "
+                   f"closed as {final.name}")
+    else:
+        message = f"complete ({kept} records, {keep} bytes); closed as {final.name}"
+    return RepairAction(path, final, kept, keep, cut, False, message)
+
+
+def repair_open_files(warc_dir: Path, *, live_pids: Collection[int] | None = None,
+                      force: bool = False) -> list[RepairAction]:
+    """Repair every ``*.warc.gz.open`` file in ``warc_dir`` whose writer is gone.
+
+    A writer is running if its pid (from the file name) is in ``live_pids`` or, when
+    ``live_pids`` is None, is a running process other than this one. Such files, and files
+    without a pid in their name, are skipped (listed with ``skipped=True``) unless
+    ``force``. Call it before opening a writer on the directory.
+    """
+    warc_dir = Path(warc_dir)
+    if not warc_dir.is_dir():
+        return []
+    actions = []
+    for path in sorted(warc_dir.glob("*.warc.gz" + OPEN_SUFFIX)):
+        if not path.is_file():
+            continue
+        pid = writer_pid(path)
+        if not force:
+            if pid is None:
+                actions.append(RepairAction(
+                    path, None, 0, 0, 0, False,
+                    "skipped: no writer pid in its name (repair with force)", skipped=True))
+                continue
+            running = pid in live_pids if live_pids is not None else writer_is_running(pid)
+            if running:
+                actions.append(RepairAction(
+                    path, None, 0, 0, 0, False,
+                    f"skipped: its writer (pid {pid}) is still running", skipped=True))
+                continue
+        action = repair_open_file(path)
+        log.warning("repaired WARC file %s", action)
+        actions.append(action)
+    return actions
