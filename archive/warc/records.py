@@ -166,6 +166,16 @@ def reframe_headers(headers: HeaderList, status: int, body_len: int) -> HeaderLi
     return result
 
 
+def _response_head(status: int, reason: str, protocol: str, headers: HeaderList,
+                   body_length: int) -> _RawHttpHeaders:
+    # The space after the code is required even when the reason is empty (RFC 9112 4).
+    return _RawHttpHeaders(
+        _check_line(f"{status} {reason}", "status line"),
+        _check_http_headers(reframe_headers(headers, status, body_length)),
+        protocol=_check_line(protocol, "HTTP protocol"),
+    )
+
+
 def build_response_record(url: str, *, status: int, reason: str, protocol: str,
                           headers: HeaderList, body: bytes, date: str,
                           record_id: str | None = None, concurrent_to: str | None = None,
@@ -175,12 +185,7 @@ def build_response_record(url: str, *, status: int, reason: str, protocol: str,
 
     The payload digest is computed by warcio over ``body`` exactly as stored.
     """
-    # The space after the code is required even when the reason is empty (RFC 9112 4).
-    http_headers = _RawHttpHeaders(
-        _check_line(f"{status} {reason}", "status line"),
-        _check_http_headers(reframe_headers(headers, status, len(body))),
-        protocol=_check_line(protocol, "HTTP protocol"),
-    )
+    http_headers = _response_head(status, reason, protocol, headers, len(body))
     warc_headers = _warc_headers("response", record_id, date, [
         ("WARC-Target-URI", url),
         ("WARC-IP-Address", ip_address),
@@ -226,11 +231,7 @@ def build_revisit_record(url: str, *, status: int, reason: str, protocol: str,
     The head is reframed as the original's was (``body_length`` is the length of the
     payload stored there), so replaying head + original payload gives a consistent message.
     """
-    http_headers = _RawHttpHeaders(
-        _check_line(f"{status} {reason}", "status line"),
-        _check_http_headers(reframe_headers(headers, status, body_length)),
-        protocol=_check_line(protocol, "HTTP protocol"),
-    )
+    http_headers = _response_head(status, reason, protocol, headers, body_length)
     warc_headers = _warc_headers("revisit", record_id, date, [
         ("WARC-Target-URI", url),
         ("WARC-IP-Address", ip_address),
