@@ -1,11 +1,15 @@
 # Quick start: `make demo` and `make test`. Both create .venv with the pinned
-# dependencies when it is missing.
+# dependencies when it is missing; `make test` also creates .venv-tools (pywb, wacz,
+# cdxj-indexer from requirements-tools.lock), apart because pywb pins older
+# cryptography/pyOpenSSL than Scrapy's and pulls gevent.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+TOOLS_VENV := .venv-tools
+TOOLS_STAMP := $(TOOLS_VENV)/.installed
 
-.PHONY: demo test lint clean
+.PHONY: demo test lint tools clean
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,10 +18,20 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
+# The .gitignore inside keeps the tools venv out of `git status` (as Python 3.13 venvs do).
+$(TOOLS_STAMP): requirements-tools.lock
+	test -x $(TOOLS_VENV)/bin/python || $(PYTHON) -m venv $(TOOLS_VENV)
+	echo '*' > $(TOOLS_VENV)/.gitignore
+	$(TOOLS_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(TOOLS_VENV)/bin/python -m pip install --quiet -r requirements-tools.lock
+	touch $(TOOLS_STAMP)
+
+tools: $(TOOLS_STAMP)
+
 demo: $(STAMP)
 	$(BIN)/pressarchive demo --archive ./demo-archive
 
-test: $(STAMP)
+test: $(STAMP) $(TOOLS_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 
@@ -25,4 +39,4 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 clean:
-	rm -rf $(VENV) demo-archive .pytest_cache
+	rm -rf $(VENV) $(TOOLS_VENV) demo-archive .pytest_cache

@@ -185,6 +185,18 @@ def demo(archive: str, no_serve: bool, port: int) -> None:
         raise click.ClickException(str(exc)) from exc
 
 
+def _register_subcommands() -> None:
+    # Imported here: these modules import archive.cli's options themselves.
+    from archive.cli_export import export
+    from archive.cli_verify import verify
+
+    main.add_command(export)
+    main.add_command(verify)
+
+
+_register_subcommands()
+
+
 def _is_date(value: str) -> bool:
     import datetime
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from archive import __version__
+from archive.cdxj import write_cdxj
 from archive.errors import PressArchiveError
 from archive.sources import load_sources
 
@@ -32,6 +33,7 @@ class CrawlOptions:
 class CrawlReport:
     archive: Path
     stats: dict[str, dict[str, Any]] = field(default_factory=dict)
+    cdxj: Path | None = None
 
     def summary(self) -> str:
         lines = [f"archive: {self.archive}"]
@@ -44,6 +46,8 @@ class CrawlReport:
                 f"{stats.get('articles/ok', 0)} articles indexed, "
                 f"{not_indexed} pages not indexed, finish: {stats.get('finish_reason', '?')}"
             )
+        if self.cdxj:
+            lines.append(f"CDXJ index: {self.cdxj}")
         return "\n".join(lines)
 
 
@@ -103,4 +107,6 @@ def run_crawl(options: CrawlOptions) -> CrawlReport:
     report = CrawlReport(archive=options.archive)
     for crawler in crawlers:
         report.stats[crawler.spidercls.name] = crawler.stats.get_stats()
+    # Replay tools (pywb) read this index; it is rebuilt from the closed WARC files.
+    report.cdxj = write_cdxj(options.archive)
     return report

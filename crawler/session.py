@@ -24,6 +24,7 @@ from twisted.python.threadpool import ThreadPool
 from archive import __version__
 from archive.extract import DEFAULT_OPTIONS
 from archive.index import INDEX_FILENAME, ArchiveIndex
+from archive.warc.repair import repair_open_files
 from archive.warc.writer import WarcFileWriter
 from archive.workers import ExtractorPool
 
@@ -63,6 +64,10 @@ class ArchiveSession:
         started = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
         self.crawl_id = f"pressarchive-{started}-{os.getpid()}"
         (directory / WARC_SUBDIR).mkdir(parents=True, exist_ok=True)
+        # A crawl killed earlier leaves a torn .open file: keep its complete
+        # records, cut the tail and close it before writing anything new.
+        for action in repair_open_files(directory / WARC_SUBDIR):
+            logger.warning("WARC repair: %s", action)
         self.writer = WarcFileWriter(
             directory / WARC_SUBDIR,
             WARC_PREFIX,

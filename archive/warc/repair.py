@@ -10,7 +10,6 @@ left alone. Memory stays bounded: members are streamed, never whole files.
 
 from __future__ import annotations
 
-import logging
 import os
 import re
 from collections.abc import Collection
@@ -23,8 +22,6 @@ from archive.warc.writer import OPEN_SUFFIX
 
 __all__ = ["RepairAction", "repair_open_file", "repair_open_files", "writer_is_running",
            "writer_pid"]
-
-log = logging.getLogger(__name__)
 
 # <prefix>-<timestamp>-<serial>-<pid>.warc.gz.open, as WarcFileWriter names them.
 _PID_RE = re.compile(r"-(\d+)\.warc\.gz" + re.escape(OPEN_SUFFIX) + "$")
@@ -149,7 +146,8 @@ def repair_open_files(warc_dir: Path, *, live_pids: Collection[int] | None = Non
     A writer is running if its pid (from the file name) is in ``live_pids`` or, when
     ``live_pids`` is None, is a running process other than this one. Such files, and files
     without a pid in their name, are skipped (listed with ``skipped=True``) unless
-    ``force``. Call it before opening a writer on the directory.
+    ``force``. Nothing is logged: the caller reports the actions (``str(action)`` is one
+    line). Call it before opening a writer on the directory.
     """
     warc_dir = Path(warc_dir)
     if not warc_dir.is_dir():
@@ -171,7 +169,5 @@ def repair_open_files(warc_dir: Path, *, live_pids: Collection[int] | None = Non
                     path, None, 0, 0, 0, False,
                     f"skipped: its writer (pid {pid}) is still running", skipped=True))
                 continue
-        action = repair_open_file(path)
-        log.warning("repaired WARC file %s", action)
-        actions.append(action)
+        actions.append(repair_open_file(path))
     return actions

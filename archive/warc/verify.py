@@ -42,6 +42,7 @@ _OUT_STEP = 256 * 1024  # decompressed bytes per zlib call: bounds memory per me
 _MAX_HEADER = 1024 * 1024  # WARC or HTTP header block
 _MAX_DECHUNK = 16 * 1024 * 1024  # payload kept to check a digest over a chunked body
 _TARGET_URI_TYPES = frozenset({"request", "response", "revisit", "resource"})
+IDENTICAL_PAYLOAD = "/revisit/identical-payload-digest"
 _HTTP_PAYLOAD_TYPES = frozenset({"request", "response"})
 _MAX_PROBLEMS = 1000
 
@@ -76,6 +77,8 @@ class MemberScan:
     record_id: str = ""
     concurrent_to: tuple[str, ...] = ()
     problems: list[str] = field(default_factory=list)
+    payload_digest: str = ""
+    refers_to: str = ""
 
     @property
     def end(self) -> int:
@@ -209,6 +212,13 @@ class _RecordParser:
         if self.record_id and not (self.record_id.startswith("<")
                                    and self.record_id.endswith(">")):
             self.problems.append(f"WARC-Record-ID {self.record_id} is not enclosed in <>")
+        if self.rec_type == "revisit":
+            profile = self.field("WARC-Profile")
+            if not profile:
+                self.problems.append("revisit record has no WARC-Profile")
+            elif profile.endswith(IDENTICAL_PAYLOAD) and not self.field("WARC-Payload-Digest"):
+                self.problems.append("identical-payload-digest revisit has no "
+                                     "WARC-Payload-Digest")
         self.block_digest = self._digest("WARC-Block-Digest")
         if self.rec_type != "revisit":  # a revisit's payload digest is the original's
             self.payload_digest = self._digest("WARC-Payload-Digest")
@@ -346,6 +356,8 @@ def scan_members(fh: BinaryIO) -> Iterator[MemberScan]:
             yield MemberScan(
                 offset, length, True, not parser.damage, parser.rec_type, parser.record_id,
                 parser.concurrent_to, parser.damage + parser.problems,
+                parser.field("WARC-Payload-Digest") or "",
+                parser.field("WARC-Refers-To") or "",
             )
             offset += length
             continue
@@ -417,7 +429,8 @@ class _RecordTable:
         self.db = sqlite3.connect("")  # "": a private temporary database on disk
         self.db.executescript("""
             CREATE TABLE records (file TEXT, offset INTEGER, length INTEGER,
-                                  record_id TEXT, rec_type TEXT, intact INTEGER);
+                                  record_id TEXT, rec_type TEXT, intact INTEGER,
+                                  payload_digest TEXT, refers_to TEXT);
             CREATE TABLE links (file TEXT, offset INTEGER, target TEXT);
         """)
         self.rows: list[tuple[Any, ...]] = []
@@ -425,14 +438,15 @@ class _RecordTable:
 
     def add(self, filename: str, member: MemberScan) -> None:
         self.rows.append((filename, member.offset, member.length, member.record_id,
-                          member.rec_type, int(member.intact)))
+                          member.rec_type, int(member.intact), member.payload_digest,
+                          member.refers_to))
         self.links += [(filename, member.offset, target) for target in member.concurrent_to]
         if len(self.rows) >= 10_000:
             self.flush()
 
     def flush(self) -> None:
         with self.db:
-            self.db.executemany("INSERT INTO records VALUES (?, ?, ?, ?, ?, ?)", self.rows)
+            self.db.executemany("INSERT INTO records VALUES (?, ?, ?, ?, ?, ?, ?, ?)", self.rows)
             self.db.executemany("INSERT INTO links VALUES (?, ?, ?)", self.links)
         self.rows, self.links = [], []
 
@@ -441,6 +455,7 @@ class _RecordTable:
         self.db.executescript("""
             CREATE INDEX records_location ON records (file, offset);
             CREATE INDEX records_id ON records (record_id, file);
+            CREATE INDEX records_type ON records (rec_type);
             CREATE INDEX links_location ON links (file, offset);
         """)
 
@@ -474,23 +489,48 @@ def _check_file(path: Path, report: VerifyReport, table: _RecordTable) -> None:
 
 def _check_pairs(warc_dir: Path, report: VerifyReport, table: _RecordTable) -> None:
     rows = table.db.execute("""
-        SELECT r.file, r.offset, r.record_id,
+        SELECT r.file, r.offset, r.rec_type, r.record_id,
                (SELECT group_concat(target, ' ') FROM links l
                 WHERE l.file = r.file AND l.offset = r.offset)
         FROM records r
-        WHERE r.rec_type = 'response' AND NOT EXISTS (
+        WHERE r.rec_type IN ('response', 'revisit') AND NOT EXISTS (
             SELECT 1 FROM links l JOIN records q
               ON q.file = l.file AND q.record_id = l.target AND q.rec_type = 'request'
             WHERE l.file = r.file AND l.offset = r.offset)
         ORDER BY r.file, r.offset
     """)
-    for filename, offset, record_id, targets in rows:
+    for filename, offset, rec_type, record_id, targets in rows:
         if targets:
-            message = (f"response {record_id} is not paired: its request {targets} "
+            message = (f"{rec_type} {record_id} is not paired: its request {targets} "
                        "(WARC-Concurrent-To) is not in this file")
         else:
-            message = (f"response {record_id} has no WARC-Concurrent-To: its request "
+            message = (f"{rec_type} {record_id} has no WARC-Concurrent-To: its request "
                        "is unknown")
+        report.add(warc_dir / filename, offset, message)
+
+
+def _check_revisits(warc_dir: Path, report: VerifyReport, table: _RecordTable) -> None:
+    """Each revisit's WARC-Refers-To is a record of the archive, with the same payload."""
+    rows = table.db.execute("""
+        SELECT v.file, v.offset, v.record_id, v.refers_to, v.payload_digest,
+               o.file, o.offset, o.payload_digest, o.rec_type
+        FROM records v LEFT JOIN records o ON o.record_id = v.refers_to
+        WHERE v.rec_type = 'revisit' AND v.refers_to != ''
+        ORDER BY v.file, v.offset
+    """)
+    for (filename, offset, record_id, refers_to, digest, original_file, original_offset,
+         original_digest, original_type) in rows:
+        if original_file is None:
+            message = f"revisit {record_id} refers to {refers_to}, not in this archive"
+        elif original_type not in ("response", "resource"):
+            message = (f"revisit {record_id} refers to a {original_type} record "
+                       f"({original_file} offset {original_offset})")
+        elif digest and original_digest != digest:
+            message = (f"revisit {record_id} has payload digest {digest} but the record it "
+                       f"refers to ({original_file} offset {original_offset}) has "
+                       f"{original_digest or 'none'}")
+        else:
+            continue
         report.add(warc_dir / filename, offset, message)
 
 
@@ -632,6 +672,7 @@ def verify_archive(archive_dir: Path, *, index_db: Path | None = None) -> Verify
                 _check_file(path, report, table)
         table.create_indexes()
         _check_pairs(warc_dir, report, table)
+        _check_revisits(warc_dir, report, table)
         _check_duplicates(warc_dir, report, table)
         if index_db is not None and Path(index_db).is_file():
             _check_index(Path(index_db), warc_dir, report, table, scanned)

@@ -1,0 +1,172 @@
+"""A real kill -9 of a crawl while it writes, then repair and a crawl over the same archive."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from archive.cli_verify import verify
+from archive.warc.reader import read_record_at
+from archive.warc.repair import repair_open_files
+from archive.warc.verify import UNCLOSED_MESSAGE, scan_members, verify_archive
+from tests.conftest import REPO, run_cli
+
+# Writes request/response groups with 1-4 MB random bodies, stored (gzip level 0), so that
+# a kill often lands inside a write.
+WRITER = """
+import os, random, sys
+from pathlib import Path
+from archive.warc.records import build_request_record, build_response_record, warc_date
+from archive.warc.writer import WarcFileWriter
+
+writer = WarcFileWriter(Path(sys.argv[1]), "pressarchive", gzip_level=0,
+                        warcinfo_fields={"software": "crash-test"})
+n = 0
+while True:
+    n += 1
+    url = f"https://news.example.com/{n}"
+    request = build_request_record(url, method="GET", target=f"/{n}", http_version="HTTP/1.1",
+                                   headers=[("Host", "news.example.com")], body=b"",
+                                   date=warc_date(0))
+    body = os.urandom(random.randint(1, 4) * 1024 * 1024)
+    response = build_response_record(
+        url, status=200, reason="OK", protocol="HTTP/1.1", headers=[], body=body,
+        date=warc_date(0), concurrent_to=request.rec_headers.get_header("WARC-Record-ID"))
+    writer.write([request, response])
+"""
+
+
+def complete_groups(path: Path) -> int:
+    """Responses whose gzip member is whole, in a file that may be being written."""
+    try:
+        with open(path, "rb") as fh:
+            return sum(m.intact and m.rec_type == "response" for m in scan_members(fh))
+    except OSError:
+        return 0
+
+
+def captures(index_db: Path) -> list[tuple[str, int, str]]:
+    if not index_db.exists():
+        return []
+    conn = sqlite3.connect(index_db, timeout=30)
+    try:
+        return conn.execute("select warc_file, warc_offset, record_id from captures").fetchall()
+    except sqlite3.OperationalError:  # not created yet
+        return []
+    finally:
+        conn.close()
+
+
+def crawl_and_kill(archive: Path, sample_sites_url: str, log: Path) -> Path:
+    """Start a crawl, SIGKILL it (and its extraction workers) mid-write; the .open file."""
+    with open(log, "w") as stderr:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "archive.cli", "crawl", "--archive", str(archive),
+             "--via", sample_sites_url, "--delay", "0", "--workers", "1"],
+            cwd=REPO, env=dict(os.environ, PYTHONUNBUFFERED="1"),
+            stdout=subprocess.DEVNULL, stderr=stderr, start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert process.poll() is None, (
+                f"the crawl ended before it could be killed:\n{log.read_text()[-3000:]}")
+            assert time.monotonic() < deadline, "no WARC file grew within 60 s"
+            open_files = sorted((archive / "warc").glob("*.warc.gz.open"))
+            # Past the warcinfo, with an indexed capture: the kill lands in mid-crawl.
+            if (open_files and complete_groups(open_files[-1]) >= 2
+                    and captures(archive / "index.db")):
+                break
+            time.sleep(0.02)
+        os.kill(process.pid, signal.SIGKILL)
+    finally:
+        try:
+            os.killpg(process.pid, signal.SIGKILL)  # the extraction workers too
+        except ProcessLookupError:
+            pass
+        process.wait(timeout=30)
+    assert process.returncode == -signal.SIGKILL
+    return open_files[-1]
+
+
+def assert_index_points_to_complete_records(archive: Path) -> None:
+    rows = captures(archive / "index.db")
+    assert rows
+    for warc_file, offset, record_id in rows:
+        record = read_record_at(archive / "warc" / warc_file, offset)  # raises if torn
+        assert record.record_id == record_id
+    report = verify_archive(archive, index_db=archive / "index.db")
+    assert report.ok, report.format()
+    assert report.index_rows_checked >= len(rows)
+
+
+def test_kill_9_mid_crawl_then_verify_repair(sample_sites_url: str, tmp_path: Path) -> None:
+    archive = tmp_path / "archive"
+    torn = crawl_and_kill(archive, sample_sites_url, tmp_path / "crawl.log")
+    assert torn.exists(), "the killed crawl's file must stay .open"
+    size = torn.stat().st_size
+
+    runner = CliRunner()
+    result = runner.invoke(verify, ["--archive", str(archive)])
+    assert result.exit_code == 1, result.output
+    assert f"{torn}: whole file: {UNCLOSED_MESSAGE}" in result.output
+
+    result = runner.invoke(verify, ["--archive", str(archive), "--repair"])
+    assert result.exit_code == 0, result.output
+    final = torn.with_name(torn.name.removesuffix(".open"))
+    first_line = result.output.splitlines()[0]
+    assert first_line.startswith(f"repair: {torn}: "), result.output
+    assert first_line.endswith(f"closed as {final.name}")
+    assert result.output.splitlines()[-1].startswith("OK: 1 WARC file(s)")
+    assert not torn.exists() and final.stat().st_size <= size
+    subprocess.run(["gzip", "-t", str(final)], check=True)
+    assert_index_points_to_complete_records(archive)
+
+
+def test_the_next_crawl_repairs_a_torn_file(sample_sites_url: str, tmp_path: Path) -> None:
+    """Needs the crawl to call repair_open_files on the archive's warc/ when it starts."""
+    archive = tmp_path / "archive"
+    torn = crawl_and_kill(archive, sample_sites_url, tmp_path / "crawl.log")
+    assert torn.exists()
+    result = run_cli("crawl", "--archive", str(archive), "--via", sample_sites_url,
+                     "--delay", "0", "--workers", "1", timeout=120)
+    if result.returncode != 0:
+        pytest.fail(f"crawl failed ({result.returncode}):\n{result.stderr[-3000:]}")
+    left = sorted(p.name for p in (archive / "warc").glob("*.open"))
+    assert left == [], "the crawl did not repair the torn file at start"
+    assert torn.with_name(torn.name.removesuffix(".open")).exists()
+    assert_index_points_to_complete_records(archive)
+
+
+def test_kill_9_of_a_writer_mid_record(tmp_path: Path) -> None:
+    warc_dir = tmp_path / "archive" / "warc"
+    warc_dir.mkdir(parents=True)
+    for attempt in range(3):
+        process = subprocess.Popen([sys.executable, "-c", WRITER, str(warc_dir)], cwd=REPO)
+        try:
+            deadline = time.monotonic() + 30
+            while not any(p.stat().st_size > (attempt + 1) * 3_000_000
+                          for p in warc_dir.glob("*.open")):
+                assert process.poll() is None and time.monotonic() < deadline
+                time.sleep(0.005)
+            time.sleep(0.001 * attempt)
+        finally:
+            process.kill()  # SIGKILL
+            process.wait(timeout=30)
+        [torn] = warc_dir.glob("*.open")
+        size = torn.stat().st_size
+        [action] = repair_open_files(warc_dir)
+        assert not action.skipped and not torn.exists()
+        assert action.kept_bytes + action.cut_bytes == size
+        if not action.removed:
+            subprocess.run(["gzip", "-t", str(action.final_path)], check=True)
+        report = verify_archive(warc_dir.parent)
+        assert report.ok, report.format()
