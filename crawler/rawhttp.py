@@ -11,6 +11,7 @@ and every header as received.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from scrapy import Request
@@ -20,8 +21,12 @@ from scrapy.core.downloader.handlers.http11 import (
     _LenientHTTPClientParser,
     _ScrapyAgent,
 )
+from twisted.internet.defer import Deferred
 
 RAW_HEAD_META_KEY = "pressarchive_raw_head"
+# When the transfer started (the WARC-Date), and why a body was cut.
+STARTED_AT_META_KEY = "pressarchive_started_at"
+TRUNCATED_META_KEY = "pressarchive_truncated"
 
 
 class RawHead:
@@ -81,4 +86,32 @@ class RecordingAgent(_ScrapyAgent):
         raw = getattr(txresponse, "_pressarchive_raw_head", None)
         if raw is not None:
             request.meta[RAW_HEAD_META_KEY] = raw
-        return super()._cb_bodyready(txresponse, request)
+        result = super()._cb_bodyready(txresponse, request)
+        if isinstance(result, Deferred):
+            self._cut_body_at_time_limit(txresponse, request, result)
+        return result
+
+    def _cut_body_at_time_limit(self, txresponse: Any, request: Request, body: Deferred) -> None:
+        """A server that stops sending never triggers bytes_received: a timer
+        cuts the body at the time limit so what arrived is archived as truncated
+        instead of the download timing out with nothing kept."""
+        from twisted.internet import reactor
+
+        limit = self._crawler.settings.getfloat("PRESSARCHIVE_MAX_RESPONSE_SECONDS")
+        if not limit:
+            return
+        started = request.meta.get(STARTED_AT_META_KEY, time.time())
+        remaining = max(0.0, started + limit - time.time())
+
+        def cut() -> None:
+            request.meta[TRUNCATED_META_KEY] = "time"
+            txresponse._transport.loseConnection()
+
+        timer = reactor.callLater(remaining, cut)
+
+        def cancel(result: Any) -> Any:
+            if timer.active():
+                timer.cancel()
+            return result
+
+        body.addBoth(cancel)

@@ -49,6 +49,8 @@ AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 RETRY_TIMES = 2
+# Longest wait honoured from a 429/503 Retry-After before retrying.
+PRESSARCHIVE_RETRY_AFTER_MAX = 60.0
 COOKIES_ENABLED = True
 
 # --- Safety: risky Scrapy defaults changed on purpose ------------------------
@@ -73,6 +75,11 @@ REDIRECT_MAX_TIMES = 10
 
 # --- Components ----------------------------------------------------------------
 DOWNLOADER_MIDDLEWARES = {
+    # Same places as Scrapy's own, with the changes in crawler/politeness.py.
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.politeness.RetryAfterMiddleware": 550,
+    "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
+    "crawler.politeness.CountingHttpCompressionMiddleware": 590,
     # Next to the downloader: sees the request as sent and the response as
     # received, before HttpCompressionMiddleware (590) decodes the body.
     "crawler.warcmiddleware.WarcCaptureMiddleware": 990,

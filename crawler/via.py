@@ -10,6 +10,7 @@ the real URL and carries the address actually contacted
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
@@ -18,7 +19,13 @@ from scrapy.utils._download_handlers import wrap_twisted_exceptions
 from scrapy.utils.defer import maybe_deferred_to_future
 
 from archive.errors import ConfigError
-from crawler.rawhttp import RAW_HEAD_META_KEY, RecordingAgent, RecordingClientFactory
+from crawler.rawhttp import (
+    RAW_HEAD_META_KEY,
+    STARTED_AT_META_KEY,
+    TRUNCATED_META_KEY,
+    RecordingAgent,
+    RecordingClientFactory,
+)
 
 if TYPE_CHECKING:
     from scrapy import Request
@@ -26,8 +33,8 @@ if TYPE_CHECKING:
     from scrapy.http import Response
 
 VIA_META_KEY = "pressarchive_via"
-# Set on the routed copy by signal handlers (bytes_received) during the download.
-COPIED_META_KEYS = ("pressarchive_truncated", "pressarchive_bytes_received")
+# Set on the routed copy during the download (bytes_received handler, cut timer).
+COPIED_META_KEYS = (TRUNCATED_META_KEY, "pressarchive_bytes_received")
 
 
 def parse_via(via: str) -> tuple[str, str]:
@@ -51,6 +58,12 @@ class ViaDownloadHandler(HTTP11DownloadHandler):
         self._via = parse_via(via) if via else None
 
     async def download_request(self, request: Request) -> Response:
+        # The capture starts now, when the request leaves Scrapy's queues: this is
+        # the WARC-Date, and the time limit counts from here.
+        request.meta[STARTED_AT_META_KEY] = time.time()
+        # Retries and redirects copy meta: what an earlier transfer set is not ours.
+        for key in COPIED_META_KEYS:
+            request.meta.pop(key, None)
         routed = request
         if self._via is not None:
             routed = request.replace(url=via_url(request.url, *self._via))

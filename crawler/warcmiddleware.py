@@ -28,14 +28,17 @@ from archive.warc.records import (
     new_record_id,
     warc_date,
 )
-from crawler.rawhttp import RAW_HEAD_META_KEY, RawHead
+from crawler.rawhttp import (
+    RAW_HEAD_META_KEY,
+    STARTED_AT_META_KEY,
+    TRUNCATED_META_KEY,
+    RawHead,
+)
 from crawler.session import ArchiveSession
 
 logger = logging.getLogger(__name__)
 
-STARTED_AT_META_KEY = "pressarchive_started_at"
 CAPTURE_META_KEY = "warc_capture"
-TRUNCATED_META_KEY = "pressarchive_truncated"
 RECEIVED_META_KEY = "pressarchive_bytes_received"
 
 
@@ -93,10 +96,6 @@ class WarcCaptureMiddleware:
     def spider_closed(self) -> None:
         self.session.release()
 
-    def process_request(self, request: Request, spider: Any = None) -> None:
-        request.meta[STARTED_AT_META_KEY] = time.time()
-        return None
-
     def process_response(
         self, request: Request, response: Response, spider: Any = None
     ) -> Response:
@@ -112,7 +111,8 @@ class WarcCaptureMiddleware:
         return response
 
     def truncation(self, request: Request, response: Response) -> str | None:
-        if TRUNCATED_META_KEY in request.meta and "download_stopped" in response.flags:
+        # Only set when this crawler cut the body (size or time limit).
+        if TRUNCATED_META_KEY in request.meta:
             return request.meta[TRUNCATED_META_KEY]
         if "dataloss" in response.flags:
             return "disconnect"
