@@ -59,12 +59,14 @@ def main() -> None:
               help="Source definitions (default: settings/sources.toml).")
 @click.option("--workers", type=click.IntRange(min=0), default=0,
               help="Extraction worker processes (0: one per core).")
+@click.option("--no-conditional", is_flag=True,
+              help="Recheck articles with full requests, not If-None-Match/If-Modified-Since.")
 @click.option("--log-level", default="INFO", show_default=True,
               type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"]))
 def crawl(
     sources: tuple[str, ...], archive: str | None, via: str | None, max_pages: int,
     delay: float | None, contact: str | None, sources_file: str | None, workers: int,
-    log_level: str,
+    no_conditional: bool, log_level: str,
 ) -> None:
     """Crawl SOURCES (default: all) into the archive and index them."""
     from archive.crawl import CrawlOptions, run_crawl
@@ -73,6 +75,7 @@ def crawl(
         archive=resolve_archive(archive), sources=sources, via=via or "",
         max_articles=max_pages, delay=delay, contact_url=contact,
         sources_file=sources_file, workers=workers, log_level=log_level,
+        conditional=not no_conditional,
     )
     try:
         report = run_crawl(options)

@@ -27,6 +27,7 @@ class CrawlOptions:
     sources_file: str | None = None
     workers: int = 0
     log_level: str = "INFO"
+    conditional: bool = True
 
 
 @dataclass
@@ -62,6 +63,7 @@ def crawl_settings(options: CrawlOptions) -> Any:
         "PRESSARCHIVE_MAX_ARTICLES": options.max_articles,
         "PRESSARCHIVE_EXTRACT_WORKERS": options.workers,
         "LOG_LEVEL": options.log_level,
+        "PRESSARCHIVE_CONDITIONAL_REQUESTS": options.conditional,
     }
     if options.sources_file:
         overrides["PRESSARCHIVE_SOURCES_FILE"] = options.sources_file

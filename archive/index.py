@@ -41,6 +41,9 @@ class Capture:
     # (refers_to is that capture's record id).
     rec_type: str = "response"
     refers_to: str = ""
+    # Validators the server sent, for conditional rechecks.
+    etag: str = ""
+    last_modified: str = ""
 
 
 @dataclass(frozen=True)
@@ -68,7 +71,7 @@ CAPTURE_COLUMNS = {
     "id": int, "url": str, "source": str, "status": int, "content_type": str,
     "fetched_at": str, "warc_file": str, "warc_offset": int, "warc_length": int,
     "record_id": str, "payload_digest": str, "ip_address": str, "location": str, "truncated": str,
-    "rec_type": str, "refers_to": str,
+    "rec_type": str, "refers_to": str, "etag": str, "last_modified": str,
 }
 ARTICLE_COLUMNS = {
     "id": int, "url": str, "source": str, "title": str, "author": str, "published": str,
@@ -144,6 +147,26 @@ class ArchiveIndex:
                 [url, payload_digest],
             ).fetchone()
         return Capture(*row) if row else None
+
+    def latest_payload_capture(self, url: str) -> tuple[Capture, Capture] | None:
+        """The latest complete 200 capture of a URL and the capture holding its
+        payload (the same one, or the original a revisit refers to)."""
+        columns = ", ".join(CAPTURE_FIELDS)
+        with self._lock:
+            row = self.db.execute(
+                f"select {columns} from captures where url = ? and status = 200 "
+                "and truncated = '' order by id desc limit 1",
+                [url],
+            ).fetchone()
+            if row is None:
+                return None
+            latest = Capture(*row)
+            if latest.rec_type != "revisit":
+                return latest, latest
+            original = self.db.execute(
+                f"select {columns} from captures where record_id = ?", [latest.refers_to]
+            ).fetchone()
+        return (latest, Capture(*original)) if original else None
 
     def add_article(self, row: ArticleRow) -> None:
         with self._lock, self.db.conn:

@@ -22,12 +22,15 @@ from scrapy.http import Headers, Response
 
 from archive.index import Capture
 from archive.warc.records import (
+    IDENTICAL_PAYLOAD_PROFILE,
+    SERVER_NOT_MODIFIED_PROFILE,
     build_request_record,
     build_response_record,
     build_revisit_record,
     new_record_id,
     warc_date,
 )
+from crawler.conditional import CONDITIONAL_META_KEY
 from crawler.rawhttp import (
     RAW_HEAD_META_KEY,
     STARTED_AT_META_KEY,
@@ -118,6 +121,20 @@ class WarcCaptureMiddleware:
             return "disconnect"
         return None
 
+    def find_original(
+        self, request: Request, response: Response, payload_digest: str, truncated: str | None
+    ) -> tuple[Capture | None, str]:
+        """The earlier capture holding this response's payload, and the revisit profile."""
+        index = self.session.index
+        if response.status == 304:
+            if not request.meta.get(CONDITIONAL_META_KEY):
+                return None, ""
+            found = index.latest_payload_capture(request.url)
+            return (found[1] if found else None), SERVER_NOT_MODIFIED_PROFILE
+        if truncated:
+            return None, ""
+        return index.find_original(request.url, payload_digest), IDENTICAL_PAYLOAD_PROFILE
+
     def archive(self, request: Request, response: Response) -> Capture:
         date = warc_date(request.meta.get(STARTED_AT_META_KEY) or time.time())
         url = request.url
@@ -152,9 +169,10 @@ class WarcCaptureMiddleware:
             truncated=truncated,
         )
         payload_digest = response_record.rec_headers.get_header("WARC-Payload-Digest") or ""
-        original = None if truncated else self.session.index.find_original(url, payload_digest)
+        original, profile = self.find_original(request, response, payload_digest, truncated)
         if original is not None:
-            # Same payload as an earlier capture of this URL: store the head only.
+            # The payload is already archived: store the head only.
+            payload_digest = original.payload_digest
             response_record = build_revisit_record(
                 url,
                 status=response.status,
@@ -167,10 +185,13 @@ class WarcCaptureMiddleware:
                 refers_to_uri=original.url,
                 refers_to_date=original.fetched_at,
                 date=date,
+                profile=profile,
                 concurrent_to=request_id,
                 ip_address=ip_address,
             )
             self.stats.inc_value("warc/revisits")
+            if profile == SERVER_NOT_MODIFIED_PROFILE:
+                self.stats.inc_value("warc/revisits_not_modified")
         _, location = self.session.writer.write([request_record, response_record])
         self.stats.inc_value("warc/records", 2)
         self.stats.inc_value("warc/responses")
@@ -193,6 +214,8 @@ class WarcCaptureMiddleware:
             truncated=truncated or "",
             rec_type="revisit" if original else "response",
             refers_to=original.record_id if original else "",
+            etag=response.headers.get(b"ETag", b"").decode("latin-1"),
+            last_modified=response.headers.get(b"Last-Modified", b"").decode("latin-1"),
         )
         self.session.index.add_captures([capture])
         return capture

@@ -75,11 +75,12 @@ def page_text(html: bytes) -> str:
 @pytest.fixture(scope="module")
 def recrawled_archive(crawled_archive: Path, sample_sites_url: str,
                       tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A copy of the crawl, crawled again: every unchanged page is now a revisit record."""
+    """A copy of the crawl, crawled again in full (no conditional requests, so no
+    304s): every unchanged page is now an identical-payload revisit record."""
     archive = copy_archive(crawled_archive, tmp_path_factory.mktemp("recrawl") / "archive",
                            link=False)
     result = run_cli("crawl", "--archive", str(archive), "--via", sample_sites_url,
-                     "--delay", "0", "--workers", "2")
+                     "--delay", "0", "--workers", "2", "--no-conditional")
     if result.returncode != 0:
         pytest.fail(f"second crawl failed ({result.returncode}):\n{result.stderr[-5000:]}")
     return archive

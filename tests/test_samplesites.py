@@ -434,3 +434,36 @@ def test_boilerplate_sits_in_the_chrome_not_in_the_body(port: int) -> None:
             assert phrase in page_text, f"{page.url}: {phrase!r} not in the chrome"
         for phrase in BOILERPLATE_PHRASES:
             assert phrase not in body, f"{page.url}: {phrase!r} inside the story"
+
+
+def test_articles_carry_a_validator_and_answer_304_when_unchanged(server_url=None):
+    import urllib.request
+
+    from archive.samplesites import make_server
+
+    server = make_server("127.0.0.1", 0)
+    import threading
+
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        port = server.server_address[1]
+        page = seed_pages()["ina"]
+        path = page.url.split("ina.iq", 1)[1]
+
+        def get(headers: dict[str, str]):
+            request = urllib.request.Request(f"http://127.0.0.1:{port}{path}",
+                                             headers={"Host": "ina.iq", **headers})
+            try:
+                with urllib.request.urlopen(request) as response:
+                    return response.status, response.headers
+            except urllib.error.HTTPError as exc:
+                return exc.code, exc.headers
+
+        status, headers = get({})
+        assert status == 200 and headers["ETag"].startswith('W/"')
+        status, again = get({"If-None-Match": headers["ETag"]})
+        assert status == 304 and again["ETag"] == headers["ETag"]
+        assert get({"If-None-Match": 'W/"other"'})[0] == 200
+    finally:
+        server.shutdown()
+        server.server_close()

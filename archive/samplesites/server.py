@@ -4,6 +4,7 @@ chooses the site, the path and query choose the page."""
 from __future__ import annotations
 
 import gzip
+import hashlib
 import sys
 from functools import lru_cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -73,6 +74,14 @@ class SampleSiteHandler(BaseHTTPRequestHandler):
 
     def _send(self, response: Response, send_body: bool) -> None:
         body = response.body
+        # Weak: the gzip and identity variants share one validator.
+        etag = f'W/"{hashlib.sha1(body).hexdigest()[:20]}"' if response.status == 200 else ""
+        if etag and etag in self.headers.get("If-None-Match", ""):
+            self._size = 0
+            self.send_response(304)
+            self.send_header("ETag", etag)
+            self.end_headers()
+            return
         gzip_it = response.compressible and accepts_gzip(self.headers.get("Accept-Encoding", ""))
         if gzip_it:
             body = _gzipped(body)
@@ -84,6 +93,8 @@ class SampleSiteHandler(BaseHTTPRequestHandler):
             self.send_header("Vary", "Accept-Encoding")
         if gzip_it:
             self.send_header("Content-Encoding", "gzip")
+        if etag:
+            self.send_header("ETag", etag)
         for name, value in response.headers:
             self.send_header(name, value)
         self.end_headers()

@@ -60,5 +60,12 @@ class RevisitResolver:
                 f"{record.refers_to or record.payload_digest}, which is not in {self.warc_dir}"
             )
         original = read_record_at(self.warc_dir / location[0], location[1])
-        # The revisit's own head (status, headers, date) with the stored payload.
+        if record.warc_header("WARC-Profile").endswith("/server-not-modified"):
+            # A 304 head does not describe the payload (its Content-Encoding,
+            # type, length): the original's head does.
+            return dataclasses.replace(
+                record, body=original.body, http_status=original.http_status,
+                http_headers=original.http_headers, content_type=original.content_type,
+            )
+        # Identical payload: the revisit's own head (status, headers, date) describes it.
         return dataclasses.replace(record, body=original.body)

@@ -16,6 +16,7 @@ import scrapy
 from scrapy.http import Response
 
 from archive.sources import Source
+from crawler.conditional import ARTICLE_META_KEY
 from crawler.discovery import DiscoveryError, feed_links, sitemap_links
 
 
@@ -65,6 +66,7 @@ class SourceSpider(scrapy.Spider):
             url,
             callback=self.parse_article,
             cb_kwargs={"found_in": found_in, "listed_date": published},
+            meta={ARTICLE_META_KEY: True},
         )
 
     def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
