@@ -7,8 +7,46 @@ extractor: no feed date, no crawl-time state.
 
 from __future__ import annotations
 
-from archive.extract import ExtractionResult
+from typing import Any
+
+from archive.extract import ExtractionOptions, ExtractionResult
 from archive.index import ArchiveIndex, ArticleRow, Capture
+from archive.sources import Source
+
+
+def article_outcome(capture: Capture) -> str:
+    """What an archived article page calls for: "truncated" (a cut body is never
+    an article), "unchanged" (a revisit: its payload was extracted from the
+    capture it refers to) or "extract"."""
+    if capture.truncated:
+        return "truncated"
+    if capture.rec_type == "revisit":
+        return "unchanged"
+    return "extract"
+
+
+def extraction_task(
+    capture: Capture, body: bytes, source: Source | None, options: ExtractionOptions
+) -> dict[str, Any]:
+    """Arguments of the extractor for one capture: the same in a crawl and a rebuild.
+
+    Only the WARC record (through the capture and its decoded body) and the source
+    configuration go in: the capture date bounds the publication date, so the
+    result does not depend on the day it is computed.
+    """
+    return {
+        "body": body,
+        "url": capture.url,
+        "content_type": capture.content_type,
+        "rules": source.extraction if source else None,
+        "options": options,
+        "language": source.language if source else "",
+        "captured_at": capture.fetched_at,
+    }
+
+
+def config_hash(options: ExtractionOptions, source: Source | None) -> str:
+    return options.config_hash(source.extraction if source else None)
 
 
 def article_row(capture: Capture, result: ExtractionResult, config_hash: str) -> ArticleRow:
@@ -30,6 +68,15 @@ def article_row(capture: Capture, result: ExtractionResult, config_hash: str) ->
         extractor=result.extractor,
         extractor_version=result.extractor_version,
         config_hash=config_hash,
+    )
+
+
+def record_truncated(index: ArchiveIndex, capture: Capture) -> None:
+    """A cut body is archived as such but is not a complete article."""
+    index.add_non_article(
+        url=capture.url, source=capture.source, status="truncated",
+        error=f"body truncated ({capture.truncated})", title="",
+        capture_record_id=capture.record_id, fetched_at=capture.fetched_at,
     )
 
 

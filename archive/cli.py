@@ -188,6 +188,60 @@ def demo(archive: str, no_serve: bool, port: int) -> None:
         raise click.ClickException(str(exc)) from exc
 
 
+@main.command()
+@archive_option
+@click.option("--workers", type=click.IntRange(min=0), default=0,
+              help="Extraction worker processes (0: one per core).")
+@click.option("--source", help="Re-extract only this source (other rows are kept).")
+@click.option("--since", metavar="DATE", help="Re-extract only captures made on or after "
+              "DATE (YYYY-MM-DD); other rows are kept.")
+@click.option("--from", "from_paths", multiple=True, type=click.Path(exists=True),
+              help="Read these WARC files or folders (e.g. other crawlers' WARCs) instead of "
+              "DIR/warc/; may be repeated.")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=30.0, show_default=True,
+              help="Seconds before one page's extraction is killed and counted.")
+@click.option("--compare", "compare_with", type=click.Path(dir_okay=False, exists=True),
+              help="After rebuilding, report what changed against this older index.")
+def reextract(archive: str | None, workers: int, source: str | None, since: str | None,
+              from_paths: tuple[str, ...], timeout: float, compare_with: str | None) -> None:
+    """Rebuild the index from the WARC files alone (no network) and swap it in."""
+    from archive.reextract import ReextractOptions, run_reextract
+    from archive.sources import load_sources
+
+    if since and not _is_date(since):
+        raise click.BadParameter("use YYYY-MM-DD", param_hint="--since")
+    archive_dir = resolve_archive(archive)
+    try:
+        options = ReextractOptions(
+            archive=archive_dir, sources=load_sources(), workers=workers, source=source,
+            since=since, timeout=timeout, warc_paths=tuple(Path(p) for p in from_paths),
+        )
+        report = run_reextract(options)
+    except PressArchiveError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(report.summary(), err=True)
+    if compare_with:
+        from archive.compare import compare_indexes
+
+        click.echo(compare_indexes(Path(compare_with), report.index).format())
+
+
+@main.command()
+@click.argument("old", type=click.Path(dir_okay=False, exists=True))
+@click.argument("new", type=click.Path(dir_okay=False, exists=True))
+@click.option("--json", "as_json", is_flag=True, help="The comparison as one JSON object.")
+def compare(old: str, new: str, as_json: bool) -> None:
+    """Compare two indexes per source (e.g. before and after a re-extraction)."""
+    from archive.compare import compare_indexes
+
+    try:
+        comparison = compare_indexes(Path(old), Path(new))
+    except PressArchiveError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(json.dumps(comparison.to_dict(), ensure_ascii=False) if as_json
+               else comparison.format())
+
+
 def _register_subcommands() -> None:
     # Imported here: these modules import archive.cli's options themselves.
     from archive.cli_export import export

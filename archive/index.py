@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -96,7 +97,17 @@ def open_database(path: Path) -> sqlite_utils.Database:
     return db
 
 
-def ensure_schema(db: sqlite_utils.Database) -> None:
+def enable_search(db: sqlite_utils.Database) -> None:
+    """FTS5 over articles(title, text), filled from the table, then kept in step
+    with every insert, update and delete by triggers (sqlite-utils' default is no
+    triggers, which lets search go stale)."""
+    if "articles_fts" not in db.table_names():
+        db["articles"].enable_fts(["title", "text"], create_triggers=True, tokenize="porter")
+
+
+def ensure_schema(db: sqlite_utils.Database, *, search: bool = True) -> None:
+    """Create what is missing. search=False leaves out the FTS index, for a bulk
+    build that adds it at the end (one rebuild beats a trigger per row)."""
     if "captures" not in db.table_names():
         db["captures"].create(CAPTURE_COLUMNS, pk="id", not_null={"url", "record_id"})
         db["captures"].create_index(["record_id"], unique=True)
@@ -107,9 +118,8 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
         db["articles"].create_index(["url"], unique=True)
         db["articles"].create_index(["source", "published"])
         db["articles"].create_index(["published"])
-        # Triggers keep the FTS index in step with every insert, update and delete
-        # (sqlite-utils' default is no triggers, which lets search go stale).
-        db["articles"].enable_fts(["title", "text"], create_triggers=True, tokenize="porter")
+    if search:
+        enable_search(db)
     if "non_articles" not in db.table_names():
         db["non_articles"].create(NON_ARTICLE_COLUMNS, pk="url")
     # Indexes made by an earlier version gain the columns added since.
@@ -124,29 +134,61 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
 class ArchiveIndex:
     """Writes captures and articles; one writer per process, safe across threads."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, *, search: bool = True):
         self.path = Path(path)
         self.db = open_database(self.path)
-        ensure_schema(self.db)
-        self._lock = threading.Lock()
+        ensure_schema(self.db, search=search)
+        self._lock = threading.RLock()
+        self._in_batch = False
+
+    @contextmanager
+    def _write(self) -> Iterator[None]:
+        """One transaction per call, or none inside batch() (which commits once)."""
+        with self._lock:
+            if self._in_batch:
+                yield
+            else:
+                with self.db.conn:
+                    yield
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Many writes in one transaction: a bulk build commits per batch, not per row."""
+        with self._lock, self.db.conn:
+            self._in_batch = True
+            try:
+                yield
+            finally:
+                self._in_batch = False
 
     def add_captures(self, captures: Iterable[Capture]) -> None:
         rows = [asdict(c) for c in captures]
         if not rows:
             return
-        with self._lock, self.db.conn:
+        with self._write():
             self.db["captures"].insert_all(rows, ignore=True)
 
     def find_original(self, url: str, payload_digest: str) -> Capture | None:
-        """The earliest complete capture of this URL that stores this payload."""
+        """The capture holding this payload if the URL's latest complete capture
+        has it: a revisit means "unchanged since the last capture", so content
+        that reverts to an older version is stored again, and the article row
+        (which follows the latest content) stays right."""
+        columns = ", ".join(CAPTURE_FIELDS)
         with self._lock:
             row = self.db.execute(
-                f"select {', '.join(CAPTURE_FIELDS)} from captures where url = ? "
-                "and payload_digest = ? and rec_type = 'response' and truncated = '' "
-                "order by id limit 1",
-                [url, payload_digest],
+                f"select {columns} from captures where url = ? and truncated = '' "
+                "order by id desc limit 1",
+                [url],
             ).fetchone()
-        return Capture(*row) if row else None
+            if row is None or Capture(*row).payload_digest != payload_digest:
+                return None
+            latest = Capture(*row)
+            if latest.rec_type == "response":
+                return latest
+            original = self.db.execute(
+                f"select {columns} from captures where record_id = ?", [latest.refers_to]
+            ).fetchone()
+        return Capture(*original) if original else None
 
     def latest_payload_capture(self, url: str) -> tuple[Capture, Capture] | None:
         """The latest complete 200 capture of a URL and the capture holding its
@@ -169,7 +211,7 @@ class ArchiveIndex:
         return (latest, Capture(*original)) if original else None
 
     def add_article(self, row: ArticleRow) -> None:
-        with self._lock, self.db.conn:
+        with self._write():
             self.db["non_articles"].delete_where("url = ?", [row.url])
             existing = self.db.execute(
                 "select id from articles where url = ?", [row.url]
@@ -184,7 +226,7 @@ class ArchiveIndex:
         self, *, url: str, source: str, status: str, error: str, title: str,
         capture_record_id: str, fetched_at: str,
     ) -> None:
-        with self._lock, self.db.conn:
+        with self._write():
             self.db["non_articles"].upsert(
                 {
                     "url": url, "source": source, "status": status, "error": error,

@@ -14,7 +14,13 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.utils.defer import maybe_deferred_to_future
 
-from archive.articles import record_extraction
+from archive.articles import (
+    article_outcome,
+    config_hash,
+    extraction_task,
+    record_extraction,
+    record_truncated,
+)
 from archive.sources import Source
 from archive.workers import PoolClosed
 from crawler.session import ArchiveSession
@@ -30,7 +36,7 @@ class ArticlePipeline:
         source: Source = crawler.spidercls.source
         self.source = source
         # The source's cleanup rules change the text as much as the options do.
-        self.config_hash = session.extraction_options.config_hash(source.extraction)
+        self.config_hash = config_hash(session.extraction_options, source)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArticlePipeline:
@@ -54,34 +60,18 @@ class ArticlePipeline:
             # Not archived (WARC disabled or failed): never index what the WARC lacks.
             self.stats.inc_value("articles/not_archived")
             raise DropItem(f"{item['url']} has no WARC capture")
-        if capture.truncated:
-            # A cut body is archived as such but is not a complete article.
-            self.stats.inc_value("articles/truncated")
-            self.session.index.add_non_article(
-                url=capture.url, source=capture.source, status="truncated",
-                error=f"body truncated ({capture.truncated})", title="",
-                capture_record_id=capture.record_id, fetched_at=capture.fetched_at,
-            )
-            return {"url": item["url"], "source": item["source"], "status": "truncated"}
-        if capture.rec_type == "revisit":
-            # The payload is the one already extracted from the capture it refers to.
-            self.stats.inc_value("articles/unchanged")
-            return {"url": item["url"], "source": item["source"], "status": "unchanged"}
+        outcome = article_outcome(capture)
+        if outcome != "extract":
+            self.stats.inc_value(f"articles/{outcome}")
+            if outcome == "truncated":
+                record_truncated(self.session.index, capture)
+            return {"url": item["url"], "source": item["source"], "status": outcome}
         source = self.source
         try:
+            task = extraction_task(capture, item["body"], source,
+                                   self.session.extraction_options)
             result = await maybe_deferred_to_future(
-                self.session.call_in_thread(
-                    self.session.extractors.extract,
-                    item["body"],
-                    item["url"],
-                    content_type=item["content_type"],
-                    rules=source.extraction,
-                    options=self.session.extraction_options,
-                    language=source.language,
-                    # The capture date bounds the publication date, so a rebuild
-                    # on a later day finds the same date.
-                    captured_at=capture.fetched_at,
-                )
+                self.session.call_in_thread(self.session.extractors.extract, **task)
             )
         except PoolClosed as exc:
             # Shutting down: the page stays archived and is not marked as failed.

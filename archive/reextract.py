@@ -1,0 +1,368 @@
+"""Rebuild an archive's index from its WARC files alone, offline.
+
+The WARC records are read in file order (the writer names files by time), each
+becomes a capture row, and each article page goes through the same functions
+the live crawl uses (archive.articles), in extraction worker processes. The new
+index is written to a fresh file and swapped in atomically: DIR/index.db is a
+symlink to the current build, so a reader (Datasette) holding the old build
+keeps a consistent view, and new readers see the complete new one. SQLite puts
+a WAL file beside the symlink's target, so the two builds never share one.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+import time
+from collections import Counter, deque
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from importlib.metadata import version
+from itertools import islice
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from archive.articles import (
+    article_outcome,
+    config_hash,
+    extraction_task,
+    record_extraction,
+    record_truncated,
+)
+from archive.errors import PressArchiveError
+from archive.extract import DEFAULT_OPTIONS, ExtractionOptions
+from archive.index import INDEX_FILENAME, ArchiveIndex, Capture, enable_search
+from archive.sources import Source, source_for_url
+from archive.warc.decoding import ContentDecodingError
+from archive.warc.reader import ArchivedRecord, ReadError, archive_files, iter_records
+from archive.workers import ExtractorPool
+
+logger = logging.getLogger(__name__)
+
+BUILDS_SUBDIR = "index-builds"
+BATCH_SIZE = 500
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+
+
+@dataclass(frozen=True)
+class ReextractOptions:
+    archive: Path
+    sources: dict[str, Source]
+    warc_paths: tuple[Path, ...] = ()  # default: DIR/warc/
+    workers: int = 0
+    source: str | None = None
+    since: str | None = None
+    timeout: float = 30.0
+    options: ExtractionOptions = DEFAULT_OPTIONS
+
+
+@dataclass
+class ReextractReport:
+    index: Path
+    warc_files: int = 0
+    records: int = 0
+    captures: int = 0
+    candidates: int = 0
+    carried_over: int = 0
+    outcomes: Counter = field(default_factory=Counter)
+    read_errors: list[ReadError] = field(default_factory=list)
+    seconds: float = 0.0
+    extract_seconds: float = 0.0
+
+    @property
+    def pages_per_second(self) -> float:
+        return self.candidates / self.extract_seconds if self.extract_seconds else 0.0
+
+    def summary(self) -> str:
+        outcomes = ", ".join(f"{k} {v}" for k, v in sorted(self.outcomes.items())) or "none"
+        lines = [
+            f"index: {self.index}",
+            f"{self.records} WARC records read, {self.captures} captures, "
+            f"{self.candidates} article pages extracted ({outcomes})",
+            f"{self.seconds:.1f} s in all, {self.pages_per_second:.1f} pages/s extracting",
+        ]
+        if self.carried_over:
+            lines.append(f"{self.carried_over} rows outside --source/--since kept from the "
+                         "previous index")
+        for error in self.read_errors:
+            lines.append(f"unreadable: {error.filename} at offset {error.offset}: "
+                         f"{error.message}")
+        return "\n".join(lines)
+
+
+def capture_from_record(record: ArchivedRecord, source: Source | None) -> Capture:
+    """The capture row of a response or revisit record (as the crawl writes it)."""
+    return Capture(
+        url=record.target_uri,
+        source=source.name if source else "",
+        status=record.http_status or 0,
+        content_type=record.http_header("Content-Type"),
+        fetched_at=record.date,
+        warc_file=record.filename,
+        warc_offset=record.offset,
+        warc_length=record.length,
+        record_id=record.record_id,
+        payload_digest=record.payload_digest,
+        ip_address=record.warc_header("WARC-IP-Address"),
+        location=record.http_header("Location"),
+        truncated=record.truncated,
+        rec_type=record.rec_type,
+        refers_to=record.refers_to,
+        etag=record.http_header("ETag"),
+        last_modified=record.http_header("Last-Modified"),
+    )
+
+
+def is_article_page(capture: Capture, source: Source | None) -> bool:
+    """The pages the crawl hands to extraction: 2xx answers at article URLs.
+
+    For a WARC the project did not write (no configured source owns the URL),
+    every 2xx HTML page is a candidate and extraction decides.
+    """
+    if not 200 <= capture.status < 300:
+        return False
+    if source is not None:
+        return source.is_article(capture.url)
+    return capture.content_type.split(";", 1)[0].strip().lower() in HTML_TYPES
+
+
+class Progress:
+    """A progress line on a terminal (pages/s, ETA by bytes read); log lines otherwise."""
+
+    def __init__(self, total_bytes: int, stream=sys.stderr, interval: float = 10.0):
+        self.total = max(total_bytes, 1)
+        self.done_bytes = 0
+        self.stream = stream
+        self.tty = stream.isatty()
+        self.interval = 0.5 if self.tty else interval
+        self.started = self.last = time.monotonic()
+
+    def update(self, pages: int, *, final: bool = False) -> None:
+        done_bytes = self.total if final else self.done_bytes
+        now = time.monotonic()
+        if not final and now - self.last < self.interval:
+            return
+        self.last = now
+        elapsed = now - self.started
+        rate = pages / elapsed if elapsed else 0.0
+        fraction = min(done_bytes / self.total, 1.0)
+        eta = elapsed * (1 - fraction) / fraction if fraction else 0.0
+        line = (f"reextract: {fraction:6.1%} of WARC bytes, {pages} pages, "
+                f"{rate:.1f} pages/s, ETA {eta:.0f} s")
+        if self.tty:
+            self.stream.write("\r" + line + ("\n" if final else ""))
+            self.stream.flush()
+        else:
+            logger.info(line)
+
+
+def iter_warc_records(paths: list[Path], errors: list[ReadError],
+                      progress: Progress) -> Iterator[ArchivedRecord]:
+    for path in paths:
+        yield from iter_records(path, types={"response", "revisit"}, errors=errors)
+        progress.done_bytes += path.stat().st_size
+
+
+def warc_inputs(options: ReextractOptions) -> list[Path]:
+    if options.warc_paths:
+        paths: list[Path] = []
+        for path in options.warc_paths:
+            if path.is_dir():
+                paths.extend(archive_files(path))
+            elif path.is_file():
+                paths.append(path)
+            else:
+                raise PressArchiveError(f"no such WARC file or directory: {path}")
+        return paths
+    warc_dir = options.archive / "warc"
+    if not warc_dir.is_dir():
+        raise PressArchiveError(f"no WARC files: {warc_dir} does not exist")
+    return archive_files(warc_dir)
+
+
+def new_build_path(archive: Path) -> Path:
+    builds = archive / BUILDS_SUBDIR
+    builds.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
+    return builds / f"index-{stamp}-{os.getpid()}.db"
+
+
+def swap_in(archive: Path, build: Path) -> Path:
+    """Point DIR/index.db at the new build in one rename; drop builds older than
+    the one replaced (a reader may still hold that one)."""
+    link = archive / INDEX_FILENAME
+    previous = link.resolve() if link.is_symlink() else None
+    tmp = archive / f".{INDEX_FILENAME}.{os.getpid()}.tmp"
+    tmp.unlink(missing_ok=True)
+    tmp.symlink_to(build.relative_to(archive))
+    if link.exists() and not link.is_symlink():
+        # A crawl's plain index file: kept beside the builds as the previous one.
+        previous = archive / BUILDS_SUBDIR / f"index-before-reextract-{os.getpid()}.db"
+        link.replace(previous)
+    os.replace(tmp, link)
+    for old in (archive / BUILDS_SUBDIR).glob("index-*.db"):
+        if old not in (build, previous):
+            for companion in (old, Path(f"{old}-wal"), Path(f"{old}-shm")):
+                companion.unlink(missing_ok=True)
+    return link
+
+
+def carry_over(index: ArchiveIndex, old_db: Path, extracted_urls_sql: str) -> int:
+    """Rows of the previous index outside --source/--since, kept as they were."""
+    if not old_db.exists():
+        return 0
+    db = index.db
+    db.execute("attach database ? as old", [str(old_db)])
+    try:
+        columns = [c for c in db["articles"].columns_dict if c != "id"]
+        cols = ", ".join(columns)
+        before = db["articles"].count
+        with db.conn:
+            db.execute(
+                f"insert or ignore into articles ({cols}) select {cols} from old.articles "
+                f"where capture_record_id in (select record_id from captures) "
+                f"and not ({extracted_urls_sql})"
+            )
+            na_cols = ", ".join(db["non_articles"].columns_dict)
+            db.execute(
+                f"insert or ignore into non_articles ({na_cols}) select {na_cols} "
+                f"from old.non_articles where not ({extracted_urls_sql})"
+            )
+        return db["articles"].count - before
+    finally:
+        db.execute("detach database old")
+
+
+def run_reextract(options: ReextractOptions) -> ReextractReport:
+    started = time.monotonic()
+    if options.source and options.source not in options.sources:
+        raise PressArchiveError(
+            f"unknown source {options.source!r}; known: {', '.join(options.sources)}"
+        )
+    paths = warc_inputs(options)
+    options.archive.mkdir(parents=True, exist_ok=True)
+    build = new_build_path(options.archive)
+    index = ArchiveIndex(build, search=False)
+    report = ReextractReport(index=options.archive / INDEX_FILENAME, warc_files=len(paths))
+    progress = Progress(sum(p.stat().st_size for p in paths))
+    hashes = {name: config_hash(options.options, s) for name, s in options.sources.items()}
+    foreign = bool(options.warc_paths)
+    pending: deque[Capture] = deque()
+    captures: list[Capture] = []
+
+    def tasks() -> Iterator[dict]:
+        """Extraction tasks in WARC order; captures and non-articles are written on
+        the way (in the consuming thread, inside its transaction)."""
+        for record in iter_warc_records(paths, report.read_errors, progress):
+            report.records += 1
+            source = source_for_url(record.target_uri, options.sources)
+            capture = capture_from_record(record, source)
+            if source is None and foreign:
+                capture = replace(capture, source=urlsplit(capture.url).hostname or "")
+            captures.append(capture)
+            report.captures += 1
+            if len(captures) >= BATCH_SIZE:
+                index.add_captures(captures)
+                captures.clear()
+            if (source is None and not foreign) or not is_article_page(capture, source):
+                continue
+            if options.source and capture.source != options.source:
+                continue
+            if options.since and capture.fetched_at < options.since:
+                continue
+            outcome = article_outcome(capture)
+            if outcome != "extract":
+                report.outcomes[outcome] += 1
+                if outcome == "truncated":
+                    record_truncated(index, capture)
+                continue
+            try:
+                body = record.decoded_body()
+            except ContentDecodingError as exc:
+                report.outcomes["error"] += 1
+                index.add_non_article(
+                    url=capture.url, source=capture.source, status="error",
+                    error=f"cannot decode body: {exc}", title="",
+                    capture_record_id=capture.record_id, fetched_at=capture.fetched_at,
+                )
+                continue
+            report.candidates += 1
+            pending.append(capture)
+            yield extraction_task(capture, body, source, options.options)
+            progress.update(report.candidates)
+
+    try:
+        extract_started = time.monotonic()
+        with ExtractorPool(workers=options.workers or os.cpu_count() or 1,
+                           timeout=options.timeout) as pool:
+            results = pool.extract_many(tasks())
+            while True:
+                # One writer, one transaction per batch of results.
+                with index.batch():
+                    chunk = 0
+                    for result in islice(results, BATCH_SIZE):
+                        capture = pending.popleft()
+                        record_extraction(index, capture, result,
+                                          hashes.get(capture.source) or config_hash(
+                                              options.options, None))
+                        report.outcomes[result.status] += 1
+                        chunk += 1
+                if not chunk:
+                    break
+        index.add_captures(captures)
+        report.extract_seconds = time.monotonic() - extract_started
+        progress.update(report.candidates, final=True)
+        if options.source or options.since:
+            conditions = []
+            if options.source:
+                conditions.append(f"source = {_sql_literal(options.source)}")
+            if options.since:
+                conditions.append(f"fetched_at >= {_sql_literal(options.since)}")
+            report.carried_over = carry_over(
+                index, options.archive / INDEX_FILENAME, " and ".join(conditions)
+            )
+        enable_search(index.db)
+        report.seconds = time.monotonic() - started
+        record_run(index, report, options, hashes)
+        # The swapped-in file must not depend on a WAL left beside it.
+        index.db.execute("pragma wal_checkpoint(truncate)")
+    except BaseException:
+        index.close()
+        for companion in (build, Path(f"{build}-wal"), Path(f"{build}-shm")):
+            companion.unlink(missing_ok=True)
+        raise
+    index.close()
+    swap_in(options.archive, build)
+    return report
+
+
+def _sql_literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def record_run(index: ArchiveIndex, report: ReextractReport, options: ReextractOptions,
+               hashes: dict[str, str]) -> None:
+    """One row per run in `extractions`: what ran, with which versions and config."""
+    index.db["extractions"].insert(
+        {
+            "kind": "reextract",
+            "finished_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "duration_s": round(report.seconds, 3),
+            "extractor": "trafilatura",
+            "extractor_version": version("trafilatura"),
+            "versions": json.dumps({name: version(name) for name in
+                                    ("trafilatura", "htmldate", "lxml", "warcio")}),
+            "config_hashes": json.dumps(hashes, sort_keys=True),
+            "source_filter": options.source or "",
+            "since": options.since or "",
+            "warc_files": report.warc_files,
+            "records": report.records,
+            "captures": report.captures,
+            "candidates": report.candidates,
+            "outcomes": json.dumps(dict(sorted(report.outcomes.items()))),
+            "read_errors": len(report.read_errors),
+        },
+        pk="id",
+    )
