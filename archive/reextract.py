@@ -36,7 +36,14 @@ from archive.extract import DEFAULT_OPTIONS, ExtractionOptions
 from archive.index import INDEX_FILENAME, ArchiveIndex, Capture, enable_search
 from archive.sources import Source, source_for_url
 from archive.warc.decoding import ContentDecodingError
-from archive.warc.reader import ArchivedRecord, ReadError, archive_files, iter_records
+from archive.warc.reader import (
+    ARCHIVE_SUFFIXES,
+    OPEN_SUFFIX,
+    ArchivedRecord,
+    ReadError,
+    archive_files,
+    iter_records,
+)
 from archive.workers import ExtractorPool
 
 logger = logging.getLogger(__name__)
@@ -170,7 +177,12 @@ def warc_inputs(options: ReextractOptions) -> list[Path]:
         paths: list[Path] = []
         for path in options.warc_paths:
             if path.is_dir():
-                paths.extend(archive_files(path))
+                # Other tools' collections nest WARCs in folders: walk them.
+                paths.extend(sorted(
+                    p for p in path.rglob("*")
+                    if p.is_file() and p.name.endswith(ARCHIVE_SUFFIXES)
+                    and not p.name.endswith(OPEN_SUFFIX)
+                ))
             elif path.is_file():
                 paths.append(path)
             else:
