@@ -173,31 +173,19 @@ class ArchiveIndex:
         has it: a revisit means "unchanged since the last capture", so content
         that reverts to an older version is stored again, and the article row
         (which follows the latest content) stays right."""
+        found = self._latest_with_payload(url, "")
+        if found is None or found[0].payload_digest != payload_digest:
+            return None
+        return found[1]
+
+    def _latest_with_payload(self, url: str, condition: str) -> tuple[Capture, Capture] | None:
+        """The URL's latest complete capture (matching `condition`) and the capture
+        that stores its payload: itself, or the original a revisit refers to."""
         columns = ", ".join(CAPTURE_FIELDS)
         with self._lock:
             row = self.db.execute(
                 f"select {columns} from captures where url = ? and truncated = '' "
-                "order by id desc limit 1",
-                [url],
-            ).fetchone()
-            if row is None or Capture(*row).payload_digest != payload_digest:
-                return None
-            latest = Capture(*row)
-            if latest.rec_type == "response":
-                return latest
-            original = self.db.execute(
-                f"select {columns} from captures where record_id = ?", [latest.refers_to]
-            ).fetchone()
-        return Capture(*original) if original else None
-
-    def latest_payload_capture(self, url: str) -> tuple[Capture, Capture] | None:
-        """The latest complete 200 capture of a URL and the capture holding its
-        payload (the same one, or the original a revisit refers to)."""
-        columns = ", ".join(CAPTURE_FIELDS)
-        with self._lock:
-            row = self.db.execute(
-                f"select {columns} from captures where url = ? and status = 200 "
-                "and truncated = '' order by id desc limit 1",
+                f"{condition} order by id desc limit 1",
                 [url],
             ).fetchone()
             if row is None:
@@ -209,6 +197,11 @@ class ArchiveIndex:
                 f"select {columns} from captures where record_id = ?", [latest.refers_to]
             ).fetchone()
         return (latest, Capture(*original)) if original else None
+
+    def latest_payload_capture(self, url: str) -> tuple[Capture, Capture] | None:
+        """The latest complete 200 capture of a URL and the capture holding its
+        payload (the same one, or the original a revisit refers to)."""
+        return self._latest_with_payload(url, "and status = 200")
 
     def add_article(self, row: ArticleRow) -> None:
         with self._write():
