@@ -59,6 +59,8 @@ def main() -> None:
               help="Source definitions (default: settings/sources.toml).")
 @click.option("--workers", type=click.IntRange(min=0), default=0,
               help="Extraction worker processes (0: one per core).")
+@click.option("--recheck-all", is_flag=True,
+              help="Recheck every known article now, whatever its recheck schedule.")
 @click.option("--no-conditional", is_flag=True,
               help="Recheck articles with full requests, not If-None-Match/If-Modified-Since.")
 @click.option("--log-level", default="INFO", show_default=True,
@@ -66,7 +68,7 @@ def main() -> None:
 def crawl(
     sources: tuple[str, ...], archive: str | None, via: str | None, max_pages: int,
     delay: float | None, contact: str | None, sources_file: str | None, workers: int,
-    no_conditional: bool, log_level: str,
+    recheck_all: bool, no_conditional: bool, log_level: str,
 ) -> None:
     """Crawl SOURCES (default: all) into the archive and index them."""
     from archive.crawl import CrawlOptions, run_crawl
@@ -75,7 +77,7 @@ def crawl(
         archive=resolve_archive(archive), sources=sources, via=via or "",
         max_articles=max_pages, delay=delay, contact_url=contact,
         sources_file=sources_file, workers=workers, log_level=log_level,
-        conditional=not no_conditional,
+        conditional=not no_conditional, recheck_all=recheck_all,
     )
     try:
         report = run_crawl(options)

@@ -28,6 +28,7 @@ class CrawlOptions:
     workers: int = 0
     log_level: str = "INFO"
     conditional: bool = True
+    recheck_all: bool = False
 
 
 @dataclass
@@ -64,6 +65,7 @@ def crawl_settings(options: CrawlOptions) -> Any:
         "PRESSARCHIVE_EXTRACT_WORKERS": options.workers,
         "LOG_LEVEL": options.log_level,
         "PRESSARCHIVE_CONDITIONAL_REQUESTS": options.conditional,
+        "PRESSARCHIVE_RECHECK_ALL": options.recheck_all,
     }
     if options.sources_file:
         overrides["PRESSARCHIVE_SOURCES_FILE"] = options.sources_file

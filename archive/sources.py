@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from archive.errors import ConfigError
+from archive.state import DEFAULT_RECHECK_AFTER, parse_duration
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SOURCES_FILE = PROJECT_ROOT / "settings" / "sources.toml"
@@ -37,6 +39,12 @@ class Source:
     article_patterns: tuple[str, ...] = ()
     exclude_patterns: tuple[str, ...] = ()
     extraction: ExtractionRules = field(default_factory=ExtractionRules)
+    # Ages after first sight at which an article page is rechecked, then never.
+    recheck_after: tuple[str, ...] = DEFAULT_RECHECK_AFTER
+
+    @property
+    def recheck_schedule(self) -> tuple[timedelta, ...]:
+        return tuple(parse_duration(age) for age in self.recheck_after)
 
     @property
     def start_urls(self) -> tuple[str, ...]:
@@ -57,7 +65,7 @@ class Source:
 
 _LIST_FIELDS = (
     "hosts", "feeds", "sitemaps", "sections", "listing_patterns",
-    "article_patterns", "exclude_patterns",
+    "article_patterns", "exclude_patterns", "recheck_after",
 )
 _REGEX_FIELDS = ("listing_patterns", "article_patterns", "exclude_patterns")
 
@@ -82,6 +90,11 @@ def _source_from_table(table: dict, where: str) -> Source:
                 re.compile(pattern)
             except re.error as exc:
                 raise ConfigError(f"{where}: bad regex in {key}: {pattern!r} ({exc})") from exc
+    for age in values.get("recheck_after", ()):
+        try:
+            parse_duration(age)
+        except ConfigError as exc:
+            raise ConfigError(f"{where}: recheck_after: {exc}") from exc
     rules = values.pop("extraction", {}) or {}
     unknown_rules = set(rules) - set(ExtractionRules.__dataclass_fields__)
     if unknown_rules:

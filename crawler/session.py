@@ -24,6 +24,7 @@ from twisted.python.threadpool import ThreadPool
 from archive import __version__
 from archive.extract import DEFAULT_OPTIONS
 from archive.index import INDEX_FILENAME, ArchiveIndex
+from archive.state import CrawlState
 from archive.warc.repair import repair_open_files
 from archive.warc.writer import WarcFileWriter
 from archive.workers import ExtractorPool
@@ -76,6 +77,7 @@ class ArchiveSession:
             gzip_level=settings.getint("PRESSARCHIVE_WARC_GZIP_LEVEL"),
         )
         self.index = ArchiveIndex(directory / INDEX_FILENAME)
+        self.state = CrawlState(directory)
         workers = settings.getint("PRESSARCHIVE_EXTRACT_WORKERS") or os.cpu_count() or 1
         self.extractors = ExtractorPool(
             workers=workers, timeout=settings.getfloat("PRESSARCHIVE_EXTRACT_TIMEOUT")
@@ -110,6 +112,7 @@ class ArchiveSession:
         self.extractors.close()
         self.writer.close()
         self.index.close()
+        self.state.close()
         logger.info(
             "archive %s closed: %d WARC records in %d file(s)",
             self.directory, self.writer.records_written, len(self.writer.files_written),

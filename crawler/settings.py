@@ -51,6 +51,8 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 RETRY_TIMES = 2
 # Recheck article pages with If-None-Match / If-Modified-Since.
 PRESSARCHIVE_CONDITIONAL_REQUESTS = True
+# Recheck every known article now, whatever its schedule (recheck_after).
+PRESSARCHIVE_RECHECK_ALL = False
 # Longest wait honoured from a 429/503 Retry-After before retrying.
 PRESSARCHIVE_RETRY_AFTER_MAX = 60.0
 COOKIES_ENABLED = True
@@ -85,8 +87,8 @@ DOWNLOADER_MIDDLEWARES = {
     # Next to the downloader: sees the request as sent and the response as
     # received, before HttpCompressionMiddleware (590) decodes the body.
     "crawler.warcmiddleware.WarcCaptureMiddleware": 990,
-    # Adds If-None-Match / If-Modified-Since to article rechecks.
-    "crawler.conditional.ConditionalRequestMiddleware": 560,
+    # Skips article pages not due for a recheck; makes the others conditional.
+    "crawler.recheck.RecheckMiddleware": 560,
 }
 ITEM_PIPELINES = {
     "crawler.pipelines.ArticlePipeline": 300,

@@ -9,6 +9,7 @@ sitemaps, redirects and error pages are all archived, with the body as served.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
 from http import HTTPStatus
@@ -30,13 +31,13 @@ from archive.warc.records import (
     new_record_id,
     warc_date,
 )
-from crawler.conditional import CONDITIONAL_META_KEY
 from crawler.rawhttp import (
     RAW_HEAD_META_KEY,
     STARTED_AT_META_KEY,
     TRUNCATED_META_KEY,
     RawHead,
 )
+from crawler.recheck import ARTICLE_META_KEY, CONDITIONAL_META_KEY
 from crawler.session import ArchiveSession
 
 logger = logging.getLogger(__name__)
@@ -218,4 +219,17 @@ class WarcCaptureMiddleware:
             last_modified=response.headers.get(b"Last-Modified", b"").decode("latin-1"),
         )
         self.session.index.add_captures([capture])
+        self.note_fetch(request, capture)
         return capture
+
+    def note_fetch(self, request: Request, capture: Capture) -> None:
+        """State for the next runs: when this URL is next due, its validators."""
+        source = getattr(self.crawler.spidercls, "source", None)
+        schedule = source.recheck_schedule if source else ()
+        self.session.state.record_fetch(
+            url=capture.url, source=capture.source,
+            kind="article" if request.meta.get(ARTICLE_META_KEY) else "page",
+            status=capture.status, etag=capture.etag, last_modified=capture.last_modified,
+            payload_digest=capture.payload_digest,
+            fetched=dt.datetime.now(dt.UTC), schedule=schedule,
+        )

@@ -243,7 +243,7 @@ def test_unchanged_pages_are_archived_as_revisits_that_resolve(crawled_archive, 
     shutil.copytree(crawled_archive, archive)
     old_files = set(warc_files(archive))
     result = run_cli("crawl", "france24", "--archive", str(archive), "--via", sample_sites_url,
-                     "--delay", "0", "--workers", "1")
+                     "--delay", "0", "--workers", "1", "--recheck-all")
     assert result.returncode == 0, result.stderr[-3000:]
     new_files = [p for p in warc_files(archive) if p not in old_files]
     assert new_files

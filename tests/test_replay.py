@@ -80,7 +80,8 @@ def recrawled_archive(crawled_archive: Path, sample_sites_url: str,
     archive = copy_archive(crawled_archive, tmp_path_factory.mktemp("recrawl") / "archive",
                            link=False)
     result = run_cli("crawl", "--archive", str(archive), "--via", sample_sites_url,
-                     "--delay", "0", "--workers", "2", "--no-conditional")
+                     "--delay", "0", "--workers", "2", "--no-conditional",
+                     "--recheck-all")
     if result.returncode != 0:
         pytest.fail(f"second crawl failed ({result.returncode}):\n{result.stderr[-5000:]}")
     return archive

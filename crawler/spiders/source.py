@@ -16,8 +16,8 @@ import scrapy
 from scrapy.http import Response
 
 from archive.sources import Source
-from crawler.conditional import ARTICLE_META_KEY
 from crawler.discovery import DiscoveryError, feed_links, sitemap_links
+from crawler.recheck import ARTICLE_META_KEY
 
 
 def _class_name(source_name: str) -> str:

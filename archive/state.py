@@ -1,0 +1,187 @@
+"""Crawl state that outlives runs: DIR/state/state.db.
+
+`urls`: every URL fetched, when, what it answered, its validators and payload
+digest, and when an article page is next due for a recheck. `crawls`: one row
+per run. The index (DIR/index.db) is derived from the WARC files and can be
+rebuilt; this is not, so it lives apart and a rebuild never touches it.
+
+Recheck policy: listings, feeds and sitemaps are fetched on every run (they
+say what is new). An article page is rechecked at fixed ages after it was
+first seen (by default 1 hour, 1 day and 7 days, then never), because news
+sites edit a story in its first hours and days and rarely after a week; each
+recheck is conditional, so an unchanged page costs a 304.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import sqlite3
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from archive.errors import ConfigError
+
+STATE_SUBDIR = "state"
+STATE_FILENAME = "state.db"
+DEFAULT_RECHECK_AFTER = ("1h", "1d", "7d")
+_DURATION = re.compile(r"^(\d+(?:\.\d+)?)([smhdw])$")
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+SCHEMA = """
+create table if not exists urls (
+    url text primary key,
+    source text not null,
+    kind text not null,
+    first_seen text not null,
+    last_fetched text not null,
+    last_status integer not null,
+    etag text not null default '',
+    last_modified text not null default '',
+    payload_digest text not null default '',
+    fetches integer not null default 0,
+    next_due text not null default ''
+);
+create index if not exists urls_source on urls (source);
+create table if not exists crawls (
+    id integer primary key,
+    started text not null,
+    finished text not null default '',
+    status text not null,
+    exit_code integer,
+    sources text not null,
+    pid integer not null,
+    counts text not null default '{}'
+);
+"""
+
+
+def parse_duration(text: str) -> dt.timedelta:
+    match = _DURATION.match(text.strip())
+    if not match:
+        raise ConfigError(f"bad duration {text!r}: use a number and s, m, h, d or w (e.g. 6h)")
+    return dt.timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2)])
+
+
+def iso(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_iso(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def next_due(first_seen: dt.datetime, fetched: dt.datetime,
+             schedule: tuple[dt.timedelta, ...]) -> str:
+    """The first recheck age after this fetch, or "" (never again)."""
+    for age in sorted(schedule):
+        if first_seen + age > fetched:
+            return iso(first_seen + age)
+    return ""
+
+
+@dataclass(frozen=True)
+class UrlState:
+    url: str
+    source: str
+    kind: str
+    first_seen: str
+    last_fetched: str
+    last_status: int
+    etag: str
+    last_modified: str
+    payload_digest: str
+    fetches: int
+    next_due: str
+
+
+class CrawlState:
+    def __init__(self, archive: Path):
+        directory = Path(archive) / STATE_SUBDIR
+        directory.mkdir(parents=True, exist_ok=True)
+        self.path = directory / STATE_FILENAME
+        self.conn = sqlite3.connect(self.path, check_same_thread=False, timeout=30)
+        self.conn.execute("pragma journal_mode = wal")
+        self.conn.execute("pragma synchronous = normal")
+        self.conn.executescript(SCHEMA)
+        self._lock = threading.Lock()
+
+    def get(self, url: str) -> UrlState | None:
+        with self._lock:
+            row = self.conn.execute(
+                f"select {', '.join(UrlState.__dataclass_fields__)} from urls where url = ?",
+                [url],
+            ).fetchone()
+        return UrlState(*row) if row else None
+
+    def is_due(self, url: str, now: dt.datetime) -> bool:
+        """Unknown URLs are due; known article pages when their recheck time came."""
+        state = self.get(url)
+        if state is None:
+            return True
+        return bool(state.next_due) and parse_iso(state.next_due) <= now
+
+    def record_fetch(self, *, url: str, source: str, kind: str, status: int, etag: str,
+                     last_modified: str, payload_digest: str, fetched: dt.datetime,
+                     schedule: tuple[dt.timedelta, ...]) -> None:
+        previous = self.get(url)
+        first_seen = parse_iso(previous.first_seen) if previous else fetched
+        due = next_due(first_seen, fetched, schedule) if kind == "article" else ""
+        with self._lock, self.conn:
+            self.conn.execute(
+                """insert into urls (url, source, kind, first_seen, last_fetched, last_status,
+                       etag, last_modified, payload_digest, fetches, next_due)
+                   values (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)
+                   on conflict (url) do update set
+                       last_fetched = excluded.last_fetched,
+                       last_status = excluded.last_status,
+                       etag = case when excluded.last_status = 304 then etag
+                                   else excluded.etag end,
+                       last_modified = case when excluded.last_status = 304
+                                            then last_modified else excluded.last_modified end,
+                       payload_digest = excluded.payload_digest,
+                       fetches = fetches + 1,
+                       next_due = excluded.next_due""",
+                [url, source, kind, iso(first_seen), iso(fetched), status, etag,
+                 last_modified, payload_digest, due],
+            )
+
+    def start_crawl(self, sources: list[str], pid: int, started: dt.datetime) -> int:
+        with self._lock, self.conn:
+            cursor = self.conn.execute(
+                "insert into crawls (started, status, sources, pid) values (?, 'running', ?, ?)",
+                [iso(started), json.dumps(sources), pid],
+            )
+        return int(cursor.lastrowid)
+
+    def finish_crawl(self, crawl_id: int, *, status: str, exit_code: int,
+                     counts: dict, finished: dt.datetime) -> None:
+        with self._lock, self.conn:
+            self.conn.execute(
+                "update crawls set finished = ?, status = ?, exit_code = ?, counts = ? "
+                "where id = ?",
+                [iso(finished), status, exit_code, json.dumps(counts, sort_keys=True),
+                 crawl_id],
+            )
+
+    def mark_unfinished_crawls(self) -> int:
+        """Runs still 'running' belong to a killed process (the lock says no one runs)."""
+        with self._lock, self.conn:
+            return self.conn.execute(
+                "update crawls set status = 'killed' where status = 'running'"
+            ).rowcount
+
+    def recent_crawls(self, limit: int = 10) -> list[dict]:
+        with self._lock:
+            cursor = self.conn.execute(
+                "select id, started, finished, status, exit_code, sources, counts "
+                "from crawls order by id desc limit ?", [limit]
+            )
+            names = [d[0] for d in cursor.description]
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def close(self) -> None:
+        with self._lock:
+            self.conn.close()

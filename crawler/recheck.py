@@ -1,0 +1,59 @@
+"""Rechecks of known article pages: only when due, and conditionally.
+
+A known article page is requested again only when the state store says it is
+due (see archive.state for the schedule); then with If-None-Match /
+If-Modified-Since from its last full answer, so an unchanged page costs a 304,
+archived by the WARC middleware as a server-not-modified revisit. Feeds,
+sitemaps and listings are always fetched in full: they say what is new.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from scrapy import Request, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest
+
+from crawler.session import ArchiveSession
+
+ARTICLE_META_KEY = "pressarchive_article"
+CONDITIONAL_META_KEY = "pressarchive_conditional"
+
+
+class RecheckMiddleware:
+    def __init__(self, crawler: Crawler, session: ArchiveSession):
+        self.stats = crawler.stats
+        self.session = session
+        self.conditional = crawler.settings.getbool("PRESSARCHIVE_CONDITIONAL_REQUESTS")
+        self.recheck_all = crawler.settings.getbool("PRESSARCHIVE_RECHECK_ALL")
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RecheckMiddleware:
+        middleware = cls(crawler, ArchiveSession.acquire(crawler.settings))
+        crawler.signals.connect(middleware.session.release, signal=signals.spider_closed)
+        return middleware
+
+    def process_request(self, request: Request, spider: Any = None) -> None:
+        if not request.meta.get(ARTICLE_META_KEY) or request.method != "GET":
+            return None
+        known = self.session.state.get(request.url)
+        if known is None:
+            self.stats.inc_value("recheck/new")
+            return None
+        if not self.recheck_all and not self.session.state.is_due(
+            request.url, dt.datetime.now(dt.UTC)
+        ):
+            self.stats.inc_value("recheck/not_due")
+            raise IgnoreRequest(f"{request.url} is not due for a recheck")
+        self.stats.inc_value("recheck/due")
+        if not self.conditional or not (known.etag or known.last_modified):
+            return None
+        if known.etag:
+            request.headers[b"If-None-Match"] = known.etag.encode("latin-1")
+        if known.last_modified:
+            request.headers[b"If-Modified-Since"] = known.last_modified.encode("latin-1")
+        request.meta[CONDITIONAL_META_KEY] = True
+        self.stats.inc_value("conditional/requests")
+        return None
