@@ -8,6 +8,7 @@ extractor: no feed date, no crawl-time state.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 from archive.extract import ExtractionOptions, ExtractionResult
 from archive.index import ArchiveIndex, ArticleRow, Capture
@@ -80,12 +81,32 @@ def record_truncated(index: ArchiveIndex, capture: Capture) -> None:
     )
 
 
+def removal_reason(capture: Capture, source: Source | None) -> str:
+    """Why an article page's answer means it is gone: 404/410, or a redirect to
+    the home page (a section front, at most one path segment deep, is a home)."""
+    if capture.status in (404, 410):
+        return f"answered {capture.status}"
+    if 300 <= capture.status < 400 and capture.location:
+        target = urljoin(capture.url, capture.location)
+        segments = [part for part in urlsplit(target).path.split("/") if part]
+        is_article = source.is_article(target) if source else False
+        if len(segments) <= 1 and not urlsplit(target).query and not is_article:
+            return f"redirected to the home page ({target})"
+    return ""
+
+
+def record_removal(index: ArchiveIndex, capture: Capture, source: Source | None) -> bool:
+    reason = removal_reason(capture, source)
+    return bool(reason) and index.mark_removed(capture.url, capture.fetched_at, reason)
+
+
 def record_extraction(
     index: ArchiveIndex, capture: Capture, result: ExtractionResult, config_hash: str
-) -> None:
-    """Index an article, or note why an article-shaped page is not one."""
+) -> str:
+    """Index an article, or note why an article-shaped page is not one. Returns
+    "new", "updated" or "same" for an article, else the extraction status."""
     if result.status == "ok":
-        index.add_article(article_row(capture, result, config_hash))
+        return index.add_article(article_row(capture, result, config_hash))
     else:
         index.add_non_article(
             url=capture.url,
@@ -96,3 +117,4 @@ def record_extraction(
             capture_record_id=capture.record_id,
             fetched_at=capture.fetched_at,
         )
+        return result.status

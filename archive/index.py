@@ -4,6 +4,8 @@ Tables
   captures      every archived HTTP response (one row per WARC response record)
   articles      one row per article URL: the latest good extraction, with provenance
   non_articles  article-shaped pages that were not indexed (soft 404, empty, timeout, error)
+  article_versions  every distinct version (title, date, text) of each article, in
+                capture order; `articles` shows the latest
   articles_fts  FTS5 over articles(title, text), kept in sync by triggers
 """
 
@@ -79,6 +81,11 @@ ARTICLE_COLUMNS = {
     "language": str, "canonical_url": str, "text": str, "word_count": int,
     "capture_record_id": str, "warc_file": str, "warc_offset": int, "payload_digest": str,
     "fetched_at": str, "extractor": str, "extractor_version": str, "config_hash": str,
+    "versions": int, "removed_at": str, "removed_reason": str,
+}
+VERSION_COLUMNS = {
+    "id": int, "url": str, "source": str, "version": int, "capture_record_id": str,
+    "fetched_at": str, "title": str, "published": str, "text": str, "word_count": int,
 }
 CAPTURE_FIELDS = tuple(Capture.__dataclass_fields__)
 NON_ARTICLE_COLUMNS = {
@@ -122,9 +129,13 @@ def ensure_schema(db: sqlite_utils.Database, *, search: bool = True) -> None:
         enable_search(db)
     if "non_articles" not in db.table_names():
         db["non_articles"].create(NON_ARTICLE_COLUMNS, pk="url")
+    if "article_versions" not in db.table_names():
+        db["article_versions"].create(VERSION_COLUMNS, pk="id", not_null={"url"})
+        db["article_versions"].create_index(["url", "version"], unique=True)
     # Indexes made by an earlier version gain the columns added since.
     for table, columns in (("captures", CAPTURE_COLUMNS), ("articles", ARTICLE_COLUMNS),
-                           ("non_articles", NON_ARTICLE_COLUMNS)):
+                           ("non_articles", NON_ARTICLE_COLUMNS),
+                           ("article_versions", VERSION_COLUMNS)):
         existing = db[table].columns_dict
         for name, kind in columns.items():
             if name not in existing:
@@ -203,17 +214,46 @@ class ArchiveIndex:
         payload (the same one, or the original a revisit refers to)."""
         return self._latest_with_payload(url, "and status = 200")
 
-    def add_article(self, row: ArticleRow) -> None:
+    def add_article(self, row: ArticleRow) -> str:
+        """Index the latest extraction of an article; returns "new", "updated" (its
+        title, date or text changed: a new version is kept) or "same"."""
         with self._write():
             self.db["non_articles"].delete_where("url = ?", [row.url])
+            latest = self.db.execute(
+                "select version, title, published, text from article_versions "
+                "where url = ? order by version desc limit 1", [row.url]
+            ).fetchone()
+            changed = latest is None or tuple(latest[1:]) != (row.title, row.published, row.text)
+            version = (latest[0] if latest else 0) + (1 if changed else 0)
+            if changed:
+                self.db["article_versions"].insert({
+                    "url": row.url, "source": row.source, "version": version,
+                    "capture_record_id": row.capture_record_id, "fetched_at": row.fetched_at,
+                    "title": row.title, "published": row.published, "text": row.text,
+                    "word_count": row.word_count,
+                })
+            # A page that answers again is no longer removed.
+            values = {**asdict(row), "versions": version, "removed_at": "",
+                      "removed_reason": ""}
             existing = self.db.execute(
                 "select id from articles where url = ?", [row.url]
             ).fetchone()
-            values = asdict(row)
             if existing:
                 self.db["articles"].update(existing[0], values)
             else:
                 self.db["articles"].insert(values)
+        if latest is None:
+            return "new"
+        return "updated" if changed else "same"
+
+    def mark_removed(self, url: str, when: str, reason: str) -> bool:
+        """Mark an indexed article as gone from the site (its captures stay); the
+        date is when it was first seen gone."""
+        with self._write():
+            return self.db.execute(
+                "update articles set removed_at = ?, removed_reason = ? "
+                "where url = ? and removed_at = ''", [when, reason, url]
+            ).rowcount > 0
 
     def add_non_article(
         self, *, url: str, source: str, status: str, error: str, title: str,

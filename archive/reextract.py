@@ -29,6 +29,7 @@ from archive.articles import (
     config_hash,
     extraction_task,
     record_extraction,
+    record_removal,
     record_truncated,
 )
 from archive.errors import PressArchiveError
@@ -222,7 +223,10 @@ def swap_in(archive: Path, build: Path) -> Path:
 
 
 def carry_over(index: ArchiveIndex, old_db: Path, extracted_urls_sql: str) -> int:
-    """Rows of the previous index outside --source/--since, kept as they were."""
+    """Rows of the previous index outside --source/--since, kept as they were.
+
+    Run before re-extracting, so that versions re-extracted after --since number
+    on from the versions kept."""
     if not old_db.exists():
         return 0
     db = index.db
@@ -234,8 +238,13 @@ def carry_over(index: ArchiveIndex, old_db: Path, extracted_urls_sql: str) -> in
         with db.conn:
             db.execute(
                 f"insert or ignore into articles ({cols}) select {cols} from old.articles "
-                f"where capture_record_id in (select record_id from captures) "
-                f"and not ({extracted_urls_sql})"
+                f"where not ({extracted_urls_sql})"
+            )
+            version_cols = ", ".join(c for c in db["article_versions"].columns_dict if c != "id")
+            db.execute(
+                f"insert or ignore into article_versions ({version_cols}) "
+                f"select {version_cols} from old.article_versions "
+                f"where not ({extracted_urls_sql}) order by url, version"
             )
             na_cols = ", ".join(db["non_articles"].columns_dict)
             db.execute(
@@ -261,12 +270,15 @@ def run_reextract(options: ReextractOptions) -> ReextractReport:
     progress = Progress(sum(p.stat().st_size for p in paths))
     hashes = {name: config_hash(options.options, s) for name, s in options.sources.items()}
     foreign = bool(options.warc_paths)
-    pending: deque[Capture] = deque()
+    foreign_hash = config_hash(options.options, None)
+    # Every write for a capture goes through this queue, in WARC order, whether
+    # it waits for an extraction result or not: a later capture of a URL (a 404,
+    # a cut body) must never be written before an earlier one's extraction.
+    pending: deque[tuple[str, Capture, Source | None]] = deque()
     captures: list[Capture] = []
 
     def tasks() -> Iterator[dict]:
-        """Extraction tasks in WARC order; captures and non-articles are written on
-        the way (in the consuming thread, inside its transaction)."""
+        """Extraction tasks in WARC order; capture rows are written on the way."""
         for record in iter_warc_records(paths, report.read_errors, progress):
             report.records += 1
             source = source_for_url(record.target_uri, options.sources)
@@ -278,54 +290,52 @@ def run_reextract(options: ReextractOptions) -> ReextractReport:
             if len(captures) >= BATCH_SIZE:
                 index.add_captures(captures)
                 captures.clear()
-            if (source is None and not foreign) or not is_article_page(capture, source):
-                continue
             if options.source and capture.source != options.source:
                 continue
             if options.since and capture.fetched_at < options.since:
                 continue
+            if source is not None and source.is_article(capture.url) and \
+                    not 200 <= capture.status < 300:
+                pending.append(("removal", capture, source))
+                continue
+            if (source is None and not foreign) or not is_article_page(capture, source):
+                continue
             outcome = article_outcome(capture)
             if outcome != "extract":
-                report.outcomes[outcome] += 1
-                if outcome == "truncated":
-                    record_truncated(index, capture)
+                pending.append((outcome, capture, source))
                 continue
             try:
                 body = record.decoded_body()
             except ContentDecodingError as exc:
-                report.outcomes["error"] += 1
-                index.add_non_article(
-                    url=capture.url, source=capture.source, status="error",
-                    error=f"cannot decode body: {exc}", title="",
-                    capture_record_id=capture.record_id, fetched_at=capture.fetched_at,
-                )
+                pending.append((f"undecodable: {exc}", capture, source))
                 continue
             report.candidates += 1
-            pending.append(capture)
+            pending.append(("extract", capture, source))
             yield extraction_task(capture, body, source, options.options)
             progress.update(report.candidates)
 
+    def write_until_extraction() -> tuple[Capture, Source | None] | None:
+        """Write queued outcomes up to the next one that waits for a result."""
+        while pending:
+            action, capture, source = pending.popleft()
+            if action == "extract":
+                return capture, source
+            if action == "removal":
+                if record_removal(index, capture, source):
+                    report.outcomes["removed"] += 1
+                continue
+            report.outcomes[action.split(":", 1)[0]] += 1
+            if action == "truncated":
+                record_truncated(index, capture)
+            elif action.startswith("undecodable"):
+                index.add_non_article(
+                    url=capture.url, source=capture.source, status="error",
+                    error=f"cannot decode body: {action.split(': ', 1)[1]}", title="",
+                    capture_record_id=capture.record_id, fetched_at=capture.fetched_at,
+                )
+        return None
+
     try:
-        extract_started = time.monotonic()
-        with ExtractorPool(workers=options.workers or os.cpu_count() or 1,
-                           timeout=options.timeout) as pool:
-            results = pool.extract_many(tasks())
-            while True:
-                # One writer, one transaction per batch of results.
-                with index.batch():
-                    chunk = 0
-                    for result in islice(results, BATCH_SIZE):
-                        capture = pending.popleft()
-                        record_extraction(index, capture, result,
-                                          hashes.get(capture.source) or config_hash(
-                                              options.options, None))
-                        report.outcomes[result.status] += 1
-                        chunk += 1
-                if not chunk:
-                    break
-        index.add_captures(captures)
-        report.extract_seconds = time.monotonic() - extract_started
-        progress.update(report.candidates, final=True)
         if options.source or options.since:
             conditions = []
             if options.source:
@@ -335,6 +345,29 @@ def run_reextract(options: ReextractOptions) -> ReextractReport:
             report.carried_over = carry_over(
                 index, options.archive / INDEX_FILENAME, " and ".join(conditions)
             )
+        extract_started = time.monotonic()
+        with ExtractorPool(workers=options.workers or os.cpu_count() or 1,
+                           timeout=options.timeout) as pool:
+            results = pool.extract_many(tasks())
+            while True:
+                # One writer, one transaction per batch of results.
+                with index.batch():
+                    chunk = 0
+                    for result in islice(results, BATCH_SIZE):
+                        waiting = write_until_extraction()
+                        assert waiting is not None, "a result without its capture"
+                        capture, source = waiting
+                        record_extraction(index, capture, result,
+                                          hashes[source.name] if source else foreign_hash)
+                        report.outcomes[result.status] += 1
+                        chunk += 1
+                    if not chunk:
+                        write_until_extraction()
+                if not chunk:
+                    break
+        index.add_captures(captures)
+        report.extract_seconds = time.monotonic() - extract_started
+        progress.update(report.candidates, final=True)
         enable_search(index.db)
         report.seconds = time.monotonic() - started
         record_run(index, report, options, hashes)

@@ -80,6 +80,8 @@ class ArticlePipeline:
         self.stats.inc_value(f"articles/{result.status}")
         if result.status != "ok":
             logger.info("not indexed (%s): %s %s", result.status, item["url"], result.error)
-        record_extraction(self.session.index, capture, result, self.config_hash)
+        change = record_extraction(self.session.index, capture, result, self.config_hash)
+        if change in ("new", "updated", "same"):
+            self.stats.inc_value(f"articles/{change}")
         return {"url": item["url"], "source": item["source"], "status": result.status,
                 "title": result.title}

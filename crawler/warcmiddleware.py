@@ -21,6 +21,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest, NotConfigured, StopDownload
 from scrapy.http import Headers, Response
 
+from archive.articles import record_removal
 from archive.index import Capture
 from archive.warc.records import (
     IDENTICAL_PAYLOAD_PROFILE,
@@ -220,6 +221,10 @@ class WarcCaptureMiddleware:
         )
         self.session.index.add_captures([capture])
         self.note_fetch(request, capture)
+        if request.meta.get(ARTICLE_META_KEY):
+            source = getattr(self.crawler.spidercls, "source", None)
+            if record_removal(self.session.index, capture, source):
+                self.stats.inc_value("articles/removed")
         return capture
 
     def note_fetch(self, request: Request, capture: Capture) -> None:

@@ -50,6 +50,7 @@ TABLES = {
     "captures": "record_id",
     "articles": "url",
     "non_articles": "url",
+    "article_versions": "url, version",
 }
 
 

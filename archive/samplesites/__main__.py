@@ -1,18 +1,20 @@
-"""`python -m archive.samplesites [--host H] [--port P]`: serve the sample sites."""
+"""`python -m archive.samplesites [--host H] [--port P] [--edition N]`: serve the sample sites."""
 
 from __future__ import annotations
 
 import argparse
 
-from archive.samplesites import serve
+from archive.samplesites import EDITIONS, serve
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8808)
+    parser.add_argument("--edition", type=int, default=1, choices=EDITIONS,
+                        help="which edition of the sites to serve (default 1)")
     args = parser.parse_args()
-    serve(args.host, args.port)
+    serve(args.host, args.port, edition=args.edition)
 
 
 if __name__ == "__main__":

@@ -4,11 +4,12 @@ feeds, sitemap and listings, so more articles (generated ones too) need no other
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from archive.samplesites import dates, feeds
-from archive.samplesites.model import Article, DeadLink, SamplePage, SiteConfig
+from archive.samplesites.model import Article, DeadLink, SamplePage, SiteConfig, Withdrawn
 from archive.samplesites.render import Entry, SiteRenderer, article_entry, dead_entry, redirect_body
 
 HTML = "text/html; charset=utf-8"
@@ -69,11 +70,20 @@ def _dead(cfg: SiteConfig, kind: str) -> DeadLink:
     return next(d for d in cfg.dead if d.kind == kind)
 
 
-def build_site(cfg: SiteConfig, articles: list[Article], templates: dict[str, str]) -> BuiltSite:
+def build_site(
+    cfg: SiteConfig, articles: list[Article], templates: dict[str, str], *,
+    most_read_from: list[Article] | None = None, withdrawn: Sequence[Withdrawn] = (),
+) -> BuiltSite:
+    """Everything the site serves. Later editions (editions.py) pass the first edition's
+    articles as ``most_read_from``, so that the sidebar, and with it every page no story of
+    which changed, stays byte for byte the same; and the stories they took down as
+    ``withdrawn``."""
     r = SiteRenderer(cfg, templates)
     by_url = {a.url: a for a in articles}
     entries = _newest_first([article_entry(a) for a in articles], cfg.tz)
-    most_read = entries[:MOST_READ]
+    sidebar = entries if most_read_from is None else _newest_first(
+        [article_entry(a) for a in most_read_from], cfg.tz)
+    most_read = sidebar[:MOST_READ]
     soft404, notfound, redirect = (_dead(cfg, k) for k in ("soft404", "notfound", "redirect"))
     if redirect.target not in by_url:
         raise ValueError(f"{cfg.name}: redirect target {redirect.target} is not an article")
@@ -99,7 +109,9 @@ def build_site(cfg: SiteConfig, articles: list[Article], templates: dict[str, st
         site.add(page(cfg.name, feed.url, "feed", 200, feed.title),
                  Response(200, "application/rss+xml; charset=utf-8", body.encode("utf-8")))
 
-    body = feeds.news_sitemap(cfg, entries + [dead_entry(soft404)])
+    # A stale sitemap: taken-down stories stay in it (a recheck from it meets the 404/410/301).
+    stale = [article_entry(w.article) for w in withdrawn]
+    body = feeds.news_sitemap(cfg, entries + [dead_entry(soft404)] + stale)
     site.add(page(cfg.name, cfg.sitemap, "sitemap", 200),
              Response(200, "application/xml; charset=utf-8", body.encode("utf-8")))
 
@@ -114,6 +126,18 @@ def build_site(cfg: SiteConfig, articles: list[Article], templates: dict[str, st
         site.add(p, _html(200, r.article_page(article, most_read)))
         if article.seed:
             site.seed = p
+
+    for gone in withdrawn:
+        url = gone.article.url
+        if gone.status == 301:
+            site.add(page(cfg.name, url, "redirect", 301, redirect_to=cfg.home),
+                     _html(301, redirect_body(cfg.home), (("Location", cfg.home),)))
+        elif gone.status in (404, 410):
+            kind = "notfound" if gone.status == 404 else "gone"
+            site.add(page(cfg.name, url, kind, gone.status, "Page not found"),
+                     Response(gone.status, HTML, site.not_found.body))
+        else:
+            raise ValueError(f"{url}: a withdrawn story answers 301, 404 or 410")
 
     site.add(page(cfg.name, soft404.url, "soft404", 200, "Page not found"),
              _html(200, r.not_found_page(soft404.url, most_read, cfg.soft404_canonical)))

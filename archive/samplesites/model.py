@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 PAGE_KINDS = (
     "robots", "home", "listing", "feed", "sitemap",
     "article", "unrelated", "soft404", "notfound", "redirect",
+    "gone",  # a story a later edition deleted with 410 Gone (deleted with 404: "notfound")
 )
 
 
@@ -24,6 +25,10 @@ class SamplePage:
     # 2-4 sentences, verbatim substrings of the body text, a correct extraction must contain.
     phrases: tuple[str, ...] = ()
     redirect_to: str = ""
+    # Editions 2 and 3 only (see editions.py): the dateModified a later edition gave the story
+    # when it edited it, and, in edition_changes(), the sentences as they read before the edit.
+    modified: str = ""
+    old_phrases: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -60,6 +65,16 @@ class DeadLink:
     published: str = ""
     section: str = ""
     target: str = ""  # redirect only: URL of the article it now points to
+
+
+@dataclass(frozen=True)
+class Withdrawn:
+    """A story a later edition took down. It answers 404 or 410 (the site's error page) or a
+    301 to the home page, drops out of feeds, listings and the home page, and stays in the news
+    sitemap, as stale sitemaps keep such URLs for a while."""
+
+    article: Article  # the story as it last read
+    status: int  # 404, 410 or 301
 
 
 @dataclass(frozen=True)

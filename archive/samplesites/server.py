@@ -1,25 +1,50 @@
 """One HTTP server for all sample sites; the Host header (or an absolute-form request target)
-chooses the site, the path and query choose the page."""
+chooses the site, the path and query choose the page. The server serves one edition of the sites
+at a time (editions.py); ``set_edition`` switches it between two crawls."""
 
 from __future__ import annotations
 
 import gzip
 import hashlib
 import sys
+import threading
 from functools import lru_cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
-from archive.samplesites.build import Response
+from archive.samplesites.build import BuiltSite, Response
+from archive.samplesites.editions import check_edition
 from archive.samplesites.registry import sites_by_host
 
 
 class SampleSitesServer(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, address: tuple[str, int], *, log_requests: bool = False) -> None:
+    def __init__(
+        self, address: tuple[str, int], *, edition: int = 1, log_requests: bool = False
+    ) -> None:
         self.log_requests = log_requests
+        self._lock = threading.Lock()
+        self._edition = check_edition(edition)
+        self._sites = sites_by_host(edition)  # rendered before the first request
         super().__init__(address, SampleSiteHandler)
+
+    @property
+    def edition(self) -> int:
+        with self._lock:
+            return self._edition
+
+    def set_edition(self, edition: int) -> None:
+        """Serve ``edition`` from the next request on (requests under way finish with the
+        edition they started with). Thread-safe; the edition is rendered before the switch."""
+        table = sites_by_host(check_edition(edition))
+        with self._lock:
+            self._edition, self._sites = edition, table
+
+    def sites(self) -> dict[str, BuiltSite]:
+        """Host -> site, in the edition being served."""
+        with self._lock:
+            return self._sites
 
 
 @lru_cache(maxsize=4096)
@@ -61,7 +86,7 @@ class SampleSiteHandler(BaseHTTPRequestHandler):
         path, _, query = target.split("#", 1)[0].partition("?")
         hostname = host.rsplit(":", 1)[0].strip().lower() if ":" in host else host.strip().lower()
         self._host = hostname or "-"
-        site = sites_by_host().get(hostname)
+        site = self.server.sites().get(hostname)
         if site is None:
             response = Response(404, "text/plain; charset=utf-8", b"Unknown host\n")
         elif hostname != site.cfg.host:
@@ -111,16 +136,16 @@ class SampleSiteHandler(BaseHTTPRequestHandler):
 
 
 def make_server(
-    host: str = "127.0.0.1", port: int = 0, *, log_requests: bool = False
+    host: str = "127.0.0.1", port: int = 0, *, edition: int = 1, log_requests: bool = False
 ) -> SampleSitesServer:
-    sites_by_host()  # render before the first request, so the first response is not slow
-    return SampleSitesServer((host, port), log_requests=log_requests)
+    return SampleSitesServer((host, port), edition=edition, log_requests=log_requests)
 
 
-def serve(host: str, port: int) -> None:
-    server = make_server(host, port, log_requests=True)
+def serve(host: str, port: int, edition: int = 1) -> None:
+    server = make_server(host, port, edition=edition, log_requests=True)
     bound_host, bound_port = server.server_address[:2]
-    sys.stderr.write(f"sample sites on http://{bound_host}:{bound_port}/ (choose by Host)\n")
+    sys.stderr.write(f"sample sites on http://{bound_host}:{bound_port}/ (choose by Host), "
+                     f"edition {edition}\n")
     try:
         server.serve_forever()
     except KeyboardInterrupt:
