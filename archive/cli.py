@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from archive import __version__
+from archive import __version__, exitcodes
 from archive.errors import PressArchiveError
 
 DEFAULT_ARCHIVES = ("archive-data", "demo-archive")
@@ -72,6 +72,7 @@ def crawl(
 ) -> None:
     """Crawl SOURCES (default: all) into the archive and index them."""
     from archive.crawl import CrawlOptions, run_crawl
+    from archive.lock import ArchiveLocked
 
     options = CrawlOptions(
         archive=resolve_archive(archive), sources=sources, via=via or "",
@@ -81,9 +82,12 @@ def crawl(
     )
     try:
         report = run_crawl(options)
+    except ArchiveLocked as exc:
+        _exit_with(str(exc), exitcodes.LOCKED)
     except PressArchiveError as exc:
-        raise click.ClickException(str(exc)) from exc
+        _exit_with(str(exc), exitcodes.COULD_NOT_RUN)
     click.echo(report.summary(), err=True)
+    sys.exit(report.exit_code)
 
 
 @main.command("sample-sites")
@@ -207,7 +211,8 @@ def demo(archive: str, no_serve: bool, port: int) -> None:
 def reextract(archive: str | None, workers: int, source: str | None, since: str | None,
               from_paths: tuple[str, ...], timeout: float, compare_with: str | None) -> None:
     """Rebuild the index from the WARC files alone (no network) and swap it in."""
-    from archive.reextract import ReextractOptions, run_reextract
+    from archive.lock import ArchiveLock, ArchiveLocked
+    from archive.reextract import ReextractOptions, run_reextract, warc_inputs
     from archive.sources import load_sources
 
     if since and not _is_date(since):
@@ -218,9 +223,15 @@ def reextract(archive: str | None, workers: int, source: str | None, since: str 
             archive=archive_dir, sources=load_sources(), workers=workers, source=source,
             since=since, timeout=timeout, warc_paths=tuple(Path(p) for p in from_paths),
         )
-        report = run_reextract(options)
+        warc_inputs(options)  # a missing archive is reported before the lock creates DIR/state
+        archive_dir.mkdir(parents=True, exist_ok=True)
+        # The rebuild swaps the index: no crawl may write to it meanwhile.
+        with ArchiveLock(archive_dir, "reextract"):
+            report = run_reextract(options)
+    except ArchiveLocked as exc:
+        _exit_with(str(exc), exitcodes.LOCKED)
     except PressArchiveError as exc:
-        raise click.ClickException(str(exc)) from exc
+        _exit_with(str(exc), exitcodes.COULD_NOT_RUN)
     click.echo(report.summary(), err=True)
     if compare_with:
         from archive.compare import compare_indexes
@@ -242,6 +253,56 @@ def compare(old: str, new: str, as_json: bool) -> None:
         raise click.ClickException(str(exc)) from exc
     click.echo(json.dumps(comparison.to_dict(), ensure_ascii=False) if as_json
                else comparison.format())
+
+
+@main.command()
+@archive_option
+@click.option("--runs", type=click.IntRange(min=1), default=10, show_default=True,
+              help="How many of the last runs to show.")
+@click.option("--json", "as_json", is_flag=True, help="The status as one JSON object.")
+def status(archive: str | None, runs: int, as_json: bool) -> None:
+    """The last crawl runs and the health of each source."""
+    from archive.status import archive_status
+
+    try:
+        report = archive_status(resolve_archive(archive), runs=runs)
+    except PressArchiveError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(json.dumps(report.to_dict(), ensure_ascii=False) if as_json else report.format())
+
+
+@main.command()
+@click.argument("url", required=False)
+@archive_option
+@click.option("--edited", is_flag=True, help="List the articles that have several versions.")
+@click.option("--all", "show_all", is_flag=True,
+              help="Show the changes between every pair of versions, not just the last.")
+def history(url: str | None, archive: str | None, edited: bool, show_all: bool) -> None:
+    """The versions of an article and a word-level diff of its edits."""
+    from archive.history import describe_changes, edited_articles, versions
+    from archive.index import INDEX_FILENAME
+
+    db_path = resolve_archive(archive) / INDEX_FILENAME
+    try:
+        if edited or not url:
+            for row_url, source, title, count, changed in edited_articles(db_path):
+                click.echo(f"{count} versions, last {changed}  {source}  {title}\n  {row_url}")
+            return
+        found = versions(db_path, url)
+    except PressArchiveError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for v in found:
+        click.echo(f"version {v.version}: {v.fetched_at}  {v.word_count} words  "
+                   f"{v.capture_record_id}  {v.title}")
+    pairs = list(zip(found, found[1:], strict=False))
+    for old, new in (pairs if show_all else pairs[-1:]):
+        click.echo("\n" + describe_changes(old, new))
+
+
+def _exit_with(message: str, code: int) -> None:
+    """A user-facing failure: one line on stderr and a documented exit code."""
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(code)
 
 
 def _register_subcommands() -> None:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from archive import __version__
+from archive import __version__, exitcodes
 from archive.cdxj import write_cdxj
 from archive.errors import PressArchiveError
 from archive.sources import load_sources
@@ -31,11 +31,60 @@ class CrawlOptions:
     recheck_all: bool = False
 
 
+# Stats that mean something went wrong in a run (404s of deleted pages do not).
+ERROR_STATS = (
+    "log_count/ERROR", "spider_exceptions/count",
+    "warc/write_errors", "discovery/feed_errors", "discovery/sitemap_errors",
+    "discovery/listing_errors", "articles/error", "articles/timeout",
+)
+
+
 @dataclass
 class CrawlReport:
     archive: Path
     stats: dict[str, dict[str, Any]] = field(default_factory=dict)
     cdxj: Path | None = None
+    reconciled: int = 0
+
+    def errors(self, name: str) -> dict[str, int]:
+        stats = self.stats[name]
+        found = {key: int(stats[key]) for key in ERROR_STATS if stats.get(key)}
+        for key, value in stats.items():
+            if key.startswith("downloader/response_status_count/5"):
+                found[key] = int(value)
+            # Failed downloads; IgnoreRequest is a page deliberately not fetched
+            # (not due, robots.txt), not a failure.
+            elif (key.startswith("downloader/exception_type_count/")
+                  and not key.endswith(".IgnoreRequest")):
+                found[key] = int(value)
+        return found
+
+    @property
+    def status(self) -> str:
+        reasons = {stats.get("finish_reason", "") for stats in self.stats.values()}
+        if reasons - {"finished", "closespider_pagecount"}:
+            return "interrupted" if "shutdown" in reasons else "failed"
+        return "finished_with_errors" if any(self.errors(n) for n in self.stats) else "finished"
+
+    @property
+    def exit_code(self) -> int:
+        return exitcodes.OK if self.status == "finished" else exitcodes.FINISHED_WITH_ERRORS
+
+    def counts(self) -> dict[str, dict[str, Any]]:
+        """Per source, what the `crawls` table keeps of a run."""
+        keys = {
+            "requests": "downloader/request_count", "responses": "warc/responses",
+            "bytes": "warc/bytes", "new_articles": "articles/new",
+            "updated_articles": "articles/updated", "unchanged_articles": "articles/same",
+            "revisits": "warc/revisits", "not_modified": "warc/revisits_not_modified",
+            "removed": "articles/removed", "not_due": "recheck/not_due",
+            "soft404": "articles/soft404", "truncated": "articles/truncated",
+        }
+        return {
+            name: {**{label: int(stats.get(key, 0)) for label, key in keys.items()},
+                   "errors": self.errors(name), "finish_reason": stats.get("finish_reason", "")}
+            for name, stats in self.stats.items()
+        }
 
     def summary(self) -> str:
         lines = [f"archive: {self.archive}"]
@@ -48,8 +97,12 @@ class CrawlReport:
                 f"{stats.get('articles/ok', 0)} articles indexed, "
                 f"{not_indexed} pages not indexed, finish: {stats.get('finish_reason', '?')}"
             )
+        if self.reconciled:
+            lines.append(f"{self.reconciled} article page(s) left unindexed by a killed run "
+                         "were indexed from the WARC files")
         if self.cdxj:
             lines.append(f"CDXJ index: {self.cdxj}")
+        lines.append(f"status: {self.status} (exit {self.exit_code})")
         return "\n".join(lines)
 
 
@@ -80,10 +133,16 @@ def crawl_settings(options: CrawlOptions) -> Any:
 
 
 def run_crawl(options: CrawlOptions) -> CrawlReport:
-    """Crawl the sources concurrently in one Scrapy process; blocks until done."""
-    from scrapy.crawler import CrawlerProcess
+    """Crawl the sources concurrently in one Scrapy process; blocks until done.
 
-    from crawler.via import parse_via
+    Holds the archive lock for the whole run; raises ArchiveLocked when another
+    run holds it."""
+    import datetime as dt
+    import logging
+    import os
+
+    from archive.lock import ArchiveLock
+    from archive.state import CrawlState
 
     known = load_sources(options.sources_file)
     names = list(options.sources) or list(known)
@@ -93,6 +152,8 @@ def run_crawl(options: CrawlOptions) -> CrawlReport:
             f"unknown source(s): {', '.join(unknown)}; known: {', '.join(known)}"
         )
     if options.via:
+        from crawler.via import parse_via
+
         parse_via(options.via)
     try:
         options.archive.mkdir(parents=True, exist_ok=True)
@@ -100,7 +161,36 @@ def run_crawl(options: CrawlOptions) -> CrawlReport:
         raise PressArchiveError(
             f"cannot create archive directory {options.archive}: {exc}"
         ) from exc
+    logger = logging.getLogger("pressarchive")
+    with ArchiveLock(options.archive, "crawl") as lock:
+        state = CrawlState(options.archive)
+        try:
+            if lock.taken_over_from:
+                logger.warning("%s", lock.takeover_message())
+            killed = state.mark_unfinished_crawls()
+            if killed:
+                logger.warning("%d earlier run(s) did not finish (killed)", killed)
+            crawl_id = state.start_crawl(names, os.getpid(), dt.datetime.now(dt.UTC))
+            report = _crawl(options, names, known)
+            state.finish_crawl(crawl_id, status=report.status, exit_code=report.exit_code,
+                               counts=report.counts(), finished=dt.datetime.now(dt.UTC))
+        finally:
+            state.close()
+    return report
 
+
+def _crawl(options: CrawlOptions, names: list[str], known: dict) -> CrawlReport:
+    from scrapy.crawler import CrawlerProcess
+
+    from archive.index import INDEX_FILENAME, ArchiveIndex
+    from archive.reconcile import reconcile
+
+    # Pages a killed run archived but never indexed, first (the WARCs are the truth).
+    index = ArchiveIndex(options.archive / INDEX_FILENAME)
+    try:
+        reconciled = reconcile(options.archive, index, known)
+    finally:
+        index.close()
     process = CrawlerProcess(crawl_settings(options))
     crawlers = []
     for name in names:
@@ -108,7 +198,7 @@ def run_crawl(options: CrawlOptions) -> CrawlReport:
         crawlers.append(crawler)
         process.crawl(crawler)
     process.start()
-    report = CrawlReport(archive=options.archive)
+    report = CrawlReport(archive=options.archive, reconciled=reconciled)
     for crawler in crawlers:
         report.stats[crawler.spidercls.name] = crawler.stats.get_stats()
     # Replay tools (pywb) read this index; it is rebuilt from the closed WARC files.

@@ -119,7 +119,8 @@ class CrawlState:
     def is_due(self, url: str, now: dt.datetime) -> bool:
         """Unknown URLs are due; known article pages when their recheck time came."""
         state = self.get(url)
-        if state is None:
+        if state is None or state.last_status == 429 or state.last_status >= 500:
+            # Never answered properly: try again on every run.
             return True
         return bool(state.next_due) and parse_iso(state.next_due) <= now
 

@@ -38,6 +38,8 @@ class RecheckMiddleware:
     def process_request(self, request: Request, spider: Any = None) -> None:
         if not request.meta.get(ARTICLE_META_KEY) or request.method != "GET":
             return None
+        if request.meta.get("retry_times"):
+            return None  # a retry within this run, not a recheck
         known = self.session.state.get(request.url)
         if known is None:
             self.stats.inc_value("recheck/new")

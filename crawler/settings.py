@@ -65,6 +65,8 @@ DOWNLOAD_TIMEOUT = 60
 # rather than lost; it is never indexed as an article.
 DOWNLOAD_FAIL_ON_DATALOSS = False
 TELNETCONSOLE_ENABLED = False
+# Scrapy's remote control listens on a port; a scheduled crawler needs none.
+REMOTE_CONTROL_ENABLED = False
 # file:, data:, ftp: and s3: are never fetched: a redirect or a feed cannot
 # point the crawler at local files.
 DOWNLOAD_HANDLERS = {

@@ -61,13 +61,13 @@ def test_bad_since_is_a_usage_error(tmp_path):
 
 def test_crawl_unknown_source_is_one_line(tmp_path):
     result = CliRunner().invoke(main, ["crawl", "bbc", "--archive", str(tmp_path)])
-    assert result.exit_code == 1
+    assert result.exit_code == 4  # could not run
     assert "unknown source(s): bbc" in result.output and "trtworld" in result.output
 
 
 def test_crawl_bad_via_is_one_line(tmp_path):
     result = CliRunner().invoke(main, ["crawl", "--via", "localhost", "--archive", str(tmp_path)])
-    assert result.exit_code == 1 and "--via must look like" in result.output
+    assert result.exit_code == 4 and "--via must look like" in result.output
 
 
 def test_serve_without_index_is_one_line(tmp_path):

@@ -59,7 +59,7 @@ class Edit:
     old: str  # a sentence of the story, replaced by ...
     new: str  # ... this one
     after: str  # start of the paragraph the added one follows
-    paragraph: str  # the added paragraph
+    paragraph: str  # the added paragraph (its line breaks made spaces, as in bodies)
     phrases: tuple[str, ...]  # sentences only the edited version has (``new`` among them)
     token: str  # in ``new``, not in the story before
 
@@ -104,8 +104,8 @@ def load_changes(name: str, edition: int) -> ChangeSet:
         tokens[article.url] = tomllib.loads(path.read_text(encoding="utf-8"))["token"]
     edits = tuple(
         Edit(url=e["url"], modified=e["modified"], old=e["sentence"][0], new=e["sentence"][1],
-             after=e["add_after"], paragraph=e["add"].strip(), phrases=tuple(e["phrases"]),
-             token=e["token"])
+             after=e["add_after"], paragraph=" ".join(e["add"].split()),
+             phrases=tuple(e["phrases"]), token=e["token"])
         for e in raw.get("edit", [])
     )
     return ChangeSet(
@@ -128,7 +128,7 @@ def apply_edit(article: Article, edit: Edit, tz: str) -> Article:
     if len(starts) != 1:
         raise ValueError(f"{where}: add_after matches {len(starts)} paragraphs")
     paragraphs = [p.replace(edit.old, edit.new) for p in article.paragraphs]
-    paragraphs.insert(starts[0] + 1, " ".join(edit.paragraph.split()))
+    paragraphs.insert(starts[0] + 1, edit.paragraph)
     edited = replace(article, paragraphs=tuple(paragraphs), modified=edit.modified)
     if edit.new not in edit.phrases or edit.token not in edit.new:
         raise ValueError(f"{where}: the new sentence must be a phrase and hold the token")
