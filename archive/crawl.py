@@ -180,12 +180,20 @@ def run_crawl(options: CrawlOptions) -> CrawlReport:
 
 
 def _crawl(options: CrawlOptions, names: list[str], known: dict) -> CrawlReport:
+    import logging
+
     from scrapy.crawler import CrawlerProcess
 
     from archive.index import INDEX_FILENAME, ArchiveIndex
     from archive.reconcile import reconcile
+    from archive.warc.repair import repair_open_files
 
-    # Pages a killed run archived but never indexed, first (the WARCs are the truth).
+    # What a killed run left: its torn WARC file closed, then the article pages it
+    # archived but never indexed indexed from those records (the WARCs are the truth).
+    warc_dir = options.archive / "warc"
+    if warc_dir.is_dir():
+        for action in repair_open_files(warc_dir):
+            logging.getLogger("pressarchive").warning("WARC repair: %s", action)
     index = ArchiveIndex(options.archive / INDEX_FILENAME)
     try:
         reconciled = reconcile(options.archive, index, known)

@@ -117,6 +117,11 @@ class SourceSpider(scrapy.Spider):
     def parse_article(
         self, response: Response, found_in: str = "", listed_date: str = ""
     ) -> Iterator[dict[str, Any]]:
+        if not self.source.is_article(response.url):
+            # Redirected off the article (to a home page when a story is taken
+            # down): archived, but not an article. A rebuild decides the same way.
+            self._count("redirected_off_article")
+            return
         yield {
             "url": response.url,
             "source": self.source.name,
