@@ -44,3 +44,13 @@ def test_serve_command_uses_metadata_and_is_not_immutable(crawled_archive):
     command = datasette_command(crawled_archive, host="127.0.0.1", port=8001)
     assert str(DATASETTE_METADATA) in command
     assert "-i" not in command and "--immutable" not in command
+
+
+def test_canned_queries_for_versions_and_removals_run(crawled_archive):
+    from archive.samplesites import seed_pages
+
+    url = seed_pages()["ina"].url
+    rows = get_json(crawled_archive, f"/index/article_history.json?_shape=array&url={url}")
+    assert [row["version"] for row in rows] == [1]
+    assert get_json(crawled_archive, "/index/edited_articles.json?_shape=array") == []
+    assert get_json(crawled_archive, "/index/removed_articles.json?_shape=array") == []
