@@ -93,12 +93,16 @@ def crawl(
 @main.command("sample-sites")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
-def sample_sites(host: str, port: int) -> None:
+@click.option("--edition", type=click.IntRange(1, 3), default=1, show_default=True,
+              help="A later edition of the sites: new, edited, deleted articles.")
+@click.option("--scale", type=click.IntRange(0, 20_000), default=0, show_default=True,
+              help="Generate N extra article pages per source, for benchmarks.")
+def sample_sites(host: str, port: int, edition: int, scale: int) -> None:
     """Serve the bundled copies of every source's site, chosen by Host header."""
     from archive.samplesites import serve
 
     try:
-        serve(host, port)
+        serve(host, port, edition=edition, scale=scale)
     except OSError as exc:
         raise click.ClickException(f"cannot serve on {host}:{port}: {exc}") from exc
     except KeyboardInterrupt:

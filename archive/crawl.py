@@ -31,6 +31,8 @@ class CrawlOptions:
     recheck_all: bool = False
 
 
+# Outcomes of article pages that did not become articles.
+NOT_INDEXED = ("soft404", "empty", "too_large", "error", "timeout", "truncated")
 # Stats that mean something went wrong in a run (404s of deleted pages do not).
 ERROR_STATS = (
     "log_count/ERROR", "spider_exceptions/count",
@@ -89,9 +91,7 @@ class CrawlReport:
     def summary(self) -> str:
         lines = [f"archive: {self.archive}"]
         for name, stats in self.stats.items():
-            not_indexed = sum(
-                v for k, v in stats.items() if k.startswith("articles/") and k != "articles/ok"
-            )
+            not_indexed = sum(stats.get(f"articles/{status}", 0) for status in NOT_INDEXED)
             lines.append(
                 f"{name}: {stats.get('warc/responses', 0)} responses archived, "
                 f"{stats.get('articles/ok', 0)} articles indexed, "

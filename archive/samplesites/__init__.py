@@ -8,7 +8,8 @@ fixed facts: robots.txt, sections, feeds, dead links), ``templates/`` (its chrom
 The sites come in editions (``EDITIONS``; editions.py): edition 1 is the above, editions 2 and 3
 are what later crawls find (new stories, an edited one, a deleted one, one redirected to the
 home page; ``sites/<name>/editions/<n>/``). ``make_server(edition=n)`` serves one, and
-``server.set_edition(n)`` switches a running server to another.
+``server.set_edition(n)`` switches a running server to another. ``make_server(scale=N)`` adds N
+generated stories to each site, for benchmarks (scale.py).
 """
 
 from __future__ import annotations
@@ -27,11 +28,12 @@ __all__ = [
 BOILERPLATE_PHRASES: tuple[str, ...] = boilerplate_phrases()
 
 
-def catalog(edition: int = 1) -> list[SamplePage]:
+def catalog(edition: int = 1, scale: int = 0) -> list[SamplePage]:
     """Every URL every site serves in that edition, with its kind and status in that edition
     (a story an edition took down: kind "notfound" (404), "gone" (410) or "redirect" (301 to
-    the home page))."""
-    return [page for site in all_sites(edition).values() for page in site.pages]
+    the home page)); at a scale above 0, with the generated stories (kind "article") and the
+    feeds, sitemaps (child sitemaps too) and listing pages as that scale serves them."""
+    return [page for site in all_sites(edition, scale).values() for page in site.pages]
 
 
 def seed_pages() -> dict[str, SamplePage]:

@@ -1,5 +1,6 @@
 """The five built sites of each edition, rendered once per process (the output is
-deterministic)."""
+deterministic); at a scale above 0, each with that many generated stories (scale.py), rendered
+on request."""
 
 from __future__ import annotations
 
@@ -9,18 +10,28 @@ from functools import cache
 from archive.samplesites.build import BuiltSite, build_site
 from archive.samplesites.data import SITE_NAMES, load_articles, load_config, load_template_texts
 from archive.samplesites.editions import check_edition, site_state
+from archive.samplesites.scale import MAX_SCALE, ScaledSite, Site
 
 
-def all_sites(edition: int = 1) -> dict[str, BuiltSite]:
-    return _all_sites(check_edition(edition))
+def check_scale(scale: int) -> int:
+    if not isinstance(scale, int) or not 0 <= scale <= MAX_SCALE:
+        raise ValueError(f"scale must be an integer from 0 to {MAX_SCALE}, not {scale!r}")
+    return scale
 
 
-def sites_by_host(edition: int = 1) -> dict[str, BuiltSite]:
-    return _sites_by_host(check_edition(edition))
+def all_sites(edition: int = 1, scale: int = 0) -> dict[str, Site]:
+    return _all_sites(check_edition(edition), check_scale(scale))
+
+
+def sites_by_host(edition: int = 1, scale: int = 0) -> dict[str, Site]:
+    return _sites_by_host(check_edition(edition), check_scale(scale))
 
 
 @cache
-def _all_sites(edition: int) -> dict[str, BuiltSite]:
+def _all_sites(edition: int, scale: int = 0) -> dict[str, Site]:
+    if scale:
+        return {name: ScaledSite(site, edition, scale)
+                for name, site in _all_sites(edition).items()}
     return {name: _build(name, edition) for name in SITE_NAMES}
 
 
@@ -38,9 +49,9 @@ def _build(name: str, edition: int) -> BuiltSite:
 
 
 @cache
-def _sites_by_host(edition: int) -> dict[str, BuiltSite]:
-    table: dict[str, BuiltSite] = {}
-    for site in all_sites(edition).values():
+def _sites_by_host(edition: int, scale: int = 0) -> dict[str, Site]:
+    table: dict[str, Site] = {}
+    for site in all_sites(edition, scale).values():
         for host in (site.cfg.host, *site.cfg.aliases):
             table[host] = site
     return table

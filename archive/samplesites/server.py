@@ -12,21 +12,24 @@ from functools import lru_cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
-from archive.samplesites.build import BuiltSite, Response
+from archive.samplesites.build import Response
 from archive.samplesites.editions import check_edition
-from archive.samplesites.registry import sites_by_host
+from archive.samplesites.registry import check_scale, sites_by_host
+from archive.samplesites.scale import Site
 
 
 class SampleSitesServer(ThreadingHTTPServer):
     daemon_threads = True
 
     def __init__(
-        self, address: tuple[str, int], *, edition: int = 1, log_requests: bool = False
+        self, address: tuple[str, int], *, edition: int = 1, scale: int = 0,
+        log_requests: bool = False,
     ) -> None:
         self.log_requests = log_requests
         self._lock = threading.Lock()
         self._edition = check_edition(edition)
-        self._sites = sites_by_host(edition)  # rendered before the first request
+        self.scale = check_scale(scale)  # generated stories per site (scale.py)
+        self._sites = sites_by_host(edition, scale)  # rendered before the first request
         super().__init__(address, SampleSiteHandler)
 
     @property
@@ -37,11 +40,11 @@ class SampleSitesServer(ThreadingHTTPServer):
     def set_edition(self, edition: int) -> None:
         """Serve ``edition`` from the next request on (requests under way finish with the
         edition they started with). Thread-safe; the edition is rendered before the switch."""
-        table = sites_by_host(check_edition(edition))
+        table = sites_by_host(check_edition(edition), self.scale)
         with self._lock:
             self._edition, self._sites = edition, table
 
-    def sites(self) -> dict[str, BuiltSite]:
+    def sites(self) -> dict[str, Site]:
         """Host -> site, in the edition being served."""
         with self._lock:
             return self._sites
@@ -65,6 +68,9 @@ def accepts_gzip(header: str) -> bool:
 class SampleSiteHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     timeout = 30  # an idle keep-alive connection must not hold a thread for ever
+    # Headers and body go out in two writes: without TCP_NODELAY, Nagle's algorithm and the
+    # client's delayed ACK hold the body back about 40 ms on a keep-alive connection.
+    disable_nagle_algorithm = True
     server: SampleSitesServer
     _host = "-"
     _size: int | str = "-"
@@ -136,16 +142,20 @@ class SampleSiteHandler(BaseHTTPRequestHandler):
 
 
 def make_server(
-    host: str = "127.0.0.1", port: int = 0, *, edition: int = 1, log_requests: bool = False
+    host: str = "127.0.0.1", port: int = 0, *, edition: int = 1, scale: int = 0,
+    log_requests: bool = False,
 ) -> SampleSitesServer:
-    return SampleSitesServer((host, port), edition=edition, log_requests=log_requests)
+    """``scale``: that many generated stories per site besides its own (scale.py)."""
+    return SampleSitesServer((host, port), edition=edition, scale=scale,
+                             log_requests=log_requests)
 
 
-def serve(host: str, port: int, edition: int = 1) -> None:
-    server = make_server(host, port, edition=edition, log_requests=True)
+def serve(host: str, port: int, edition: int = 1, scale: int = 0) -> None:
+    server = make_server(host, port, edition=edition, scale=scale, log_requests=True)
     bound_host, bound_port = server.server_address[:2]
+    extra = f", {scale} generated stories per site" if scale else ""
     sys.stderr.write(f"sample sites on http://{bound_host}:{bound_port}/ (choose by Host), "
-                     f"edition {edition}\n")
+                     f"edition {edition}{extra}\n")
     try:
         server.serve_forever()
     except KeyboardInterrupt:
