@@ -27,6 +27,7 @@ TITLE_WEIGHT, TEXT_WEIGHT = 10.0, 1.0
 RANK_WINDOW = 2000
 # A filtered search looks for its RANK_WINDOW candidates among this many newest matches.
 FILTER_SCAN = 20_000
+MMAP_BYTES = 2**31 - 2**16
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 
 
@@ -95,6 +96,8 @@ def search(
         filters.append("a.published >= :since")
         params["since"] = since
     conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    # Memory-mapped reads: the filtered scan looks up many rows (up to SQLite's 2 GB cap).
+    conn.execute(f"pragma mmap_size = {MMAP_BYTES}")
     try:
         return _search(conn, filters, params, limit, window, max(filter_scan, window))
     except sqlite3.OperationalError as exc:
@@ -120,7 +123,8 @@ def _search(conn: sqlite3.Connection, filters: list[str], params: dict[str, obje
             floor = row[0]
             filters.append("f.rowid > :floor")
             params["floor"] = floor
-    join = " join articles a on a.id = f.rowid" if filters else ""
+    # cross join: the FTS walk stays the outer loop (never an index scan of articles).
+    join = " cross join articles a on a.id = f.rowid" if filters else ""
     candidates = conn.execute(
         f"""select f.rowid, bm25(articles_fts, {TITLE_WEIGHT}, {TEXT_WEIGHT})
             from articles_fts f{join}

@@ -195,7 +195,7 @@ def bench_trafilatura_eval(limit: int | None) -> dict[str, float]:
         elif p["traf. precision"] == o:
             causes["favor_precision=True (same as traf. precision)"] += 1
         else:
-            causes["other (decoding, tree input)"] += 1
+            causes["other (include_comments=False, decoding, tree input)"] += 1
     for cause, n in sorted(causes.items(), key=lambda kv: -kv[1]):
         print(f"  {n:4d} pages: {cause}")
     for url, t, o in sorted(worse, key=lambda w: (w[2][0] - w[1][0]) - (w[2][1] - w[1][1]))[:8]:
@@ -296,31 +296,38 @@ def bench_dates(limit: int | None) -> None:
             lambda b, u: extract_html(b, u).published,
     }
     counts = {name: [0, 0, 0] for name in methods}  # right wrong missing
+    invented = dict.fromkeys(methods, 0)  # a date on a page whose truth is "no date" (nan)
     wrong_ours = []
-    n = 0
+    n = no_date = 0
     for url, item in items:
         path = folder / "html" / item["file"]
         if not path.is_file():
             path = path.with_name(path.name + ".gz")
         if not path.is_file():
             continue
-        n += 1
+        want = item["date"] if isinstance(item["date"], str) else ""  # NaN: no true date
+        if want:
+            n += 1
+        else:
+            no_date += 1
         body = read_html(path)
         for name, fn in methods.items():
-            found = timed(name, fn, body, url) or ""
-            found = found[:10]
-            if not found:
+            found = (timed(name, fn, body, url) or "")[:10]
+            if not want:
+                invented[name] += bool(found)
+            elif not found:
                 counts[name][2] += 1
-            elif found == item["date"]:
+            elif found == want:
                 counts[name][0] += 1
             else:
                 counts[name][1] += 1
                 if name.startswith("ours"):
-                    wrong_ours.append((url, item["date"], found))
-    print(f"\n## 3. htmldate-mediacloud2020: {n} pages, exact day")
-    rows = [[name, r, w, m, f"{r / n:.3f}" if n else "-"]
+                    wrong_ours.append((url, want, found))
+    print(f"\n## 3. htmldate-mediacloud2020: {n} pages with a true date, exact day"
+          f" (+ {no_date} whose truth is no date)")
+    rows = [[name, r, w, m, f"{r / n:.3f}" if n else "-", f"{invented[name]}/{no_date}"]
             for name, (r, w, m) in counts.items()]
-    table(["method", "right", "wrong", "missing", "accuracy"], rows)
+    table(["method", "right", "wrong", "missing", "accuracy", "date on no-date pages"], rows)
     for url, want, got in wrong_ours[:5]:
         print(f"  ours wrong e.g. {url[:80]}: {got} (true {want})")
 
@@ -344,6 +351,8 @@ def bench_sample_sites(limit: int | None) -> None:
         "ours, no rules": lambda b, p: extract_html(b, p.url).text,
         "ours, with rules": lambda b, p: extract_html(
             b, p.url, rules=sources[p.source].extraction).text,
+        "ours, recall opts, rules": lambda b, p: extract_html(
+            b, p.url, rules=sources[p.source].extraction, options=RECALL_OPTIONS).text,
     }
     stats = {name: [0, 0, 0] for name in extractors}  # phrases found, boilerplate leaks, pages
     dates_right = {"trafilatura metadata": 0, "ours, with rules": 0}
@@ -419,6 +428,9 @@ def main() -> None:
     def ratio(f1: dict[str, float]) -> str:
         return f"{f1['ours'] / f1['trafilatura']:.2f}" if f1.get("trafilatura") else "n/a"
 
+    print("F1 ours / trafilatura: " + ", ".join(
+        f"{label} {f1['ours']:.3f} / {f1['trafilatura']:.3f}"
+        for label, f1 in (("trafilatura-eval", f1_eval), ("newspaper3k", f1_news)) if f1))
     print(f"ratio ours/trafilatura F1: trafilatura-eval {ratio(f1_eval)},"
           f" newspaper3k {ratio(f1_news)}")
 

@@ -465,7 +465,7 @@ def test_config_hash():
     assert re.fullmatch(r"[0-9a-f]{64}", digest)
     assert ExtractionOptions().config_hash() == digest
     assert ExtractionOptions(min_words=21).config_hash() != digest
-    assert ExtractionOptions(favor_precision=False).config_hash() != digest
+    assert ExtractionOptions(favor_precision=True).config_hash() != digest
     rules = ExtractionRules(drop_lines=("^x$",))
     with_rules = DEFAULT_OPTIONS.config_hash(rules)
     assert with_rules != digest
@@ -520,3 +520,12 @@ def test_caches_are_reset_periodically(monkeypatch):
     for _ in range(7):
         extract_html(b"", "https://x/")
     assert len(calls) == 2
+
+
+def test_words_of_unspaced_scripts_count():
+    from archive.extract import count_words
+
+    assert count_words("Iraqi forces, 2015 |") == 3
+    # Each Han or kana character counts: a Chinese article is not "empty".
+    assert count_words("伊拉克总理阿巴迪表示") == 10
+    assert count_words("有志連合 coalition") == 5
