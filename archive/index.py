@@ -15,7 +15,7 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, astuple, dataclass
 from pathlib import Path
 
 import sqlite_utils
@@ -88,6 +88,10 @@ VERSION_COLUMNS = {
     "fetched_at": str, "title": str, "published": str, "text": str, "word_count": int,
 }
 CAPTURE_FIELDS = tuple(Capture.__dataclass_fields__)
+_INSERT_CAPTURE = (
+    f"insert or ignore into captures ({', '.join(CAPTURE_FIELDS)}) "
+    f"values ({', '.join('?' for _ in CAPTURE_FIELDS)})"
+)
 _ARTICLE_FIELDS = tuple(c for c in ARTICLE_COLUMNS if c != "id")
 _UPSERT_ARTICLE = (
     f"insert into articles ({', '.join(_ARTICLE_FIELDS)}) "
@@ -183,11 +187,12 @@ class ArchiveIndex:
                 self._in_batch = False
 
     def add_captures(self, captures: Iterable[Capture]) -> None:
-        rows = [asdict(c) for c in captures]
+        # Prepared SQL: this runs once per archived response during a crawl.
+        rows = [astuple(c) for c in captures]
         if not rows:
             return
         with self._write():
-            self.db["captures"].insert_all(rows, ignore=True)
+            self.db.conn.executemany(_INSERT_CAPTURE, rows)
 
     def find_original(self, url: str, payload_digest: str) -> Capture | None:
         """The capture holding this payload if the URL's latest complete capture
