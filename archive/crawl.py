@@ -140,6 +140,7 @@ def run_crawl(options: CrawlOptions) -> CrawlReport:
     import datetime as dt
     import logging
     import os
+    import sqlite3
 
     from archive.lock import ArchiveLock
     from archive.state import CrawlState
@@ -171,7 +172,17 @@ def run_crawl(options: CrawlOptions) -> CrawlReport:
             if killed:
                 logger.warning("%d earlier run(s) did not finish (killed)", killed)
             crawl_id = state.start_crawl(names, os.getpid(), dt.datetime.now(dt.UTC))
-            report = _crawl(options, names, known)
+            try:
+                report = _crawl(options, names, known)
+            except BaseException as exc:
+                state.finish_crawl(crawl_id, status="failed", exit_code=exitcodes.COULD_NOT_RUN,
+                                   counts={}, finished=dt.datetime.now(dt.UTC))
+                if isinstance(exc, sqlite3.DatabaseError):
+                    raise PressArchiveError(
+                        f"{options.archive / 'index.db'} is not a usable index ({exc}); "
+                        "rebuild it with `pressarchive reextract`"
+                    ) from exc
+                raise
             state.finish_crawl(crawl_id, status=report.status, exit_code=report.exit_code,
                                counts=report.counts(), finished=dt.datetime.now(dt.UTC))
         finally:

@@ -98,3 +98,16 @@ def test_extract_unknown_source_is_a_usage_error(tmp_path):
     page.write_text("<p>x</p>")
     result = CliRunner().invoke(main, ["extract", str(page), "--source", "bbc"])
     assert result.exit_code == 2 and "unknown source" in result.output
+
+
+def test_crawl_on_a_corrupt_index_is_one_line_and_recorded_as_failed(tmp_path):
+    import sqlite3
+
+    (tmp_path / "index.db").write_bytes(b"this is not a database" * 100)
+    result = CliRunner().invoke(main, ["crawl", "ina", "--archive", str(tmp_path),
+                                       "--via", "http://127.0.0.1:9"])
+    assert result.exit_code == 4
+    assert "is not a usable index" in result.output and "reextract" in result.output
+    assert "Traceback" not in result.output
+    state = sqlite3.connect(tmp_path / "state" / "state.db")
+    assert state.execute("select status, exit_code from crawls").fetchall() == [("failed", 4)]
