@@ -6,14 +6,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from archive import __version__, exitcodes
+from archive import exitcodes, user_agent
 from archive.cdxj import write_cdxj
 from archive.errors import PressArchiveError
 from archive.sources import load_sources
-
-
-def user_agent(contact_url: str) -> str:
-    return f"PressArchive/{__version__} (+{contact_url}; research web archive)"
 
 
 @dataclass(frozen=True)

@@ -67,6 +67,9 @@ class ArchiveSession:
         (directory / WARC_SUBDIR).mkdir(parents=True, exist_ok=True)
         # A crawl killed earlier leaves a torn .open file: keep its complete
         # records, cut the tail and close it before writing anything new.
+        # `pressarchive crawl` has done this already (it must, to reconcile the
+        # index first); this covers a plain `scrapy crawl`, and finds nothing
+        # to do otherwise.
         for action in repair_open_files(directory / WARC_SUBDIR):
             logger.warning("WARC repair: %s", action)
         self.writer = WarcFileWriter(

@@ -4,7 +4,7 @@ Every `PRESSARCHIVE_*` setting can also be given on the command line of
 `pressarchive crawl`; docs/settings.md lists them all (a test checks that).
 """
 
-from archive import __version__
+from archive import user_agent
 
 BOT_NAME = "pressarchive"
 SPIDER_MODULES = ["crawler.spiders"]
@@ -37,7 +37,7 @@ PRESSARCHIVE_EXTRACT_WORKERS = 0
 # A page whose extraction takes longer is killed and counted.
 PRESSARCHIVE_EXTRACT_TIMEOUT = 30.0
 
-USER_AGENT = f"PressArchive/{__version__} (+{PRESSARCHIVE_CONTACT_URL}; research web archive)"
+USER_AGENT = user_agent(PRESSARCHIVE_CONTACT_URL)
 
 # --- Politeness --------------------------------------------------------------
 ROBOTSTXT_OBEY = True

@@ -111,3 +111,17 @@ def test_crawl_on_a_corrupt_index_is_one_line_and_recorded_as_failed(tmp_path):
     assert "Traceback" not in result.output
     state = sqlite3.connect(tmp_path / "state" / "state.db")
     assert state.execute("select status, exit_code from crawls").fetchall() == [("failed", 4)]
+
+
+def test_polite_defaults_and_the_contact_url_reach_the_crawl_settings(tmp_path):
+    from archive.crawl import CrawlOptions, crawl_settings
+
+    settings = crawl_settings(CrawlOptions(archive=tmp_path, contact_url="https://ex.org/me"))
+    assert settings.getbool("ROBOTSTXT_OBEY") and settings.getbool("AUTOTHROTTLE_ENABLED")
+    assert settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN") == 2
+    assert settings.getfloat("DOWNLOAD_DELAY") == 1.0
+    assert settings["USER_AGENT"].startswith("PressArchive/")
+    assert "+https://ex.org/me" in settings["USER_AGENT"]
+    assert settings["PRESSARCHIVE_CONTACT_URL"] == "https://ex.org/me"
+    for scheme in ("file", "data", "ftp", "s3"):
+        assert settings.getdict("DOWNLOAD_HANDLERS")[scheme] is None
