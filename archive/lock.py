@@ -288,3 +288,13 @@ def _read_fd(fd: int, limit: int = 64 * 1024) -> bytes:
         chunks.append(chunk)
         offset += len(chunk)
     return b"".join(chunks)
+
+
+def held_lock_descriptor(archive_dir: Path) -> int | None:
+    """The descriptor of the lock this process holds on archive_dir, if any: a
+    helper process that must keep the archive locked while it lives inherits it."""
+    target = Path(archive_dir).resolve()
+    for lock in list(_held):
+        if lock._fd is not None and lock.archive_dir.resolve() == target:
+            return lock._fd
+    return None

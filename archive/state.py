@@ -19,6 +19,8 @@ import json
 import re
 import sqlite3
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -106,7 +108,29 @@ class CrawlState:
         self.conn.execute("pragma journal_mode = wal")
         self.conn.execute("pragma synchronous = normal")
         self.conn.executescript(SCHEMA)
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
+        self._in_batch = False
+
+    @contextmanager
+    def _write(self) -> Iterator[None]:
+        """One transaction per call, or none inside batch() (which commits once)."""
+        with self._lock:
+            if self._in_batch:
+                yield
+            else:
+                with self.conn:
+                    yield
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Many writes in one transaction: the archive writer commits per batch of
+        responses, not per response."""
+        with self._write():
+            self._in_batch = True
+            try:
+                yield
+            finally:
+                self._in_batch = False
 
     def get(self, url: str) -> UrlState | None:
         with self._lock:
@@ -130,7 +154,7 @@ class CrawlState:
         previous = self.get(url)
         first_seen = parse_iso(previous.first_seen) if previous else fetched
         due = next_due(first_seen, fetched, schedule) if kind == "article" else ""
-        with self._lock, self.conn:
+        with self._write():
             self.conn.execute(
                 """insert into urls (url, source, kind, first_seen, last_fetched, last_status,
                        etag, last_modified, payload_digest, fetches, next_due)
@@ -150,7 +174,7 @@ class CrawlState:
             )
 
     def start_crawl(self, sources: list[str], pid: int, started: dt.datetime) -> int:
-        with self._lock, self.conn:
+        with self._write():
             cursor = self.conn.execute(
                 "insert into crawls (started, status, sources, pid) values (?, 'running', ?, ?)",
                 [iso(started), json.dumps(sources), pid],
@@ -159,7 +183,7 @@ class CrawlState:
 
     def finish_crawl(self, crawl_id: int, *, status: str, exit_code: int,
                      counts: dict, finished: dt.datetime) -> None:
-        with self._lock, self.conn:
+        with self._write():
             self.conn.execute(
                 "update crawls set finished = ?, status = ?, exit_code = ?, counts = ? "
                 "where id = ?",
@@ -169,7 +193,7 @@ class CrawlState:
 
     def mark_unfinished_crawls(self) -> int:
         """Runs still 'running' belong to a killed process (the lock says no one runs)."""
-        with self._lock, self.conn:
+        with self._write():
             return self.conn.execute(
                 "update crawls set status = 'killed' where status = 'running'"
             ).rowcount

@@ -18,8 +18,6 @@ from archive.articles import (
     article_outcome,
     config_hash,
     extraction_task,
-    record_extraction,
-    record_truncated,
 )
 from archive.sources import Source
 from archive.workers import PoolClosed
@@ -64,7 +62,8 @@ class ArticlePipeline:
         if outcome != "extract":
             self.stats.inc_value(f"articles/{outcome}")
             if outcome == "truncated":
-                record_truncated(self.session.index, capture)
+                await maybe_deferred_to_future(
+                    self.session.archiver.call("record_truncated", capture))
             return {"url": item["url"], "source": item["source"], "status": outcome}
         source = self.source
         try:
@@ -80,7 +79,8 @@ class ArticlePipeline:
         self.stats.inc_value(f"articles/{result.status}")
         if result.status != "ok":
             logger.info("not indexed (%s): %s %s", result.status, item["url"], result.error)
-        change = record_extraction(self.session.index, capture, result, self.config_hash)
+        change = await maybe_deferred_to_future(
+            self.session.archiver.call("record_extraction", capture, result, self.config_hash))
         if change in ("new", "updated", "same"):
             self.stats.inc_value(f"articles/{change}")
         return {"url": item["url"], "source": item["source"], "status": result.status,

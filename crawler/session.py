@@ -23,17 +23,14 @@ from twisted.python.threadpool import ThreadPool
 
 from archive import __version__
 from archive.extract import DEFAULT_OPTIONS
-from archive.index import INDEX_FILENAME, ArchiveIndex
+from archive.lock import held_lock_descriptor
 from archive.state import CrawlState
 from archive.warc.repair import repair_open_files
-from archive.warc.writer import WarcFileWriter
 from archive.workers import ExtractorPool
+from crawler.archiver import ArchiverClient, InlineArchiver
+from crawler.exchange import WARC_SUBDIR, StoreConfig
 
 logger = logging.getLogger(__name__)
-
-WARC_SUBDIR = "warc"
-WARC_PREFIX = "pressarchive"
-
 
 def warcinfo_fields(settings: Any, crawl_id: str) -> dict[str, str]:
     fields = {
@@ -72,14 +69,20 @@ class ArchiveSession:
         # to do otherwise.
         for action in repair_open_files(directory / WARC_SUBDIR):
             logger.warning("WARC repair: %s", action)
-        self.writer = WarcFileWriter(
-            directory / WARC_SUBDIR,
-            WARC_PREFIX,
+        config = StoreConfig(
+            directory=directory,
             warcinfo_fields=warcinfo_fields(settings, self.crawl_id),
             max_file_bytes=settings.getint("PRESSARCHIVE_WARC_MAX_FILE_BYTES"),
             gzip_level=settings.getint("PRESSARCHIVE_WARC_GZIP_LEVEL"),
         )
-        self.index = ArchiveIndex(directory / INDEX_FILENAME)
+        self.archiver: ArchiverClient | InlineArchiver
+        if settings.getbool("PRESSARCHIVE_WARC_WRITER_PROCESS"):
+            lock_fd = held_lock_descriptor(directory)
+            self.archiver = ArchiverClient(
+                config, pass_fds=(lock_fd,) if lock_fd is not None else ())
+        else:
+            self.archiver = InlineArchiver(config)
+        # Read here (is a page due?); written by the archiver.
         self.state = CrawlState(directory)
         workers = settings.getint("PRESSARCHIVE_EXTRACT_WORKERS") or os.cpu_count() or 1
         self.extractors = ExtractorPool(
@@ -113,13 +116,13 @@ class ArchiveSession:
     def close(self) -> None:
         self.threads.stop()
         self.extractors.close()
-        self.writer.close()
-        self.index.close()
+        totals = self.archiver.close()
         self.state.close()
-        logger.info(
-            "archive %s closed: %d WARC records in %d file(s)",
-            self.directory, self.writer.records_written, len(self.writer.files_written),
-        )
+        if totals is not None:
+            logger.info(
+                "archive %s closed: %d WARC records in %d file(s)",
+                self.directory, totals.records_written, len(totals.files_written),
+            )
 
     def call_in_thread(self, func: Any, *args: Any, **kwargs: Any) -> Any:
         # Imported here: importing the reactor at module level would install

@@ -32,6 +32,9 @@ PRESSARCHIVE_MAX_RESPONSE_SECONDS = 120.0
 PRESSARCHIVE_WARC_MAX_FILE_BYTES = 1_000_000_000
 # gzip level of WARC records (warcio uses 9; 6 is ~1.5x faster for ~the same size).
 PRESSARCHIVE_WARC_GZIP_LEVEL = 6
+# WARC records, capture rows and crawl state are written by a process of its own
+# (off: in the crawl process, which then spends its CPU and waits on disk there).
+PRESSARCHIVE_WARC_WRITER_PROCESS = True
 # Extraction runs in this many worker processes (0: one per core).
 PRESSARCHIVE_EXTRACT_WORKERS = 0
 # A page whose extraction takes longer is killed and counted.

@@ -9,7 +9,6 @@ sitemaps, redirects and error pages are all archived, with the body as served.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import time
 from http import HTTPStatus
@@ -20,18 +19,10 @@ from scrapy import Request, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest, NotConfigured, StopDownload
 from scrapy.http import Headers, Response
+from scrapy.utils.defer import maybe_deferred_to_future
 
-from archive.articles import record_removal
-from archive.index import Capture
-from archive.warc.records import (
-    IDENTICAL_PAYLOAD_PROFILE,
-    SERVER_NOT_MODIFIED_PROFILE,
-    build_request_record,
-    build_response_record,
-    build_revisit_record,
-    new_record_id,
-    warc_date,
-)
+from crawler.archiver import ArchiverCallError, ArchiverDied
+from crawler.exchange import Exchange
 from crawler.rawhttp import (
     RAW_HEAD_META_KEY,
     STARTED_AT_META_KEY,
@@ -75,6 +66,12 @@ class WarcCaptureMiddleware:
         self.session = session
         self.max_bytes = crawler.settings.getint("PRESSARCHIVE_MAX_RESPONSE_BYTES")
         self.max_seconds = crawler.settings.getfloat("PRESSARCHIVE_MAX_RESPONSE_SECONDS")
+        source = getattr(crawler.spidercls, "source", None)
+        self.source_name = source.name if source else crawler.spidercls.name
+        self.stopping = False
+        if source is not None:
+            session.archiver.call("register_source", source).addErrback(
+                lambda failure: logger.error("archive writer: %s", failure.value))
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> WarcCaptureMiddleware:
@@ -101,17 +98,24 @@ class WarcCaptureMiddleware:
     def spider_closed(self) -> None:
         self.session.release()
 
-    def process_response(
+    async def process_response(
         self, request: Request, response: Response, spider: Any = None
     ) -> Response:
         try:
-            capture = self.archive(request, response)
-        except OSError as exc:
+            capture, counts = await maybe_deferred_to_future(
+                self.session.archiver.call("archive", self.exchange(request, response))
+            )
+        except (OSError, ArchiverDied, ArchiverCallError) as exc:
             # The WARC stays valid up to the last whole record; this page is
             # not archived, so it must not be indexed either.
             logger.error("could not write WARC records for %s: %s", request.url, exc)
             self.stats.inc_value("warc/write_errors")
+            if isinstance(exc, ArchiverDied) and not self.stopping:
+                self.stopping = True
+                self.crawler.engine.close_spider(self.crawler.spider, "archive_writer_died")
             raise IgnoreRequest(f"WARC write failed: {exc}") from exc
+        for key, count in counts.items():
+            self.stats.inc_value(key, count)
         request.meta[CAPTURE_META_KEY] = capture
         return response
 
@@ -123,118 +127,32 @@ class WarcCaptureMiddleware:
             return "disconnect"
         return None
 
-    def find_original(
-        self, request: Request, response: Response, payload_digest: str, truncated: str | None
-    ) -> tuple[Capture | None, str]:
-        """The earlier capture holding this response's payload, and the revisit profile."""
-        index = self.session.index
-        if response.status == 304:
-            if not request.meta.get(CONDITIONAL_META_KEY):
-                return None, ""
-            found = index.latest_payload_capture(request.url)
-            return (found[1] if found else None), SERVER_NOT_MODIFIED_PROFILE
-        if truncated:
-            return None, ""
-        return index.find_original(request.url, payload_digest), IDENTICAL_PAYLOAD_PROFILE
-
-    def archive(self, request: Request, response: Response) -> Capture:
-        date = warc_date(request.meta.get(STARTED_AT_META_KEY) or time.time())
+    def exchange(self, request: Request, response: Response) -> Exchange:
         url = request.url
-        ip_address = str(response.ip_address) if response.ip_address else None
-        truncated = self.truncation(request, response)
         raw: RawHead | None = request.meta.get(RAW_HEAD_META_KEY)
         request_headers = header_list(request.headers)
         if not any(name.lower() == "host" for name, _ in request_headers):
             request_headers.insert(0, ("Host", urlsplit(url).netloc))
-        request_id = new_record_id()
-        request_record = build_request_record(
-            url,
+        headers = response.headers
+        return Exchange(
+            url=url,
+            source=self.source_name,
+            started_at=request.meta.get(STARTED_AT_META_KEY) or time.time(),
             method=request.method,
             target=request_target(url),
-            http_version="HTTP/1.1",
-            headers=request_headers,
-            body=request.body,
-            date=date,
-            record_id=request_id,
-            ip_address=ip_address,
-        )
-        response_record = build_response_record(
-            url,
+            request_headers=request_headers,
+            request_body=request.body,
+            protocol=raw.protocol if raw else (response.protocol or "HTTP/1.1"),
             status=response.status,
             reason=raw.reason if raw else reason_phrase(response.status),
-            protocol=raw.protocol if raw else (response.protocol or "HTTP/1.1"),
-            headers=raw.header_list() if raw else header_list(response.headers),
+            response_headers=raw.header_list() if raw else header_list(headers),
             body=response.body,
-            date=date,
-            concurrent_to=request_id,
-            ip_address=ip_address,
-            truncated=truncated,
-        )
-        payload_digest = response_record.rec_headers.get_header("WARC-Payload-Digest") or ""
-        original, profile = self.find_original(request, response, payload_digest, truncated)
-        if original is not None:
-            # The payload is already archived: store the head only.
-            payload_digest = original.payload_digest
-            response_record = build_revisit_record(
-                url,
-                status=response.status,
-                reason=raw.reason if raw else reason_phrase(response.status),
-                protocol=raw.protocol if raw else (response.protocol or "HTTP/1.1"),
-                headers=raw.header_list() if raw else header_list(response.headers),
-                body_length=len(response.body),
-                payload_digest=payload_digest,
-                refers_to=original.record_id,
-                refers_to_uri=original.url,
-                refers_to_date=original.fetched_at,
-                date=date,
-                profile=profile,
-                concurrent_to=request_id,
-                ip_address=ip_address,
-            )
-            self.stats.inc_value("warc/revisits")
-            if profile == SERVER_NOT_MODIFIED_PROFILE:
-                self.stats.inc_value("warc/revisits_not_modified")
-        _, location = self.session.writer.write([request_record, response_record])
-        self.stats.inc_value("warc/records", 2)
-        self.stats.inc_value("warc/responses")
-        self.stats.inc_value("warc/bytes", location.length)
-        if truncated:
-            self.stats.inc_value(f"warc/truncated/{truncated}")
-        capture = Capture(
-            url=url,
-            source=self.crawler.spider.name if self.crawler.spider else "",
-            status=response.status,
-            content_type=response.headers.get(b"Content-Type", b"").decode("latin-1"),
-            fetched_at=date,
-            warc_file=location.filename,
-            warc_offset=location.offset,
-            warc_length=location.length,
-            record_id=location.record_id,
-            payload_digest=payload_digest,
-            ip_address=ip_address or "",
-            location=response.headers.get(b"Location", b"").decode("latin-1"),
-            truncated=truncated or "",
-            rec_type="revisit" if original else "response",
-            refers_to=original.record_id if original else "",
-            etag=response.headers.get(b"ETag", b"").decode("latin-1"),
-            last_modified=response.headers.get(b"Last-Modified", b"").decode("latin-1"),
-        )
-        self.session.index.add_captures([capture])
-        self.note_fetch(request, capture)
-        if request.meta.get(ARTICLE_META_KEY):
-            source = getattr(self.crawler.spidercls, "source", None)
-            if record_removal(self.session.index, capture, source):
-                self.stats.inc_value("articles/removed")
-        return capture
-
-    def note_fetch(self, request: Request, capture: Capture) -> None:
-        """State for the next runs: when this URL is next due, its validators."""
-        source = getattr(self.crawler.spidercls, "source", None)
-        schedule = source.recheck_schedule if source else ()
-        self.session.state.record_fetch(
-            url=capture.url, source=capture.source,
-            kind="article" if request.meta.get(ARTICLE_META_KEY) else "page",
-            status=capture.status, etag=capture.etag, last_modified=capture.last_modified,
-            payload_digest=capture.payload_digest,
-            fetched=dt.datetime.now(dt.UTC), schedule=schedule,
+            ip_address=str(response.ip_address) if response.ip_address else None,
+            truncated=self.truncation(request, response),
+            conditional=bool(request.meta.get(CONDITIONAL_META_KEY)),
+            article=bool(request.meta.get(ARTICLE_META_KEY)),
+            content_type=headers.get(b"Content-Type", b"").decode("latin-1"),
+            location=headers.get(b"Location", b"").decode("latin-1"),
+            etag=headers.get(b"ETag", b"").decode("latin-1"),
+            last_modified=headers.get(b"Last-Modified", b"").decode("latin-1"),
         )

@@ -65,6 +65,18 @@ def captures(index_db: Path) -> list[tuple[str, int, str]]:
         conn.close()
 
 
+def wait_for_group_exit(pgid: int, timeout: float = 30) -> None:
+    """The crawl's archive writer and extraction workers die with it, a moment later."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"processes of group {pgid} still alive {timeout} s after SIGKILL")
+
+
 def crawl_and_kill(archive: Path, sample_sites_url: str, log: Path) -> Path:
     """Start a crawl, SIGKILL it (and its extraction workers) mid-write; the .open file."""
     with open(log, "w") as stderr:
@@ -93,6 +105,7 @@ def crawl_and_kill(archive: Path, sample_sites_url: str, log: Path) -> Path:
         except ProcessLookupError:
             pass
         process.wait(timeout=30)
+        wait_for_group_exit(process.pid)
     assert process.returncode == -signal.SIGKILL
     return open_files[-1]
 

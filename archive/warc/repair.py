@@ -66,7 +66,16 @@ def writer_is_running(pid: int) -> bool:
         return True
     except OSError:
         return False
-    return True
+    return not _is_zombie(pid)
+
+
+def _is_zombie(pid: int) -> bool:
+    # A killed writer whose parent died too stays a zombie until init reaps it.
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rpartition(")")[2].split()[:1] == ["Z"]
 
 
 def _keep_length(path: Path) -> tuple[int, int, int]:

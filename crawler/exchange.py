@@ -1,0 +1,230 @@
+"""One HTTP exchange as the archive store needs it, and the store that archives it.
+
+The downloader middleware copies what it needs out of Scrapy's request and
+response into an `Exchange` (plain values, cheap to pickle); an `ArchiveStore`
+turns it into WARC records, a capture row and the URL's crawl state. The store
+runs in the archive writer process (crawler/archiver.py), or in the crawl
+process itself when that is switched off, with the same code either way.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from archive.articles import record_extraction, record_removal, record_truncated
+from archive.extract import ExtractionResult
+from archive.index import INDEX_FILENAME, ArchiveIndex, Capture
+from archive.sources import Source
+from archive.state import CrawlState
+from archive.warc.records import (
+    IDENTICAL_PAYLOAD_PROFILE,
+    SERVER_NOT_MODIFIED_PROFILE,
+    build_request_record,
+    build_response_record,
+    build_revisit_record,
+    new_record_id,
+    warc_date,
+)
+from archive.warc.writer import WarcFileWriter
+
+WARC_SUBDIR = "warc"
+WARC_PREFIX = "pressarchive"
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """A request as sent and its response as received (body still content-encoded)."""
+
+    url: str
+    source: str
+    started_at: float  # when the request left Scrapy's queues: the WARC-Date
+    method: str
+    target: str  # request-target of the request line
+    request_headers: list[tuple[str, str]]
+    request_body: bytes
+    protocol: str
+    status: int
+    reason: str
+    response_headers: list[tuple[str, str]]  # as received: order, case, repeats
+    body: bytes
+    ip_address: str | None
+    truncated: str | None  # "length", "time" or "disconnect" when the body was cut
+    conditional: bool  # sent with If-None-Match / If-Modified-Since
+    article: bool  # the URL is an article page of its source
+    content_type: str = ""
+    location: str = ""
+    etag: str = ""
+    last_modified: str = ""
+
+
+@dataclass(frozen=True)
+class StoreConfig:
+    """What the store needs to open an archive directory (picklable)."""
+
+    directory: Path
+    warcinfo_fields: dict[str, str]
+    max_file_bytes: int
+    gzip_level: int
+
+
+@dataclass(frozen=True)
+class StoreTotals:
+    records_written: int
+    files_written: list[Path]
+
+
+class ArchiveStore:
+    """Owns the WARC writer, the index and the crawl state's writes for one crawl."""
+
+    def __init__(self, config: StoreConfig):
+        self.config = config
+        self.sources: dict[str, Source] = {}
+        self.writer = WarcFileWriter(
+            config.directory / WARC_SUBDIR,
+            WARC_PREFIX,
+            warcinfo_fields=config.warcinfo_fields,
+            max_file_bytes=config.max_file_bytes,
+            gzip_level=config.gzip_level,
+        )
+        self.index = ArchiveIndex(config.directory / INDEX_FILENAME)
+        self.state = CrawlState(config.directory)
+
+    def register_source(self, source: Source) -> None:
+        """The source's recheck schedule and removal rules, for its exchanges."""
+        self.sources[source.name] = source
+
+    def close(self) -> StoreTotals:
+        try:
+            self.writer.close()
+        finally:
+            self.index.close()
+            self.state.close()
+        return StoreTotals(self.writer.records_written, self.writer.files_written)
+
+    def archive(self, exchange: Exchange) -> tuple[Capture, Counter[str]]:
+        """Write the exchange's records; the capture and the stats to add.
+
+        Raises OSError (WarcWriteError) when the records could not be written:
+        the WARC stays valid up to the previous record and nothing is indexed.
+        """
+        counts: Counter[str] = Counter()
+        date = warc_date(exchange.started_at)
+        request_id = new_record_id()
+        request_record = build_request_record(
+            exchange.url,
+            method=exchange.method,
+            target=exchange.target,
+            http_version="HTTP/1.1",
+            headers=exchange.request_headers,
+            body=exchange.request_body,
+            date=date,
+            record_id=request_id,
+            ip_address=exchange.ip_address,
+        )
+        response_record = build_response_record(
+            exchange.url,
+            status=exchange.status,
+            reason=exchange.reason,
+            protocol=exchange.protocol,
+            headers=exchange.response_headers,
+            body=exchange.body,
+            date=date,
+            concurrent_to=request_id,
+            ip_address=exchange.ip_address,
+            truncated=exchange.truncated,
+        )
+        payload_digest = response_record.rec_headers.get_header("WARC-Payload-Digest") or ""
+        original, profile = self.find_original(exchange, payload_digest)
+        if original is not None:
+            # The payload is already archived: store the head only.
+            payload_digest = original.payload_digest
+            response_record = build_revisit_record(
+                exchange.url,
+                status=exchange.status,
+                reason=exchange.reason,
+                protocol=exchange.protocol,
+                headers=exchange.response_headers,
+                body_length=len(exchange.body),
+                payload_digest=payload_digest,
+                refers_to=original.record_id,
+                refers_to_uri=original.url,
+                refers_to_date=original.fetched_at,
+                date=date,
+                profile=profile,
+                concurrent_to=request_id,
+                ip_address=exchange.ip_address,
+            )
+            counts["warc/revisits"] += 1
+            if profile == SERVER_NOT_MODIFIED_PROFILE:
+                counts["warc/revisits_not_modified"] += 1
+        _, location = self.writer.write([request_record, response_record])
+        counts["warc/records"] += 2
+        counts["warc/responses"] += 1
+        counts["warc/bytes"] += location.length
+        if exchange.truncated:
+            counts[f"warc/truncated/{exchange.truncated}"] += 1
+        capture = Capture(
+            url=exchange.url,
+            source=exchange.source,
+            status=exchange.status,
+            content_type=exchange.content_type,
+            fetched_at=date,
+            warc_file=location.filename,
+            warc_offset=location.offset,
+            warc_length=location.length,
+            record_id=location.record_id,
+            payload_digest=payload_digest,
+            ip_address=exchange.ip_address or "",
+            location=exchange.location,
+            truncated=exchange.truncated or "",
+            rec_type="revisit" if original else "response",
+            refers_to=original.record_id if original else "",
+            etag=exchange.etag,
+            last_modified=exchange.last_modified,
+        )
+        self.index.add_captures([capture])
+        source = self.sources.get(exchange.source)
+        self.note_fetch(exchange, capture, source)
+        if exchange.article and record_removal(self.index, capture, source):
+            counts["articles/removed"] += 1
+        return capture, counts
+
+    def find_original(self, exchange: Exchange, payload_digest: str) -> tuple[Capture | None, str]:
+        """The earlier capture holding this response's payload, and the revisit profile."""
+        if exchange.status == 304:
+            if not exchange.conditional:
+                return None, ""
+            found = self.index.latest_payload_capture(exchange.url)
+            return (found[1] if found else None), SERVER_NOT_MODIFIED_PROFILE
+        if exchange.truncated:
+            return None, ""
+        return self.index.find_original(exchange.url, payload_digest), IDENTICAL_PAYLOAD_PROFILE
+
+    def note_fetch(self, exchange: Exchange, capture: Capture, source: Source | None) -> None:
+        """State for the next runs: when this URL is next due, its validators."""
+        self.state.record_fetch(
+            url=capture.url, source=capture.source,
+            kind="article" if exchange.article else "page",
+            status=capture.status, etag=capture.etag, last_modified=capture.last_modified,
+            payload_digest=capture.payload_digest,
+            fetched=dt.datetime.now(dt.UTC),
+            schedule=source.recheck_schedule if source else (),
+        )
+
+    def record_extraction(self, capture: Capture, result: ExtractionResult,
+                          config_hash: str) -> str:
+        return record_extraction(self.index, capture, result, config_hash)
+
+    def record_truncated(self, capture: Capture) -> None:
+        record_truncated(self.index, capture)
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """One transaction on the index and one on the state for many calls."""
+        with self.index.batch(), self.state.batch():
+            yield
