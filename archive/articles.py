@@ -7,12 +7,16 @@ extractor: no feed date, no crawl-time state.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
-from archive.extract import ExtractionOptions, ExtractionResult
 from archive.index import ArchiveIndex, ArticleRow, Capture
 from archive.sources import Source
+
+if TYPE_CHECKING:
+    # Types only: the archive writer process indexes results without importing
+    # trafilatura (half a second of its start-up).
+    from archive.extract import ExtractionOptions, ExtractionResult
 
 
 def article_outcome(capture: Capture) -> str:

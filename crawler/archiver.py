@@ -23,15 +23,17 @@ import logging
 import os
 import pickle
 import queue
+import signal
 import subprocess
 import sys
 import threading
 from collections.abc import Callable
-from typing import IO, Any
-
-from twisted.internet.defer import Deferred, fail, succeed
+from typing import IO, TYPE_CHECKING, Any
 
 from crawler.exchange import ArchiveStore, StoreConfig, StoreTotals
+
+if TYPE_CHECKING:
+    from twisted.internet.defer import Deferred
 
 logger = logging.getLogger(__name__)
 
@@ -132,6 +134,11 @@ def serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
 
 
 def main() -> None:
+    # Ctrl-C in a terminal and systemd's SIGTERM reach the whole process group: the
+    # writer must not die before the crawl process has sent its last responses;
+    # it ends when told to or when its input closes.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     # stdout carries answers only: nothing else may print to it.
     stdout = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)
@@ -148,6 +155,8 @@ class InlineArchiver:
         self.store = ArchiveStore(config)
 
     def call(self, operation: str, *args: Any) -> Deferred:
+        from twisted.internet.defer import fail, succeed
+
         if operation not in OPERATIONS:
             raise ValueError(f"unknown archive operation {operation!r}")
         try:
@@ -195,7 +204,9 @@ class ArchiverClient:
     def call(self, operation: str, *args: Any) -> Deferred:
         if operation not in OPERATIONS:
             raise ValueError(f"unknown archive operation {operation!r}")
+        # Imported here: the writer process itself never needs Twisted.
         from twisted.internet import reactor
+        from twisted.internet.defer import Deferred, fail
 
         result: Deferred = Deferred()
 

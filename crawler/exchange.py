@@ -15,9 +15,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from archive.articles import record_extraction, record_removal, record_truncated
-from archive.extract import ExtractionResult
 from archive.index import INDEX_FILENAME, ArchiveIndex, Capture
 from archive.sources import Source
 from archive.state import CrawlState
@@ -31,6 +31,9 @@ from archive.warc.records import (
     warc_date,
 )
 from archive.warc.writer import WarcFileWriter
+
+if TYPE_CHECKING:
+    from archive.extract import ExtractionResult
 
 WARC_SUBDIR = "warc"
 WARC_PREFIX = "pressarchive"
