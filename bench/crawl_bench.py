@@ -10,7 +10,9 @@ settings (no delay, 16 concurrent requests, 8 per host, robots.txt obeyed):
   bare   a plain Scrapy spider that only follows the same discovery links
          (sitemaps, feeds, listings) to the article pages; no WARC, no index
   warc   our crawl with WARC writing (capture rows and crawl state too) but
-         no extraction or article index
+         no extraction or article index; the archive writer process writes
+  warc-inline  the same with PRESSARCHIVE_WARC_WRITER_PROCESS off: the
+         records are written in the crawl process (what the writer saves)
   full   our crawl: WARC, extraction in worker processes, index
 
 and reports pages per second and peak memory (RSS) of each, then re-extracts
@@ -129,9 +131,11 @@ def run_variant(variant: str, via: str, archive: Path, result_file: Path) -> Non
         crawlers.append(crawler)
         process.crawl(crawler)
     else:
-        if variant == "warc":
+        if variant in ("warc", "warc-inline"):
             settings.set("PRESSARCHIVE_INDEX_ENABLED", False, priority="cmdline")
-            process = CrawlerProcess(settings)
+        if variant == "warc-inline":
+            settings.set("PRESSARCHIVE_WARC_WRITER_PROCESS", False, priority="cmdline")
+        process = CrawlerProcess(settings)
         for name in load_sources():
             crawler = process.create_crawler(name)
             crawlers.append(crawler)
@@ -146,7 +150,8 @@ def run_variant(variant: str, via: str, archive: Path, result_file: Path) -> Non
 
 
 def peak_rss() -> dict[str, float]:
-    """Peak RSS of this process and of its largest child (extraction worker), MB."""
+    """Peak RSS of this process and of its largest child (extraction worker or
+    archive writer), MB."""
     return {
         "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "worker_peak_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
@@ -164,7 +169,7 @@ def measure(args: list[str]) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=int, default=1000)
-    parser.add_argument("--variant", choices=["bare", "warc", "full", "reextract"])
+    parser.add_argument("--variant", choices=["bare", "warc", "warc-inline", "full", "reextract"])
     parser.add_argument("--via")
     parser.add_argument("--archive")
     parser.add_argument("--result")
@@ -197,14 +202,14 @@ def main() -> None:
         print(f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} cores, "
               f"Python {platform.python_version()}; scale {args.scale} per source")
         results = {}
-        for variant in ("bare", "warc", "full"):
+        for variant in ("bare", "warc", "warc-inline", "full"):
             archive = work / variant
             result = measure(["--variant", variant, "--via", via, "--archive", str(archive)])
             result["rate"] = result["responses"] / result["seconds"]
             results[variant] = result
-            print(f"{variant:<5}: {result['responses']} responses in {result['seconds']:.1f} s "
+            print(f"{variant:<11}: {result['responses']} responses in {result['seconds']:.1f} s "
                   f"= {result['rate']:.1f} pages/s, {result['articles']} articles indexed, "
-                  f"peak RSS {result['peak_mb']:.0f} MB (largest worker "
+                  f"peak RSS {result['peak_mb']:.0f} MB (largest child "
                   f"{result['worker_peak_mb']:.0f} MB)")
         size = sum(p.stat().st_size for p in (work / "full" / "warc").glob("*.warc.gz"))
         print(f"full crawl WARC: {size / 1e6:.1f} MB")
@@ -213,7 +218,8 @@ def main() -> None:
               f"{result['seconds']:.1f} s, peak RSS {result['peak_mb']:.0f} MB "
               f"(largest worker {result['worker_peak_mb']:.0f} MB)")
         bare = results["bare"]["rate"]
-        print(f"ratio warc/bare {results['warc']['rate'] / bare:.2f}, "
+        print(f"ratio warc/bare {results['warc']['rate'] / bare:.2f} (writer in the crawl "
+              f"process: {results['warc-inline']['rate'] / bare:.2f}), "
               f"full/bare {results['full']['rate'] / bare:.2f}")
     finally:
         server.terminate()

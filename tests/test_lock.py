@@ -88,6 +88,19 @@ def start_holder() -> Iterator[Callable[..., tuple[subprocess.Popen, int]]]:
         proc.stderr.close()
 
 
+def wait_until_not_open_in(pid: int, path: Path, timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            links = {os.readlink(fd) for fd in Path(f"/proc/{pid}/fd").iterdir()}
+        except OSError:  # a descriptor closed while listing: look again
+            continue
+        if str(path) not in links:
+            return
+        time.sleep(0.01)
+    raise AssertionError(f"process {pid} still has {path} open after {timeout} s")
+
+
 def kill9(proc: subprocess.Popen) -> None:
     proc.send_signal(signal.SIGKILL)
     assert proc.wait(timeout=10) == -signal.SIGKILL
@@ -213,6 +226,9 @@ def test_child_of_killed_holder_does_not_keep_the_lock(
     assert child_pid
     with pytest.raises(ArchiveLocked):
         ArchiveLock(tmp_path, "crawl").acquire()
+    # A forked child closes its copy in the at-fork hook, which a loaded machine may
+    # not have run yet when the holder says it is ready.
+    wait_until_not_open_in(child_pid, lock_path(tmp_path))
     kill9(proc)
     os.kill(child_pid, 0)  # the child outlives its parent and still runs
 
