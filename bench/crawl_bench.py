@@ -140,13 +140,23 @@ def run_variant(variant: str, via: str, archive: Path, result_file: Path) -> Non
             crawler = process.create_crawler(name)
             crawlers.append(crawler)
             process.crawl(crawler)
-    started = time.monotonic()
+    started, cpu_before = time.monotonic(), cpu_seconds()
     process.start()
     seconds = time.monotonic() - started
+    cpu_self, cpu_children = (after - before for after, before in zip(cpu_seconds(), cpu_before,
+                                                                      strict=True))
     responses = sum(c.stats.get_value("downloader/response_count", 0) for c in crawlers)
     articles = sum(c.stats.get_value("articles/ok", 0) for c in crawlers)
     result_file.write_text(json.dumps({"seconds": seconds, "responses": responses,
-                                       "articles": articles, **peak_rss()}))
+                                       "articles": articles, "cpu_self": cpu_self,
+                                       "cpu_children": cpu_children, **peak_rss()}))
+
+
+def cpu_seconds() -> tuple[float, float]:
+    """CPU time (user + system) of this process and of its ended children."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
 
 
 def peak_rss() -> dict[str, float]:
@@ -210,7 +220,9 @@ def main() -> None:
             print(f"{variant:<11}: {result['responses']} responses in {result['seconds']:.1f} s "
                   f"= {result['rate']:.1f} pages/s, {result['articles']} articles indexed, "
                   f"peak RSS {result['peak_mb']:.0f} MB (largest child "
-                  f"{result['worker_peak_mb']:.0f} MB)")
+                  f"{result['worker_peak_mb']:.0f} MB); CPU per page: crawl process "
+                  f"{result['cpu_self'] * 1000 / result['responses']:.2f} ms, its children "
+                  f"{result['cpu_children'] * 1000 / result['responses']:.2f} ms")
         size = sum(p.stat().st_size for p in (work / "full" / "warc").glob("*.warc.gz"))
         print(f"full crawl WARC: {size / 1e6:.1f} MB")
         result = measure(["--variant", "reextract", "--archive", str(work / "full")])
