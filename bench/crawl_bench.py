@@ -152,6 +152,12 @@ def run_variant(variant: str, via: str, archive: Path, result_file: Path) -> Non
                                        "cpu_children": cpu_children, **peak_rss()}))
 
 
+def process_cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of a running process, from /proc (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def cpu_seconds() -> tuple[float, float]:
     """CPU time (user + system) of this process and of its ended children."""
     own = resource.getrusage(resource.RUSAGE_SELF)
@@ -214,7 +220,9 @@ def main() -> None:
         results = {}
         for variant in ("bare", "warc", "warc-inline", "full"):
             archive = work / variant
+            server_cpu = process_cpu_seconds(server.pid)
             result = measure(["--variant", variant, "--via", via, "--archive", str(archive)])
+            server_cpu = process_cpu_seconds(server.pid) - server_cpu
             result["rate"] = result["responses"] / result["seconds"]
             results[variant] = result
             print(f"{variant:<11}: {result['responses']} responses in {result['seconds']:.1f} s "
@@ -222,7 +230,8 @@ def main() -> None:
                   f"peak RSS {result['peak_mb']:.0f} MB (largest child "
                   f"{result['worker_peak_mb']:.0f} MB); CPU per page: crawl process "
                   f"{result['cpu_self'] * 1000 / result['responses']:.2f} ms, its children "
-                  f"{result['cpu_children'] * 1000 / result['responses']:.2f} ms")
+                  f"{result['cpu_children'] * 1000 / result['responses']:.2f} ms, sample "
+                  f"server {server_cpu * 1000 / result['responses']:.2f} ms")
         size = sum(p.stat().st_size for p in (work / "full" / "warc").glob("*.warc.gz"))
         print(f"full crawl WARC: {size / 1e6:.1f} MB")
         result = measure(["--variant", "reextract", "--archive", str(work / "full")])
