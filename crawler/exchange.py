@@ -48,12 +48,13 @@ class Exchange:
     started_at: float  # when the request left Scrapy's queues: the WARC-Date
     method: str
     target: str  # request-target of the request line
-    request_headers: list[tuple[str, str]]
+    # Header lines as bytes, decoded (latin-1) by the writer, not the crawl process.
+    request_headers: list[tuple[bytes, bytes]]
     request_body: bytes
     protocol: str
     status: int
     reason: str
-    response_headers: list[tuple[str, str]]  # as received: order, case, repeats
+    response_headers: list[tuple[bytes, bytes]]  # as received: order, case, repeats
     body: bytes
     ip_address: str | None
     truncated: str | None  # "length", "time" or "disconnect" when the body was cut
@@ -79,6 +80,10 @@ class StoreConfig:
 class StoreTotals:
     records_written: int
     files_written: list[Path]
+
+
+def _decoded(lines: list[tuple[bytes, bytes]]) -> list[tuple[str, str]]:
+    return [(name.decode("latin-1"), value.decode("latin-1")) for name, value in lines]
 
 
 class ArchiveStore:
@@ -117,13 +122,15 @@ class ArchiveStore:
         """
         counts: Counter[str] = Counter()
         date = warc_date(exchange.started_at)
+        request_headers = _decoded(exchange.request_headers)
+        response_headers = _decoded(exchange.response_headers)
         request_id = new_record_id()
         request_record = build_request_record(
             exchange.url,
             method=exchange.method,
             target=exchange.target,
             http_version="HTTP/1.1",
-            headers=exchange.request_headers,
+            headers=request_headers,
             body=exchange.request_body,
             date=date,
             record_id=request_id,
@@ -134,7 +141,7 @@ class ArchiveStore:
             status=exchange.status,
             reason=exchange.reason,
             protocol=exchange.protocol,
-            headers=exchange.response_headers,
+            headers=response_headers,
             body=exchange.body,
             date=date,
             concurrent_to=request_id,
@@ -151,7 +158,7 @@ class ArchiveStore:
                 status=exchange.status,
                 reason=exchange.reason,
                 protocol=exchange.protocol,
-                headers=exchange.response_headers,
+                headers=response_headers,
                 body_length=len(exchange.body),
                 payload_digest=payload_digest,
                 refers_to=original.record_id,

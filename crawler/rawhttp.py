@@ -47,9 +47,6 @@ class RawHead:
         parts = self.status_line.split(b" ", 2)
         return parts[2].decode("latin-1") if len(parts) > 2 else ""
 
-    def header_list(self) -> list[tuple[str, str]]:
-        return [(n.decode("latin-1"), v.decode("latin-1")) for n, v in self.headers]
-
 
 class _RecordingParser(_LenientHTTPClientParser):
     # The protocol swaps this class in on a parser that already exists, so

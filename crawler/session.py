@@ -15,20 +15,21 @@ import threading
 import time
 from importlib.metadata import version
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import scrapy
-import trafilatura
 from twisted.python.threadpool import ThreadPool
 
 from archive import __version__
-from archive.extract import DEFAULT_OPTIONS
 from archive.lock import held_lock_descriptor
 from archive.state import CrawlState
 from archive.warc.repair import repair_open_files
-from archive.workers import ExtractorPool
 from crawler.archiver import ArchiverClient, InlineArchiver
 from crawler.exchange import WARC_SUBDIR, StoreConfig
+
+if TYPE_CHECKING:
+    from archive.extract import ExtractionOptions
+    from archive.workers import ExtractorPool
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +38,7 @@ def warcinfo_fields(settings: Any, crawl_id: str) -> dict[str, str]:
         "software": (
             f"pressarchive/{__version__} (Scrapy {scrapy.__version__}; "
             f"warcio {version('warcio')}; "
-            f"trafilatura {trafilatura.__version__})"
+            f"trafilatura {version('trafilatura')})"
         ),
         "format": "WARC File Format 1.1",
         "conformsTo": "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/",
@@ -85,14 +86,31 @@ class ArchiveSession:
         # Read here (is a page due?); written by the archiver.
         self.state = CrawlState(directory)
         workers = settings.getint("PRESSARCHIVE_EXTRACT_WORKERS") or os.cpu_count() or 1
-        self.extractors = ExtractorPool(
-            workers=workers, timeout=settings.getfloat("PRESSARCHIVE_EXTRACT_TIMEOUT")
-        )
-        self.extraction_options = DEFAULT_OPTIONS
+        self._extract_workers = workers
+        self._extract_timeout = settings.getfloat("PRESSARCHIVE_EXTRACT_TIMEOUT")
+        self._extractors: ExtractorPool | None = None
         # Threads that wait on worker processes, so the reactor thread never does.
         self.threads = ThreadPool(minthreads=0, maxthreads=workers, name="extraction")
         self.threads.start()
         self._users = 0
+
+    @property
+    def extractors(self) -> ExtractorPool:
+        # Made on first use, like the options: a crawl without extraction never
+        # imports the extractor (trafilatura: half a second of CPU at start-up).
+        if self._extractors is None:
+            from archive.workers import ExtractorPool
+
+            self._extractors = ExtractorPool(workers=self._extract_workers,
+                                             timeout=self._extract_timeout)
+        return self._extractors
+
+    @property
+    def extraction_options(self) -> ExtractionOptions:
+        # Imported on first use: a crawl without extraction never loads trafilatura.
+        from archive.extract import DEFAULT_OPTIONS
+
+        return DEFAULT_OPTIONS
 
     @classmethod
     def acquire(cls, settings: Any) -> ArchiveSession:
@@ -115,7 +133,8 @@ class ArchiveSession:
 
     def close(self) -> None:
         self.threads.stop()
-        self.extractors.close()
+        if self._extractors is not None:
+            self._extractors.close()
         totals = self.archiver.close()
         self.state.close()
         if totals is not None:

@@ -38,13 +38,9 @@ CAPTURE_META_KEY = "warc_capture"
 RECEIVED_META_KEY = "pressarchive_bytes_received"
 
 
-def header_list(headers: Headers) -> list[tuple[str, str]]:
+def header_lines(headers: Headers) -> list[tuple[bytes, bytes]]:
     """Every header line, repeated ones (Set-Cookie) included, in order."""
-    lines: list[tuple[str, str]] = []
-    for name in headers:
-        for value in headers.getlist(name):
-            lines.append((name.decode("latin-1"), value.decode("latin-1")))
-    return lines
+    return [(name, value) for name in headers for value in headers.getlist(name)]
 
 
 def request_target(url: str) -> str:
@@ -130,9 +126,9 @@ class WarcCaptureMiddleware:
     def exchange(self, request: Request, response: Response) -> Exchange:
         url = request.url
         raw: RawHead | None = request.meta.get(RAW_HEAD_META_KEY)
-        request_headers = header_list(request.headers)
-        if not any(name.lower() == "host" for name, _ in request_headers):
-            request_headers.insert(0, ("Host", urlsplit(url).netloc))
+        request_headers = header_lines(request.headers)
+        if not any(name.lower() == b"host" for name, _ in request_headers):
+            request_headers.insert(0, (b"Host", urlsplit(url).netloc.encode("ascii")))
         headers = response.headers
         return Exchange(
             url=url,
@@ -145,7 +141,7 @@ class WarcCaptureMiddleware:
             protocol=raw.protocol if raw else (response.protocol or "HTTP/1.1"),
             status=response.status,
             reason=raw.reason if raw else reason_phrase(response.status),
-            response_headers=raw.header_list() if raw else header_list(headers),
+            response_headers=raw.headers if raw else header_lines(headers),
             body=response.body,
             ip_address=str(response.ip_address) if response.ip_address else None,
             truncated=self.truncation(request, response),
