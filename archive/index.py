@@ -11,14 +11,16 @@ Tables
 
 from __future__ import annotations
 
+import operator
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
-from dataclasses import asdict, astuple, dataclass
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import sqlite_utils
+
+from archive.transactions import BatchedWrites
 
 INDEX_FILENAME = "index.db"
 
@@ -156,7 +158,10 @@ def ensure_schema(db: sqlite_utils.Database, *, search: bool = True) -> None:
                 db[table].add_column(name, kind, not_null_default="" if kind is str else 0)
 
 
-class ArchiveIndex:
+_capture_values = operator.attrgetter(*Capture.__dataclass_fields__)
+
+
+class ArchiveIndex(BatchedWrites):
     """Writes captures and articles; one writer per process, safe across threads."""
 
     def __init__(self, path: Path, *, search: bool = True):
@@ -164,31 +169,14 @@ class ArchiveIndex:
         self.db = open_database(self.path)
         ensure_schema(self.db, search=search)
         self._lock = threading.RLock()
-        self._in_batch = False
 
-    @contextmanager
-    def _write(self) -> Iterator[None]:
-        """One transaction per call, or none inside batch() (which commits once)."""
-        with self._lock:
-            if self._in_batch:
-                yield
-            else:
-                with self.db.conn:
-                    yield
-
-    @contextmanager
-    def batch(self) -> Iterator[None]:
-        """Many writes in one transaction: a bulk build commits per batch, not per row."""
-        with self._lock, self.db.conn:
-            self._in_batch = True
-            try:
-                yield
-            finally:
-                self._in_batch = False
+    def _connection(self) -> sqlite3.Connection:
+        return self.db.conn
 
     def add_captures(self, captures: Iterable[Capture]) -> None:
         # Prepared SQL: this runs once per archived response during a crawl.
-        rows = [astuple(c) for c in captures]
+        # attrgetter, not dataclasses.astuple, which deep-copies every value.
+        rows = [_capture_values(c) for c in captures]
         if not rows:
             return
         with self._write():

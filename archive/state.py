@@ -19,12 +19,11 @@ import json
 import re
 import sqlite3
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from archive.errors import ConfigError
+from archive.transactions import BatchedWrites
 
 STATE_SUBDIR = "state"
 STATE_FILENAME = "state.db"
@@ -99,7 +98,7 @@ class UrlState:
     next_due: str
 
 
-class CrawlState:
+class CrawlState(BatchedWrites):
     def __init__(self, archive: Path):
         directory = Path(archive) / STATE_SUBDIR
         directory.mkdir(parents=True, exist_ok=True)
@@ -109,28 +108,9 @@ class CrawlState:
         self.conn.execute("pragma synchronous = normal")
         self.conn.executescript(SCHEMA)
         self._lock = threading.RLock()
-        self._in_batch = False
 
-    @contextmanager
-    def _write(self) -> Iterator[None]:
-        """One transaction per call, or none inside batch() (which commits once)."""
-        with self._lock:
-            if self._in_batch:
-                yield
-            else:
-                with self.conn:
-                    yield
-
-    @contextmanager
-    def batch(self) -> Iterator[None]:
-        """Many writes in one transaction: the archive writer commits per batch of
-        responses, not per response."""
-        with self._write():
-            self._in_batch = True
-            try:
-                yield
-            finally:
-                self._in_batch = False
+    def _connection(self) -> sqlite3.Connection:
+        return self.conn
 
     def get(self, url: str) -> UrlState | None:
         with self._lock:

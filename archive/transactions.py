@@ -1,0 +1,39 @@
+"""One SQLite transaction per write, or one for many writes inside batch()."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+
+class BatchedWrites:
+    """For a class with one connection shared across threads (under ``_lock``):
+    each ``_write()`` commits on its own, unless it runs inside ``batch()``, which
+    commits once at its end. A bulk build, or the archive writer handling a batch
+    of responses, then pays one commit instead of one per row."""
+
+    _lock: threading.RLock
+    _in_batch: bool = False
+
+    def _connection(self) -> sqlite3.Connection:
+        raise NotImplementedError
+
+    @contextmanager
+    def _write(self) -> Iterator[None]:
+        with self._lock:
+            if self._in_batch:
+                yield
+            else:
+                with self._connection():
+                    yield
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        with self._lock, self._connection():
+            self._in_batch = True
+            try:
+                yield
+            finally:
+                self._in_batch = False
