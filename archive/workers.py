@@ -19,7 +19,9 @@ import collections
 import importlib
 import multiprocessing as mp
 import os
+import resource
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -31,6 +33,13 @@ from archive.extract import DEFAULT_OPTIONS, ExtractionOptions, ExtractionResult
 from archive.sources import ExtractionRules
 
 DEFAULT_TASK = "archive.extract:extract_html"
+# A worker is recycled when its resident memory has grown past this (fragmentation after a
+# huge page, a leak in C code), not after a fixed number of pages: over 4,000 real pages
+# one worker levels off at about 170 MB, and each replacement costs 4-6 s of CPU (import
+# and warm-up), about 8 % of a 2-core machine's extraction time when it came every 1,000.
+DEFAULT_RECYCLE_RSS_MB = 512
+# Backstop for creep that resident memory does not show.
+DEFAULT_MAX_TASKS = 10_000
 # A fresh worker imports trafilatura and warms up (about 4 s, more on a loaded machine);
 # this bounds that, separately from the per-task timeout.
 STARTUP_TIMEOUT = 60.0
@@ -62,8 +71,6 @@ def _worker_main(
     # keyboard interrupt must not kill them mid-task with a traceback.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if memory_limit_mb:
-        import resource
-
         limit = memory_limit_mb * 1024 * 1024
         try:
             resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
@@ -80,6 +87,7 @@ def _worker_main(
 
         warm_up_extractor()
     conn.send(("ready", os.getpid()))
+    page_size = os.sysconf("SC_PAGE_SIZE")
     while True:
         try:
             task = conn.recv()
@@ -89,13 +97,25 @@ def _worker_main(
             return
         args, kwargs = task
         try:
-            reply = ("ok", function(*args, **kwargs))
+            kind, value = "ok", function(*args, **kwargs)
         except BaseException as exc:  # noqa: B036 - report, then keep serving
-            reply = ("raised", f"{type(exc).__name__}: {exc}")
+            kind, value = "raised", f"{type(exc).__name__}: {exc}"
+        # With every reply, so the parent can recycle a worker whose memory has grown.
+        rss = _resident_bytes(page_size)
         try:
-            conn.send(reply)
+            conn.send((kind, value, rss))
         except Exception as exc:  # an unpicklable or oversized return value
-            conn.send(("raised", f"cannot send result: {type(exc).__name__}: {exc}"))
+            conn.send(("raised", f"cannot send result: {type(exc).__name__}: {exc}", rss))
+
+
+def _resident_bytes(page_size: int) -> int:
+    """This process's resident memory now (Linux), else its peak (other Unixes)."""
+    try:
+        with open("/proc/self/statm", "rb") as statm:
+            return int(statm.read().split()[1]) * page_size
+    except (OSError, ValueError, IndexError):
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return peak if sys.platform == "darwin" else peak * 1024  # bytes there, KiB here
 
 
 class _Worker:
@@ -116,6 +136,7 @@ class _Worker:
         child_end.close()
         self.ready = False
         self.tasks = 0
+        self.resident_bytes = 0  # as of its last reply
 
     @property
     def pid(self) -> int | None:
@@ -148,6 +169,13 @@ class _Worker:
                 return f"killed by signal {-code}"
         return f"exit code {code}"
 
+    def started(self) -> bool:
+        """Past its import and warm-up (its "ready" is sent), or dead."""
+        try:
+            return self.ready or self.conn.poll(0)
+        except (OSError, ValueError):
+            return True  # dead: whoever looks next finds out and cleans up
+
     def kill(self) -> None:
         if self.process.is_alive():
             self.process.kill()  # SIGKILL: a worker stuck in C code ignores anything softer
@@ -167,7 +195,9 @@ class ExtractorPool:
     """Up to `workers` processes running `archive.extract.extract_html`.
 
     timeout               wall-clock seconds per page; the worker is then SIGKILLed
-    max_tasks_per_worker  a worker is replaced after this many pages (memory creep)
+    recycle_rss_mb        a worker is replaced after a page that leaves its resident
+                          memory above this (memory creep); None: never for memory
+    max_tasks_per_worker  a worker is replaced after this many pages in any case
     memory_limit_mb       RLIMIT_AS of each worker; None for no limit
     task_function         "module:function" run instead of extract_html, with the same
                           arguments; for tests (a task that sleeps or crashes on demand).
@@ -182,9 +212,10 @@ class ExtractorPool:
         self,
         workers: int | None = None,
         timeout: float = 30.0,
-        max_tasks_per_worker: int = 1000,
+        max_tasks_per_worker: int = DEFAULT_MAX_TASKS,
         memory_limit_mb: int | None = 2048,
         *,
+        recycle_rss_mb: int | None = DEFAULT_RECYCLE_RSS_MB,
         task_function: str | Callable[..., Any] = DEFAULT_TASK,
         start_method: str = "spawn",
         stop_timeout: float = STOP_TIMEOUT,
@@ -198,6 +229,7 @@ class ExtractorPool:
         self.workers = max(1, workers or os.cpu_count() or 1)
         self.timeout = float(timeout)
         self.max_tasks_per_worker = max(1, max_tasks_per_worker)
+        self.recycle_rss_bytes = recycle_rss_mb * 1024 * 1024 if recycle_rss_mb else None
         self.memory_limit_mb = memory_limit_mb
         self.task_function = task_function
         self.stop_timeout = stop_timeout
@@ -212,6 +244,7 @@ class ExtractorPool:
         self.tasks_done = 0
         self.timeouts = 0
         self.crashes = 0
+        self.recycled = 0
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -238,7 +271,13 @@ class ExtractorPool:
             idle, self._idle = self._idle, []
             self._available.notify_all()
         for worker in idle:
-            self._retire(worker)
+            if worker.started():
+                self._retire(worker)
+            else:
+                # Still importing or warming up (a replacement started near the end): it
+                # holds no task, and a polite stop would wait seconds for its warm-up.
+                worker.kill()
+                self._forget(worker)
         if self._wait_until_no_workers(self.stop_timeout):
             return
         # Busy past the grace period: kill the processes; each caller sees its pipe close,
@@ -302,18 +341,44 @@ class ExtractorPool:
                   "language": language, "captured_at": captured_at}
         return self._run((body, url), kwargs, url)
 
-    def extract_many(self, tasks: Iterable[Mapping[str, Any]]) -> Iterator[ExtractionResult]:
-        """Results in task order; each task holds extract()'s arguments by name. At most
-        2 x workers tasks are in flight, so a long iterable is never read ahead."""
-        with ThreadPoolExecutor(max_workers=self.workers,
-                                thread_name_prefix="extract-many") as executor:
-            pending: collections.deque[Future[ExtractionResult]] = collections.deque()
+    def extract_many(
+        self,
+        tasks: Iterable[Mapping[str, Any]],
+        *,
+        window: int = 0,
+        window_bytes: int = 64 * 1024 * 1024,
+    ) -> Iterator[ExtractionResult]:
+        """Results in task order; each task holds extract()'s arguments by name.
+
+        At most `window` tasks (default and minimum 2 x workers) are read ahead of the
+        result being waited for, and beyond 2 x workers only while their bodies total
+        less than `window_bytes`, so a long iterable is never read far ahead. Results come
+        in order, so a deeper window is what keeps the other workers busy while one works
+        through a slow page (a few seconds is common on real pages).
+        """
+        window = max(window, 2 * self.workers)
+        executor = ThreadPoolExecutor(max_workers=self.workers,
+                                      thread_name_prefix="extract-many")
+        pending: collections.deque[tuple[Future[ExtractionResult], int]] = collections.deque()
+        in_flight = 0
+        try:
             for task in tasks:
-                pending.append(executor.submit(self._extract_task, task))
-                if len(pending) >= 2 * self.workers:
-                    yield pending.popleft().result()
+                size = len(task.get("body") or b"")
+                pending.append((executor.submit(self._extract_task, task), size))
+                in_flight += size
+                while pending and (
+                    len(pending) >= window
+                    or (len(pending) > 2 * self.workers and in_flight >= window_bytes)
+                ):
+                    future, size = pending.popleft()
+                    in_flight -= size
+                    yield future.result()
             while pending:
-                yield pending.popleft().result()
+                future, _ = pending.popleft()
+                yield future.result()
+        finally:
+            # Abandoned early (an error, a closed generator): the queued pages are not run.
+            executor.shutdown(wait=True, cancel_futures=True)
 
     def _extract_task(self, task: Mapping[str, Any]) -> ExtractionResult:
         task = dict(task)
@@ -343,7 +408,7 @@ class ExtractorPool:
                         status="timeout", url=url,
                         error=f"extraction exceeded {self.timeout:g}s",
                     )
-                kind, value = worker.conn.recv()
+                kind, value, worker.resident_bytes = worker.conn.recv()
             except (EOFError, OSError):
                 how = worker.exit_description()
                 if self._closed:
@@ -403,24 +468,23 @@ class ExtractorPool:
         # A started worker before one still importing and warming up (a replacement after
         # a timeout takes seconds): nobody waits for it while another is ready.
         for index in range(len(self._idle) - 1, -1, -1):
-            worker = self._idle[index]
-            try:
-                started = worker.ready or worker.conn.poll(0)
-            except (OSError, ValueError):
-                started = True  # dead: let the caller find out and replace it
-            if started:
+            if self._idle[index].started():
                 return self._idle.pop(index)
         return self._idle.pop()
 
     def _release(self, worker: _Worker) -> None:
         worker.tasks += 1
+        grown = (self.recycle_rss_bytes is not None
+                 and worker.resident_bytes > self.recycle_rss_bytes)
         with self._available:
             self.tasks_done += 1
-            recycle = self._closed or worker.tasks >= self.max_tasks_per_worker
+            recycle = self._closed or grown or worker.tasks >= self.max_tasks_per_worker
             if not recycle:
                 self._idle.append(worker)
                 self._available.notify()
                 return
+            if not self._closed:
+                self.recycled += 1
         # Recycled to return memory that a long-lived worker keeps.
         self._retire(worker)
         self._replace()

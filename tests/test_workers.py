@@ -32,19 +32,26 @@ def make_pool(**kwargs) -> ExtractorPool:
     return ExtractorPool(**kwargs)
 
 
+_KEPT: list[bytes] = []
+
+
 def scripted_task(body, url, **kwargs):
     """Runs in the worker. b"sleep:<seconds>[:<marker file>]" sleeps (touching the marker
-    first, so a test knows the task started); b"alloc:<MB>" allocates; b"raise" raises;
-    anything else is extracted normally."""
+    first, so a test knows the task started) and answers the time it finished as its text;
+    b"alloc:<MB>" allocates; b"keep:<MB>" allocates and keeps it (resident memory that
+    stays); b"raise" raises; anything else is extracted normally."""
     if isinstance(body, bytes) and body.startswith(b"sleep:"):
         _, seconds, *marker = body.decode().split(":", 2)
         if marker:
             Path(marker[0]).touch()
         time.sleep(float(seconds))
-        return ExtractionResult(status="ok", url=url, text="slept")
+        return ExtractionResult(status="ok", url=url, text=repr(time.monotonic()))
     if body.startswith(b"alloc:"):
         block = bytearray(int(body[6:]) * 1024 * 1024)
         return ExtractionResult(status="ok", url=url, word_count=len(block))
+    if body.startswith(b"keep:"):
+        _KEPT.append(b"k" * (int(body[5:]) * 1024 * 1024))  # written, so resident
+        return ExtractionResult(status="ok", url=url, word_count=len(_KEPT))
     if body == b"raise":
         raise ValueError("scripted failure")
     return extract_html(body, url, **kwargs)
@@ -180,6 +187,37 @@ def test_workers_are_recycled_after_max_tasks():
         assert first not in pool.worker_pids()
 
 
+def test_workers_are_recycled_when_their_memory_grows():
+    with make_pool(workers=1, recycle_rss_mb=300, task_function=scripted_task) as pool:
+        pool.start()
+        [first] = pool.worker_pids()
+        # Small pages do not grow a worker: it is kept, however many it does.
+        for _ in range(3):
+            assert pool.extract(PAGE, URL).status == "ok"
+        assert pool.worker_pids() == [first] and pool.recycled == 0
+        # A page that leaves memory behind gets its worker replaced after it...
+        grown = pool.extract(b"keep:400", "https://x/keep")
+        assert grown.status == "ok" and grown.word_count == 1
+        wait_for(lambda: not alive(first))
+        assert pool.recycled == 1
+        # ...by a fresh one, which starts with nothing kept.
+        assert pool.extract(b"keep:1", "https://x/fresh").word_count == 1
+        assert first not in pool.worker_pids()
+
+
+def test_close_does_not_wait_for_a_worker_still_warming_up():
+    # The production warm-up takes seconds; a worker still in it holds no page, so
+    # close() kills it instead of waiting for it to finish (it used to wait, which
+    # delayed the end of every rebuild whose last page started a replacement).
+    pool = ExtractorPool(workers=1, warm_up=True, stop_timeout=30).start()
+    [pid] = pool.worker_pids()
+    started = time.monotonic()
+    pool.close()
+    assert time.monotonic() - started < 1.5
+    assert pool.worker_pids() == []
+    wait_for(lambda: not alive(pid), timeout=5)
+
+
 def test_too_large_is_answered_without_a_worker():
     from archive.extract import ExtractionOptions
 
@@ -197,6 +235,53 @@ def test_extract_many_keeps_order():
         results = list(pool.extract_many(iter(tasks)))
     assert [r.url for r in results] == [t["url"] for t in tasks]
     assert [r.status for r in results] == ["ok", "ok", "error", "ok", "ok", "ok", "ok"]
+
+
+def test_extract_many_keeps_workers_busy_past_a_slow_page():
+    # Results come in order; the window lets the second worker go on with the pages after
+    # a slow one instead of idling until it is done.
+    tasks = [{"body": b"sleep:3", "url": "https://x/slow"}]
+    tasks += [{"body": b"sleep:0.05", "url": f"https://x/fast{i}"} for i in range(12)]
+    with make_pool(workers=2, task_function=scripted_task) as pool:
+        results = list(pool.extract_many(iter(tasks), window=16))
+    assert [r.url for r in results] == [t["url"] for t in tasks]
+    slow_done = float(results[0].text)
+    assert all(float(r.text) < slow_done for r in results[1:])
+
+
+def test_extract_many_reads_ahead_within_window_and_bytes():
+    def counted(count: list[int], n: int):
+        for i in range(n):
+            count[0] += 1
+            yield {"body": PAGE, "url": f"{URL}?n={i}"}
+
+    with make_pool(workers=2) as pool:
+        read = [0]
+        results = pool.extract_many(counted(read, 30), window=16)
+        assert next(results).status == "ok"
+        assert read[0] == 16  # the window, not the whole iterable
+        assert len(list(results)) == 29
+        # The bodies in flight are bounded too: past 2 x workers tasks, no more than
+        # window_bytes (here less than one page).
+        read = [0]
+        results = pool.extract_many(counted(read, 30), window=16, window_bytes=len(PAGE) - 1)
+        assert next(results).status == "ok"
+        assert read[0] == 2 * 2 + 1
+        results.close()
+
+
+def test_extract_many_abandoned_does_not_run_what_it_read_ahead(tmp_path):
+    tasks = [{"body": f"sleep:0.3:{tmp_path / str(i)}".encode(), "url": f"https://x/{i}"}
+             for i in range(20)]
+    with make_pool(workers=2, task_function=scripted_task) as pool:
+        pool.start()
+        results = pool.extract_many(iter(tasks), window=20)
+        next(results)
+        results.close()  # the pages running finish; the 20 read ahead are not all run
+        started = len(list(tmp_path.iterdir()))
+        time.sleep(1.0)
+        assert len(list(tmp_path.iterdir())) == started
+        assert started <= 6
 
 
 def test_close_leaves_no_children_and_refuses_work(tmp_path):
