@@ -12,7 +12,6 @@ crawl runs it in killable processes through `archive.workers.ExtractorPool`.
 from __future__ import annotations
 
 import codecs
-import copy
 import dataclasses
 import datetime as dt
 import functools
@@ -37,8 +36,10 @@ from lxml import etree
 from archive.sources import ExtractionRules
 
 # Bump when the post-processing below changes what a page yields: it is part of
-# config_hash, so stored records show which pipeline produced them.
-PIPELINE_VERSION = 2
+# config_hash, so stored records show which pipeline produced them (and re-extraction
+# knows what to redo). 3: dates from RDF comments and in the publisher's time zone;
+# mostly-UTF-8 pages read as UTF-8; the fallback encoding follows the page's language.
+PIPELINE_VERSION = 3
 
 STATUSES = ("ok", "soft404", "empty", "too_large", "error", "timeout")
 
@@ -159,14 +160,69 @@ def _is_single_byte(name: str) -> bool:
     return len(bytes(range(256)).decode(name, errors="replace")) == 256
 
 
+# A page that fails to decode as UTF-8 is still read as UTF-8 (the bad bytes replaced) when
+# at most this share of its non-ASCII sequences are invalid. Text really written in a
+# single-byte encoding almost never forms valid multi-byte UTF-8 by accident, so nearly all
+# of its non-ASCII sequences are invalid; a UTF-8 page broken by a stray byte (a teaser cut
+# in the middle of a character, a latin-1 string in a template) has a few. On the real
+# pages of ../shared/realdata: UTF-8 with stray bytes 0.2-4 % invalid, single-byte pages
+# 78-100 %. Counted per character, not per byte, so that 2-byte Arabic or 3-byte CJK text
+# weighs as much as Latin text.
+_MAX_INVALID_SHARE = 0.2
+# The encoding a browser falls back to in a locale that writes this language, for a page
+# whose declarations all lie (WHATWG HTML, "the fallback encoding"); the page's own lang
+# stands in for the reader's locale: an Arabic page in windows-1256 that claims UTF-8 is
+# then read as Arabic, not as windows-1252 mojibake. Only the single-byte Windows code
+# pages: a wrong guess garbles letters but loses no text, and they keep ASCII and the
+# windows-1252 quotes and dashes (windows-1256 the French letters too) where they were.
+_FALLBACK_BY_LANG = {
+    **dict.fromkeys(("ar", "fa", "ur"), "cp1256"),
+    **dict.fromkeys(("ru", "uk", "be", "bg", "mk"), "cp1251"),
+    "el": "cp1253",
+    **dict.fromkeys(("he", "iw"), "cp1255"),
+    "tr": "cp1254",
+    **dict.fromkeys(("lt", "lv"), "cp1257"),
+    "vi": "cp1258",
+    "th": "cp874",
+}
+_HTML_LANG = re.compile(
+    rb"""<html\b[^>]*?\blang\s*=\s*["']?\s*([a-zA-Z]{2,3})(?![a-zA-Z])"""
+    rb"""|<meta[^>]*?content-language["']?[^>]*?content\s*=\s*["']?\s*([a-zA-Z]{2,3})(?![a-zA-Z])""",
+    re.I,
+)
+
+
+def _mostly_utf8(body: bytes) -> str | None:
+    """The body decoded as UTF-8 with U+FFFD for its invalid sequences, if they are few
+    (see _MAX_INVALID_SHARE); None if the body is not mostly UTF-8."""
+    text = body.decode("utf-8", errors="replace")
+    genuine = body.count(b"\xef\xbf\xbd")  # U+FFFD the page itself contains
+    invalid = text.count("\ufffd") - genuine
+    non_ascii = len(text) - len(text.encode("ascii", "ignore"))  # one per character
+    valid = non_ascii - genuine - invalid
+    if valid > 0 and invalid <= _MAX_INVALID_SHARE * (valid + invalid):
+        return text
+    return None
+
+
+def _fallback_encoding(body: bytes) -> str:
+    match = _HTML_LANG.search(body[:8192])
+    if match:
+        lang = (match.group(1) or match.group(2)).decode("ascii").lower()
+        return _FALLBACK_BY_LANG.get(lang, "cp1252")
+    return "cp1252"
+
+
 def decode_html(body: bytes, content_type: str = "") -> tuple[str, str]:
     """Decode an HTML body; returns (text, name of the encoding used).
 
     Order: BOM, HTTP charset, <meta> charset in the first 4 KB, UTF-8 if it decodes
-    cleanly, else windows-1252. A declared encoding the bytes do not decode in (a lying
-    header) is skipped for the next signal. A declared single-byte encoding loses to UTF-8
-    when the body is valid UTF-8 with non-ASCII bytes: real windows-1252 text almost never
-    forms valid multi-byte UTF-8, while servers announcing latin-1 for UTF-8 pages are common.
+    cleanly or mostly (a few invalid sequences become U+FFFD, see _MAX_INVALID_SHARE),
+    else the single-byte fallback for the page's language (windows-1252 for most). A
+    declared encoding the bytes do not decode in (a lying header) is skipped for the next
+    signal. A declared single-byte encoding loses to UTF-8 when the body is (mostly) valid
+    UTF-8 with non-ASCII bytes: real windows-1252 text almost never forms valid multi-byte
+    UTF-8, while servers announcing latin-1 for UTF-8 pages are common.
     """
     for bom, name in _BOMS:
         if body.startswith(bom):
@@ -185,7 +241,7 @@ def decode_html(body: bytes, content_type: str = "") -> tuple[str, str]:
     try:
         utf8_text = body.decode("utf-8")
     except UnicodeDecodeError:
-        utf8_text = None
+        utf8_text = _mostly_utf8(body)
     non_ascii = not body.isascii()
 
     for name in declared:
@@ -198,25 +254,48 @@ def decode_html(body: bytes, content_type: str = "") -> tuple[str, str]:
     if utf8_text is not None:
         return utf8_text, "utf-8"
     # A declared multi-byte encoding with a few broken bytes is still far closer than
-    # windows-1252 would be.
+    # a single-byte guess would be.
     for name in declared:
         if name != "utf-8":
             return body.decode(name, errors="replace"), _DISPLAY_NAMES.get(name, name)
-    return body.decode("cp1252", errors="pressarchive-c1"), "windows-1252"
+    name = _fallback_encoding(body)
+    # windows-1252 leaves five bytes undefined (browsers map them to C1 controls); the
+    # other fallbacks' undefined bytes become U+FFFD.
+    errors = "pressarchive-c1" if name == "cp1252" else "replace"
+    return body.decode(name, errors=errors), _DISPLAY_NAMES.get(name, name)
 
 
 # --------------------------------------------------------------------------- rules
 
-# Same settings as trafilatura's own parser: comments and processing instructions would
-# otherwise surface as text. encoding="utf-8" makes our decoding authoritative over any
-# <meta charset> or XML declaration inside the document.
+# trafilatura's own parser settings, except that comments are kept, for the one kind that
+# carries a publication date on purpose (see _METADATA_COMMENT). encoding="utf-8" makes our
+# decoding authoritative over any <meta charset> or XML declaration inside the document.
 _HTML_PARSER = lxml.html.HTMLParser(
     collect_ids=False,
     default_doctype=False,
     encoding="utf-8",
-    remove_comments=True,
+    remove_comments=False,
     remove_pis=True,
 )
+# Blogs (Movable Type, TypePad, goo) put an RDF trackback block in a comment, and its
+# dc:date is often the page's only machine-readable date; htmldate reads it when it
+# parses the page itself. Other comments are notes for developers: version-control $Id$
+# lines, render times, edit notes, disabled markup. Keeping every comment changed the date
+# of 5 of the 1,690 real pages in ../shared/realdata: to the right day on the one with an
+# RDF block (blog.goo.ne.jp), to a day that is no publication date on the 4 others.
+_METADATA_COMMENT = re.compile(r"<rdf:RDF\b|\bdc:date\s*=")
+
+
+def _strip_comments(tree: Any, *, keep_metadata: bool) -> None:
+    """Remove comments below the root in place, keeping the text that follows them: the
+    tree is then what trafilatura's parser (remove_comments=True) builds. With keep_metadata,
+    the RDF metadata blocks stay for htmldate."""
+    if not keep_metadata:
+        etree.strip_tags(tree, etree.Comment)
+        return
+    for comment in list(tree.iter(etree.Comment)):
+        if not _METADATA_COMMENT.search(comment.text or ""):
+            comment.drop_tree()
 
 
 class _BadRule(ValueError):
@@ -371,10 +450,12 @@ def _url_date(url: str, max_date: str) -> dt.date | None:
 
 
 def _published(
-    tree: Any, urls: tuple[str, ...], trafilatura_date: str | None, params: dict[str, Any]
+    tree: Any, html: str, urls: tuple[str, ...], metadata_date: str | None,
+    params: dict[str, Any],
 ) -> str:
     """Publication date: page metadata, else a date in the URL, else htmldate's guess;
-    "" rather than an invented day.
+    "" rather than an invented day. A day read from a UTC timestamp is then moved to the
+    publisher's own day when the page says which that is (_local_day).
 
     trafilatura's htmldate call already runs in that order for URLs with a separated date,
     but it sees only the canonical URL and misses compact dates, falling through to text
@@ -386,16 +467,100 @@ def _published(
     url_day = next(filter(None, (_url_date(u, params["max_date"]) for u in urls if u)), None)
     if url_day is not None:
         spelled = f"https://url-date.invalid/{url_day:%Y/%m/%d}/"
-        return _iso(htmldate.find_date(tree, **{**params, "url": spelled}))
-    found = _iso(trafilatura_date)
-    if found.endswith("-01"):
-        # htmldate's last resorts turn a bare "(c) 2015" or "March 2015" into 2015-01-01 or
-        # 2015-03-01: an invented day that would sort the page into the wrong place. A
-        # first-of-month date is kept only if the search without those fallbacks finds it.
-        strict = htmldate.find_date(tree, **{**params, "extensive_search": False})
-        if _iso(strict) != found:
-            return ""
+        found = _iso(htmldate.find_date(tree, **{**params, "url": spelled}))
+    else:
+        found = _iso(metadata_date)
+        if found.endswith("-01"):
+            # htmldate's last resorts turn a bare "(c) 2015" or "March 2015" into 2015-01-01
+            # or 2015-03-01: an invented day that would sort the page into the wrong place.
+            # A first-of-month date is kept only if the search without those fallbacks
+            # finds it.
+            strict = htmldate.find_date(tree, **{**params, "extensive_search": False})
+            if _iso(strict) != found:
+                return ""
+    if not found:
+        return ""
+    day = dt.date.fromisoformat(found)
+    # A URL dated that same day is the publisher's own label for it: the day stands.
+    if url_day != day:
+        local = _local_day(html, day)
+        if local is not None and local <= dt.date.fromisoformat(params["max_date"]):
+            return local.isoformat()
     return found
+
+
+# The time and UTC offset of an ISO 8601 timestamp as pages write them in meta tags,
+# JSON-LD, <time datetime> and scripts; _stamps puts the dates it looks for in front.
+_STAMP_TIME = r"[T ](\d\d):(\d\d)(?::(\d\d)(?:[.,]\d{1,9})?)?(?:\s?(Z|[+-]\d\d:?\d\d)(?!\d))?"
+_ZERO = dt.timedelta(0)
+_HALF_HOUR = dt.timedelta(minutes=30)
+# Every UTC offset in use lies in this range.
+_OFFSETS = (dt.timedelta(hours=-12), dt.timedelta(hours=14))
+
+
+@dataclass(frozen=True)
+class _Stamp:
+    clock: dt.datetime  # as written, without its offset
+    offset: dt.timedelta | None  # None: no offset written
+    seconds: bool  # seconds written
+
+
+def _stamps(html: str, days: list[dt.date]) -> list[_Stamp]:
+    """The timestamps on these days in the page (0.1-0.2 ms on a news page; a look-behind
+    in the pattern instead of the check below made it 8 ms)."""
+    pattern = re.compile("(" + "|".join(d.isoformat() for d in days) + ")" + _STAMP_TIME)
+    stamps = []
+    for match in pattern.finditer(html):
+        if match.start() and (html[match.start() - 1].isdigit() or html[match.start() - 1] == "."):
+            continue  # inside a longer number or a version string
+        date, hour, minute, second, offset = match.groups()
+        try:
+            clock = dt.datetime.combine(
+                dt.date.fromisoformat(date), dt.time(int(hour), int(minute), int(second or 0)))
+        except ValueError:
+            continue
+        delta: dt.timedelta | None = None
+        if offset == "Z":
+            delta = _ZERO
+        elif offset:
+            sign = -1 if offset[0] == "-" else 1
+            delta = sign * dt.timedelta(hours=int(offset[1:3]), minutes=int(offset[-2:]))
+        stamps.append(_Stamp(clock, delta, second is not None))
+    return stamps
+
+
+def _local_day(html: str, day: dt.date) -> dt.date | None:
+    """The publisher's day for a publication date read from a UTC timestamp, when the page
+    states the same instant in its own time zone and that falls on another day; else None.
+
+    htmldate takes the day as written, so "2020-12-24T23:59:50+00:00" in article:published_time
+    is the 24th, while the page (JSON-LD "2020-12-25T01:59:50+02:00") and its readers say
+    the 25th. The same instant is recognised with its offset written, or as a local clock
+    without offset whose minutes and seconds are the UTC ones (a publication_date
+    "2020-02-17 21:18:11" in a script beside "2020-02-18T02:18:11Z"). Kept as it is when
+    the page already dates something on that day in a local offset (the day is then a
+    local day itself) or when the candidates disagree.
+    """
+    if day.isoformat() not in html:
+        return None
+    # Offsets within a day: the same instant is written on the day before, of or after.
+    stamps = _stamps(html, [day - dt.timedelta(days=1), day, day + dt.timedelta(days=1)])
+    utc = [s for s in stamps if s.offset == _ZERO and s.clock.date() == day]
+    if not utc or any(s.offset not in (None, _ZERO) and s.clock.date() == day for s in stamps):
+        return None
+    days = set()
+    for u in utc:
+        for s in stamps:
+            if s.clock.date() == day:
+                continue
+            if s.offset is not None and s.offset != _ZERO:
+                if s.clock - s.offset == u.clock:
+                    days.add(s.clock.date())
+            elif s.offset is None and s.seconds and u.seconds:
+                shift = s.clock - u.clock
+                if shift % _HALF_HOUR == _ZERO and _OFFSETS[0] <= shift <= _OFFSETS[1]:
+                    days.add(s.clock.date())
+    return days.pop() if len(days) == 1 else None
 
 
 def _iso(value: str | None) -> str:
@@ -583,6 +748,7 @@ def _extract(
         return ExtractionResult(status="empty", url=url, encoding=encoding,
                                 error=_one_line(f"not parseable as HTML: {exc}"))
 
+    _strip_comments(tree, keep_metadata=True)
     for xpath in drop_xpaths:
         for element in xpath(tree):
             if isinstance(element, lxml.html.HtmlElement) and element.getparent() is not None:
@@ -595,29 +761,25 @@ def _extract(
     language = _language(tree, fallback_language)
 
     date_params = _date_params(captured_at)
+    # Metadata first, on the tree that still has its RDF metadata comments; this is the call
+    # bare_extraction(with_metadata=True) would make, on a tree without them.
+    metadata = trafilatura.extract_metadata(tree, default_url=url, date_config=date_params)
+    title = _WS.sub(" ", metadata.title or "").strip()
+    author = _organization_author(tree) or _WS.sub(" ", metadata.author or "").strip()
+    published = _published(tree, html, (url, canonical), metadata.date, date_params)
+    if metadata.language and (lang := _LANG.match(metadata.language)):
+        language = lang.group(1).lower()
+
+    _strip_comments(tree, keep_metadata=False)
     document = trafilatura.bare_extraction(
         tree,
         url=url,
-        with_metadata=True,
         favor_precision=options.favor_precision,
         include_comments=options.include_comments,
         include_tables=options.include_tables,
         deduplicate=options.deduplicate,
-        date_extraction_params=date_params,
     )
-    if document is None:
-        # No text, but the metadata still tells what the page was (title, date) and
-        # trafilatura dropped it with the text.
-        document = trafilatura.extract_metadata(
-            copy.deepcopy(tree), default_url=url, date_config=date_params
-        )
-        document.text = ""
-    title = _WS.sub(" ", document.title or "").strip()
-    author = _organization_author(tree) or _WS.sub(" ", document.author or "").strip()
-    published = _published(tree, (url, canonical), document.date, date_params)
-    raw_text = document.text or ""
-    if document.language and (lang := _LANG.match(document.language)):
-        language = lang.group(1).lower()
+    raw_text = (document.text or "") if document is not None else ""
 
     text = _clean_text(raw_text, drop_lines)
     # Tokens with a letter or digit: the "|" cell borders of rendered tables are not words.

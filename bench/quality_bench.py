@@ -195,7 +195,7 @@ def bench_trafilatura_eval(limit: int | None) -> dict[str, float]:
         elif p["traf. precision"] == o:
             causes["favor_precision=True (same as traf. precision)"] += 1
         else:
-            causes["other (include_comments=False, decoding, tree input)"] += 1
+            causes["other (include_comments=False, tree input, ...)"] += 1
     for cause, n in sorted(causes.items(), key=lambda kv: -kv[1]):
         print(f"  {n:4d} pages: {cause}")
     for url, t, o in sorted(worse, key=lambda w: (w[2][0] - w[1][0]) - (w[2][1] - w[1][1]))[:8]:
@@ -298,6 +298,10 @@ def bench_dates(limit: int | None) -> None:
     counts = {name: [0, 0, 0] for name in methods}  # right wrong missing
     invented = dict.fromkeys(methods, 0)  # a date on a page whose truth is "no date" (nan)
     wrong_ours = []
+    # Pages where exactly one of ours and htmldate original_date=True is right.
+    reference = "htmldate original_date=True"
+    only_ours: list[tuple[str, str, str, str]] = []
+    only_reference: list[tuple[str, str, str, str]] = []
     n = no_date = 0
     for url, item in items:
         path = folder / "html" / item["file"]
@@ -311,8 +315,9 @@ def bench_dates(limit: int | None) -> None:
         else:
             no_date += 1
         body = read_html(path)
+        got = {}
         for name, fn in methods.items():
-            found = (timed(name, fn, body, url) or "")[:10]
+            found = got[name] = (timed(name, fn, body, url) or "")[:10]
             if not want:
                 invented[name] += bool(found)
             elif not found:
@@ -323,6 +328,13 @@ def bench_dates(limit: int | None) -> None:
                 counts[name][1] += 1
                 if name.startswith("ours"):
                     wrong_ours.append((url, want, found))
+        if want:
+            ours = got["ours (extract_html .published)"]
+            row = (url, want, ours, got[reference])
+            if ours == want != got[reference]:
+                only_ours.append(row)
+            elif got[reference] == want != ours:
+                only_reference.append(row)
     print(f"\n## 3. htmldate-mediacloud2020: {n} pages with a true date, exact day"
           f" (+ {no_date} whose truth is no date)")
     rows = [[name, r, w, m, f"{r / n:.3f}" if n else "-", f"{invented[name]}/{no_date}"]
@@ -330,6 +342,11 @@ def bench_dates(limit: int | None) -> None:
     table(["method", "right", "wrong", "missing", "accuracy", "date on no-date pages"], rows)
     for url, want, got in wrong_ours[:5]:
         print(f"  ours wrong e.g. {url[:80]}: {got} (true {want})")
+    for label, rows in (("ours right, htmldate original_date=True not", only_ours),
+                        ("htmldate original_date=True right, ours not", only_reference)):
+        print(f"{label}: {len(rows)}")
+        for url, want, ours, ref in rows:
+            print(f"  {url[:80]}: true {want}, ours {ours or '-'}, htmldate {ref or '-'}")
 
 
 # --------------------------------------------------------------------------- 4. sample sites

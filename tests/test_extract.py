@@ -251,6 +251,109 @@ def test_no_invented_copyright_dates(sources):
     assert result.published == ""
 
 
+# Two paragraphs of article text, enough for status "ok", around the dates under test.
+ARTICLE = (
+    "<p>Iraqi security forces retook the centre of the city on Sunday, the coalition said,"
+    " after weeks of fighting in which air strikes destroyed bridges and command posts.</p>"
+    "<p>The spokesman said the operation would continue until the last districts were"
+    " cleared, and that civilians were being moved to camps outside the city.</p>"
+)
+
+
+def page(head: str = "", body: str = "", lang: str = "en") -> bytes:
+    return (
+        f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8"><title>News</title>'
+        f"{head}</head><body><article><h1>News</h1>{ARTICLE}{body}</article></body></html>"
+    ).encode()
+
+
+def test_date_from_an_rdf_comment():
+    # As on blog.goo.ne.jp (htmldate-mediacloud2020): the RDF trackback block in a comment
+    # holds the only machine-readable date; without it htmldate took a photo caption's day.
+    body = (
+        "<p>Photo: the yearling sale (2015/7/21)</p>\n<!--\n<rdf:RDF"
+        ' xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"'
+        ' xmlns:dc="http://purl.org/dc/elements/1.1/">\n<rdf:Description'
+        ' rdf:about="https://blog.example.jp/e/1" dc:title="JRA winners"'
+        ' dc:date="2020-07-12T22:00:00+09:00" />\n</rdf:RDF>\n-->'
+    )
+    result = extract_html(page(body=body, lang="ja"), "https://blog.example.jp/e/1",
+                          captured_at="2020-08-01")
+    assert result.status == "ok"
+    assert result.published == "2020-07-12"
+    assert "rdf" not in result.text and "dc:date" not in result.text
+    assert "Photo: the yearling sale (2015/7/21)" in result.text
+
+
+def test_developer_comments_give_no_date():
+    # rheinruhronline.de (trafilatura-eval): a version-control line is not a publication
+    # date, though htmldate on the raw page takes it.
+    body = "<!-- $Id: google_analytics.ccml 21 2014-06-01 13:09:34Z volker $ -->"
+    result = extract_html(page(body=body, lang="de"), "https://www.example.de/essen/west.htm",
+                          captured_at="2020-08-01")
+    assert result.status == "ok"
+    assert result.published == ""
+    assert "$Id" not in result.text
+
+
+# NINA's Baghdad is UTC+3: published at 01:30 local on 27 December, 22:30 UTC the day before.
+UTC_AND_LOCAL = (
+    '<meta property="article:published_time" content="2017-12-26T22:30:00+00:00">'
+    '<script type="application/ld+json">{"@context": "https://schema.org",'
+    ' "@type": "NewsArticle", "headline": "News",'
+    ' "datePublished": "2017-12-27T01:30:00+03:00"}</script>'
+)
+
+
+def test_a_utc_date_becomes_the_publishers_day():
+    # As on elbaladtv.net (htmldate-mediacloud2020): htmldate reads the UTC meta tag's day.
+    result = extract_html(page(UTC_AND_LOCAL, lang="ar"), NINA_URL, captured_at="2018-01-05")
+    assert result.published == "2017-12-27"
+    # The same instant written as a local clock without offset, in a script (laprensafl.com).
+    head = (
+        '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "News",'
+        ' "datePublished": "2020-02-18T02:18:11Z"}</script>'
+        '<script>var publication_date = "2020-02-17 21:18:11";</script>'
+    )
+    result = extract_html(page(head, lang="es"), "https://example.com/news/1",
+                          captured_at="2020-03-01")
+    assert result.published == "2020-02-17"
+
+
+def test_a_utc_date_stands_without_the_same_instant_in_local_time():
+    # washingtonpost.com writes UTC only: its day stays. So does a local clock that is not
+    # the same instant (other minutes and seconds).
+    head = (
+        '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "News",'
+        ' "datePublished": "2020-02-18T02:18:11Z"}</script>'
+        '<script>var planned = "2020-02-17 21:10:00";</script>'
+    )
+    result = extract_html(page(head), "https://example.com/news/1", captured_at="2020-03-01")
+    assert result.published == "2020-02-18"
+    # Clocks to the minute only: one in 60 would match by chance.
+    head = head.replace("02:18:11Z", "02:18Z").replace('"2020-02-17 21:10:00"',
+                                                      '"2020-02-17 21:18"')
+    result = extract_html(page(head), "https://example.com/news/1", captured_at="2020-03-01")
+    assert result.published == "2020-02-18"
+    # A URL dated the UTC day is the publisher's own label: metadata and URL agree.
+    result = extract_html(page(UTC_AND_LOCAL, lang="ar"), "https://example.iq/2017/12/26/news",
+                          captured_at="2018-01-05")
+    assert result.published == "2017-12-26"
+    # A day the page already writes in local time is the publisher's day: a later update
+    # near midnight, in UTC and local time, does not move it.
+    head = (
+        '<meta property="article:published_time" content="2017-12-26T10:00:00+03:00">'
+        '<meta property="article:modified_time" content="2017-12-26T22:30:00Z">'
+        '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "News",'
+        ' "dateModified": "2017-12-27T01:30:00+03:00"}</script>'
+    )
+    result = extract_html(page(head, lang="ar"), NINA_URL, captured_at="2018-01-05")
+    assert result.published == "2017-12-26"
+    # Captured the UTC day: the local day after it is past the capture-date bound.
+    result = extract_html(page(UTC_AND_LOCAL, lang="ar"), NINA_URL, captured_at="2017-12-26")
+    assert result.published == "2017-12-26"
+
+
 # --------------------------------------------------------------------- statuses
 
 
@@ -420,6 +523,94 @@ def test_declared_multibyte_encoding_with_broken_bytes_is_kept():
     text, encoding = decode_html(body, "text/html; charset=Shift_JIS")
     assert encoding == "shift_jis"
     assert text.startswith("<p>日本語</p>")
+
+
+def test_utf8_page_with_a_stray_byte_stays_utf8():
+    # maescot.de (trafilatura-eval) declares UTF-8, writes its 75 umlauts in UTF-8 and has
+    # one windows-1252 byte in an ad script's comment: the page was decoded as windows-1252.
+    body = (
+        '<html><head><meta charset="UTF-8" /><title>Kleine Schafskunde</title>'
+        '<script>google_ad_client = "ca-pub-1491421531983621";\n/* M\xe4scot Breit */</script>'
+        "</head><body><p>"
+    ).encode("latin-1") + (
+        "Schafe sind Wiederkäuer, ihr Fell heißt Vlies. Die Milch der Schafe enthält mehr"
+        " Fett als Kuhmilch. Mutterschafe lammen meist im Frühjahr; die Lämmer säugen"
+        " bis zu vier Monate. Für die Schur im Mai kommen Scherer auf die Höfe.</p></body></html>"
+    ).encode()
+    text, encoding = decode_html(body, "text/html; charset=UTF-8")
+    assert encoding == "utf-8"
+    assert "Wiederkäuer, ihr Fell heißt Vlies" in text
+    assert "M\ufffdscot" in text
+    assert decode_html(body, "")[1] == "utf-8"  # the same without any declaration
+
+
+def test_arabic_utf8_page_with_a_cut_character_stays_utf8(sources):
+    # INA's page with its Arabic link ("عربي") cut in the middle of its last character, as
+    # teasers cut at a byte count are: one bad byte must not turn the page into mojibake.
+    clean = (FIXTURES / "ina_article.html").read_bytes()
+    cut = clean.replace("عربي".encode(), "عربي".encode()[:-1])
+    with pytest.raises(UnicodeDecodeError):
+        cut.decode("utf-8")
+    text, encoding = decode_html(cut, "text/html; charset=utf-8")
+    assert encoding == "utf-8"
+    assert "عرب\ufffd" in text
+    expected = run("ina_article.html", INA_URL, sources["ina"])
+    result = extract_html(cut, INA_URL, content_type="text/html; charset=utf-8",
+                          rules=sources["ina"].extraction, language="en")
+    assert result.encoding == "utf-8"
+    assert result.text == expected.text
+
+
+def test_windows_1252_article_in_a_utf8_template_stays_windows_1252(sources):
+    # The reverse mix: INA's Arabic link in UTF-8 but the article's quotes in windows-1252.
+    # Most of the non-ASCII text is windows-1252, so that is how the page is read.
+    html = (FIXTURES / "ina_article.html").read_text(encoding="utf-8")
+    split = html.index("عربي") + len("عربي")
+    mixed = html[:split].encode("utf-8") + html[split:].encode("cp1252")
+    text, encoding = decode_html(mixed, "text/html; charset=utf-8")
+    assert encoding == "windows-1252"
+    assert "“" in text and "\ufffd" not in text
+    expected = run("ina_article.html", INA_URL, sources["ina"])
+    result = extract_html(mixed, INA_URL, content_type="text/html; charset=utf-8",
+                          rules=sources["ina"].extraction, language="en")
+    assert result.text == expected.text
+
+
+AR_TEXT = (
+    "قال المتحدث باسم قيادة العمليات المشتركة إن القوات العراقية استعادت السيطرة على وسط"
+    " مدينة الرمادي، وإن طيران التحالف الدولي نفذ غارات على مواقع تنظيم داعش. وأضاف أن"
+    " العمليات ستستمر حتى تطهير آخر الأحياء، وأن المدنيين نقلوا إلى مخيمات خارج المدينة؟"
+)
+
+
+def test_arabic_windows_1256_page_that_claims_utf8():
+    # Every declaration lies: the page's language picks the fallback a browser in an
+    # Arabic locale would use, windows-1256, instead of windows-1252 mojibake.
+    body = (
+        '<!DOCTYPE html><html lang="ar" dir="rtl"><head><meta charset="utf-8">'
+        f"<title>الرمادي</title></head><body><article><h1>الرمادي</h1><p>{AR_TEXT}</p>"
+        "</article></body></html>"
+    ).encode("cp1256")
+    text, encoding = decode_html(body, "text/html; charset=utf-8")
+    assert encoding == "windows-1256"
+    assert AR_TEXT in text
+    result = extract_html(body, INA_URL, content_type="text/html; charset=utf-8")
+    assert result.status == "ok"
+    assert AR_TEXT in result.text
+    # Without a language the fallback stays windows-1252.
+    assert decode_html(body.replace(b' lang="ar"', b""), "")[1] == "windows-1252"
+
+
+@pytest.mark.parametrize(
+    ("valid", "invalid", "expected"),
+    [(4, 1, "utf-8"), (3, 1, "windows-1252"), (0, 1, "windows-1252")],
+)
+def test_share_of_invalid_sequences_decides(valid, invalid, expected):
+    # UTF-8 with replacement up to 1 invalid sequence in 5 non-ASCII ones.
+    body = b"<p>" + "é".encode() * valid + b" " + b"\x92" * invalid + b"</p>"
+    assert decode_html(body, "text/html; charset=utf-8")[1] == expected
+    # The same when a single-byte charset is declared, as for fully valid UTF-8.
+    assert decode_html(body, "text/html; charset=iso-8859-1")[1] == expected
 
 
 def test_str_input_gives_the_same_text(sources):
