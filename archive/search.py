@@ -6,9 +6,18 @@ newest matching articles (newest = last captured: rowids follow capture order).
 A query with fewer matches than that is ranked exactly over all of them; a
 common word is ranked over its newest matches, and the hits say so
 (`approximate`). With --source/--since the window holds the RANK_WINDOW newest
-matches that pass the filters, looked for among the FILTER_SCAN newest matches.
-bm25 over all matches (the naive ordering) grows linearly with the number of
-matches: over a second for a common word at 1M articles.
+matches that pass the filters, looked for among the FILTER_SCAN newest articles
+that contain all the words. So is a "phrase" whose words occur together in more
+than FILTER_SCAN articles, and its matches are then ranked by bm25 of its words
+(bm25 of the phrase first evaluates the phrase over the whole index: over a
+second for "of the" at 1M articles). bm25 over all matches (the naive ordering)
+grows linearly with the number of matches: seconds for a common word at 1M.
+What still grows with the archive is bm25's document count per word (one pass
+over each word's list of documents): about 60 ms for a word in every article
+at 1M.
+
+The ranking is one SQL statement, ranked_search_sql(): search() runs it, and
+`pressarchive serve` gives it to Datasette as the `search` canned query.
 """
 
 from __future__ import annotations
@@ -25,7 +34,8 @@ MAX_QUERY_CHARS = 1000
 TITLE_WEIGHT, TEXT_WEIGHT = 10.0, 1.0
 # bm25 ranks at most this many matches, the newest ones.
 RANK_WINDOW = 2000
-# A filtered search looks for its RANK_WINDOW candidates among this many newest matches.
+# A search with a filter or a phrase looks for its RANK_WINDOW candidates among the
+# FILTER_SCAN newest articles that contain all its words.
 FILTER_SCAN = 20_000
 MMAP_BYTES = 2**31 - 2**16
 _TOKEN = re.compile(r"\w+", re.UNICODE)
@@ -69,6 +79,108 @@ def to_fts_query(query: str) -> str:
     return " ".join(parts)
 
 
+def to_fts_words_query(query: str) -> str:
+    """The words of to_fts_query(query), each on its own (phrases broken up): every
+    match of the query contains all of them. Equal to to_fts_query(query) when the
+    query has no phrase of two or more words."""
+    to_fts_query(query)  # the same checks
+    return " ".join(f'"{w}"' for w in _TOKEN.findall(query))
+
+
+# The SQL functions through which the shared query reads what the user typed.
+FTS_FUNCTION = "pressarchive_fts_query"
+FTS_WORDS_FUNCTION = "pressarchive_fts_words"
+# An FTS5 query that is valid and matches nothing.
+MATCH_NOTHING = '""'
+
+
+def fts_query_or_nothing(query: object) -> str:
+    """to_fts_query() for SQL: a query with no words (or too long) matches nothing
+    instead of raising, so a Datasette form given anything answers with rows or none."""
+    try:
+        return to_fts_query("" if query is None else str(query))
+    except PressArchiveError:
+        return MATCH_NOTHING
+
+
+def fts_words_or_nothing(query: object) -> str:
+    """to_fts_words_query() for SQL, matching nothing where to_fts_query() would raise."""
+    try:
+        return to_fts_words_query("" if query is None else str(query))
+    except PressArchiveError:
+        return MATCH_NOTHING
+
+
+def register_search_functions(conn: sqlite3.Connection) -> None:
+    """Make `pressarchive_fts_query(text)` and `pressarchive_fts_words(text)`
+    available to ranked_search_sql() on conn."""
+    conn.create_function(FTS_FUNCTION, 1, fts_query_or_nothing, deterministic=True)
+    conn.create_function(FTS_WORDS_FUNCTION, 1, fts_words_or_nothing, deterministic=True)
+
+
+def ranked_search_sql(*, window: int = RANK_WINDOW, filter_scan: int = FILTER_SCAN,
+                      limit: int = 20) -> str:
+    """The bounded ranking as one SQL statement: search() runs it, and so does the
+    `search` canned query of `pressarchive serve` (Datasette).
+
+    Named parameters: :q (what the user typed, read through pressarchive_fts_query()
+    and pressarchive_fts_words(), which register_search_functions() provides, so any
+    text is safe), :source and :since ('' = no filter).
+    Columns: url, title, source, published, snippet, rank, approximate (0 or 1).
+    """
+    limit = max(0, int(limit))
+    window = max(int(window), limit, 1)
+    filter_scan = max(int(filter_scan), window)
+    query, words = f"{FTS_FUNCTION}(:q)", f"{FTS_WORDS_FUNCTION}(:q)"
+    weights = f"{TITLE_WEIGHT}, {TEXT_WEIGHT}"
+    return f"""-- bm25 over the {window} newest matches that pass the filters (exact when
+-- there are fewer), so that a search costs about the same at any archive size
+-- (but for bm25's one pass over the list of documents of each word).
+with
+-- With a filter or a phrase, the rowid just past the {filter_scan} newest articles that
+-- contain all the words: the walk stops there (walking the full-text index is cheap;
+-- looking rows up, or phrases up, is not).
+floor as (
+  select rowid from articles_fts
+  where articles_fts match {words}
+    and (:source != '' or :since != '' or {words} != {query})
+  order by rowid desc limit 1 offset {filter_scan}
+),
+-- A phrase whose words occur together in more articles than that: its matches above
+-- the floor are ranked by bm25 of its words, as bm25 of the phrase would first
+-- evaluate the phrase over the whole index.
+mode as (
+  select {words} != {query} and exists (select 1 from floor) as by_words
+),
+-- The newest matches that pass the filters, newest first (FTS5 walks its index
+-- backwards and stops at the limit), bm25 computed for those rows only; one more
+-- than the window tells whether some matches were left out (approximate).
+candidates as (
+  select f.rowid as id, bm25(articles_fts, {weights}) as rank
+  from articles_fts f
+  where articles_fts match (case when (select by_words from mode) then {words} else {query} end)
+    and f.rowid > coalesce((select rowid from floor), 0)
+    and (not (select by_words from mode) or +f.rowid in (
+      select rowid from articles_fts where articles_fts match {query}
+      and rowid > coalesce((select rowid from floor), 9223372036854775807)))
+    and (:source = '' or (select a.source from articles a where a.id = f.rowid) = :source)
+    and (:since = '' or (select a.published from articles a where a.id = f.rowid) >= :since)
+  order by f.rowid desc limit {window + 1}
+),
+-- The best of them by bm25 (ties newest first); columns and snippets for those only.
+best as (
+  select id, rank from (select id, rank from candidates order by id desc limit {window})
+  order by rank, id desc limit {limit}
+)
+select a.url, a.title, a.source, a.published,
+  (select snippet(articles_fts, 1, '[', ']', ' … ', 24) from articles_fts
+   where articles_fts match {query} and rowid = b.id) as snippet,
+  b.rank,
+  ((select count(*) from candidates) > {window} or exists (select 1 from floor)) as approximate
+from best b join articles a on a.id = b.id
+order by b.rank, b.id desc"""
+
+
 def search(
     db_path: Path,
     query: str,
@@ -83,68 +195,20 @@ def search(
     (those passing the filters); each hit says whether the ranking was approximate."""
     if not Path(db_path).exists():
         raise PressArchiveError(f"no index at {db_path}: run `pressarchive crawl` first")
-    fts_query = to_fts_query(query)
+    to_fts_query(query)  # a query with no words (or too long) is a clear error here
     if limit <= 0:
         return []
-    window = max(window, limit)
-    filters: list[str] = []
-    params: dict[str, object] = {"q": fts_query, "k": window + 1}
-    if source:
-        filters.append("a.source = :source")
-        params["source"] = source
-    if since:
-        filters.append("a.published >= :since")
-        params["since"] = since
+    sql = ranked_search_sql(window=window, filter_scan=filter_scan, limit=limit)
+    params = {"q": query, "source": source or "", "since": since or ""}
     conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    register_search_functions(conn)
     # Memory-mapped reads: the filtered scan looks up many rows (up to SQLite's 2 GB cap).
     conn.execute(f"pragma mmap_size = {MMAP_BYTES}")
     try:
-        return _search(conn, filters, params, limit, window, max(filter_scan, window))
+        rows = conn.execute(sql, params).fetchall()
     except sqlite3.OperationalError as exc:
         raise PressArchiveError(f"search failed: {exc}") from exc
     finally:
         conn.close()
-
-
-def _search(conn: sqlite3.Connection, filters: list[str], params: dict[str, object],
-            limit: int, window: int, filter_scan: int) -> list[SearchHit]:
-    # 1. Candidates: the newest matches in rowid order (FTS5 walks its doclists
-    #    backwards and stops at the LIMIT), bm25 computed for those rows only.
-    floor = None
-    if filters:
-        # A filter may pass few rows: look no further back than the filter_scan
-        # newest matches (walking rowids in the doclist is cheap; row lookups are not).
-        row = conn.execute(
-            "select rowid from articles_fts where articles_fts match :q "
-            "order by rowid desc limit 1 offset :offset",
-            {"q": params["q"], "offset": filter_scan},
-        ).fetchone()
-        if row is not None:
-            floor = row[0]
-            filters.append("f.rowid > :floor")
-            params["floor"] = floor
-    # cross join: the FTS walk stays the outer loop (never an index scan of articles).
-    join = " cross join articles a on a.id = f.rowid" if filters else ""
-    candidates = conn.execute(
-        f"""select f.rowid, bm25(articles_fts, {TITLE_WEIGHT}, {TEXT_WEIGHT})
-            from articles_fts f{join}
-            where articles_fts match :q {''.join(' and ' + w for w in filters)}
-            order by f.rowid desc limit :k""",
-        params,
-    ).fetchall()
-    # Approximate: some matches were never ranked (too many, or past the scan).
-    approximate = len(candidates) > window or floor is not None
-    # 2. The best of them (ties: newest first).
-    best = sorted(candidates[:window], key=lambda c: (c[1], -c[0]))[:limit]
-    # 3. Columns and snippets for those rows only.
-    hits = []
-    for rowid, rank in best:
-        url, title, source, published, snippet = conn.execute(
-            """select a.url, a.title, a.source, a.published,
-                      snippet(articles_fts, 1, '[', ']', ' … ', 24)
-               from articles_fts f join articles a on a.id = f.rowid
-               where articles_fts match :q and f.rowid = :id""",
-            {"q": params["q"], "id": rowid},
-        ).fetchone()
-        hits.append(SearchHit(url, title, source, published, snippet, rank, approximate))
-    return hits
+    return [SearchHit(url, title, source, published, snippet, rank, bool(approximate))
+            for url, title, source, published, snippet, rank, approximate in rows]

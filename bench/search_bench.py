@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/search_bench.py [--rows 1000000] [--db PATH --reuse]
                                            [--queries 30] [--skip-baseline]
+                                           [--variants ...] [--table-costs REPEAT]
 
 1. Builds bench/out/search-ROWS.db (kept for --reuse) with the project's ArchiveIndex in
    bulk mode: add_article() in batches of 1,000 rows, FTS built once at the end. Rows
@@ -17,9 +18,15 @@
    and common words filtered by source or by date.
 3. Times each query class (p50/p95) for the naive bm25 ordering over all matches (the
    previous search() SQL: bm25, title weight 10, snippet), for archive.search.search()
-   and for Datasette's JSON API (in process; the settings of `pressarchive serve`).
+   (`pressarchive search`), and through Datasette's JSON API in process, built by
+   archive.serve.datasette_app() exactly as `pressarchive serve` runs it: the `search`
+   canned query (/index/search.json?q=...&_shape=array) and the articles table's
+   `_search` (as served: count and default facets; and with _shape=array).
+4. --table-costs: what each choice of the table page costs (count, each facet,
+   suggested facets, time limits), for the configuration before and the served one.
 
-The last line is the ratio of the worst p95 of the baseline to ours.
+The load average is printed at the start and the end (the machine may be shared).
+The worst p95 of the baseline is compared to ours.
 """
 
 from __future__ import annotations
@@ -36,20 +43,22 @@ import sqlite3
 import statistics
 import sys
 import time
+import warnings
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import urlencode
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from archive.index import ArchiveIndex, ArticleRow, enable_search  # noqa: E402
+from archive.index import INDEX_FILENAME, ArchiveIndex, ArticleRow, enable_search  # noqa: E402
 from archive.samplesites.data import SITE_NAMES, load_articles  # noqa: E402
 from archive.search import search, to_fts_query  # noqa: E402
 
 TEXT_DIR = REPO.parent / "shared" / "realdata" / "benchmark" / "newspaper3k-tests" / "text"
 OUT = REPO / "bench" / "out"
-METADATA = REPO / "settings" / "datasette-metadata.json"
 SOURCES = SITE_NAMES  # trtworld, france24, ina, chinatopix, nina
 START = dt.date(2014, 1, 1)
 DAYS = (dt.date(2024, 12, 31) - START).days
@@ -212,19 +221,6 @@ def pick_queries(db_path: Path, n: int, seed: int = 7) -> dict[str, list[dict]]:
 
 # ---------------------------------------------------------------- timed runs
 
-# A canned query for Datasette with the ranking of search() (proposed, not in metadata).
-RANKED_SQL = """
-select a.id, a.url, a.title, a.source, a.published, m.rank,
-       (select snippet(articles_fts, 1, '[', ']', ' … ', 24) from articles_fts
-        where articles_fts match :q and rowid = a.id) as snippet
-from (select f.rowid as id, bm25(articles_fts, 10.0, 1.0) as rank
-      from articles_fts f cross join articles a on a.id = f.rowid
-      where articles_fts match :q and (:source = '' or a.source = :source)
-        and (:since = '' or a.published >= :since)
-      order by f.rowid desc limit 2000) m
-join articles a on a.id = m.id
-order by m.rank limit 20
-"""
 LEAN = {"_nocount": "1", "_nofacet": "1", "_nosuggest": "1"}
 NAIVE_SQL = """
     select a.url, a.title, a.source, a.published,
@@ -263,62 +259,166 @@ def percentiles(times: list[float]) -> tuple[float, float]:
     return statistics.median(ms), p95
 
 
-def time_class(fn, specs: list[dict], budget_s: float) -> tuple[float, float, int]:
-    """p50, p95 (ms) and how many queries ran (stops early past budget_s)."""
+class Timing(NamedTuple):
+    p50: float
+    p95: float
+    n: int
+    errors: int  # answers that were not HTTP 200 (e.g. Datasette's time limit)
+
+
+def time_class(fn: Callable[[dict], bool], specs: list[dict], budget_s: float) -> Timing:
+    """p50, p95 (ms) over the queries run (stops early past budget_s); fn says if it worked."""
     times: list[float] = []
+    errors = 0
     started = time.perf_counter()
     for spec in specs:
         t = time.perf_counter()
-        fn(spec)
+        ok = fn(spec)
         times.append(time.perf_counter() - t)
+        errors += not ok
         if time.perf_counter() - started > budget_s:
             break
     p50, p95 = percentiles(times)
-    return p50, p95, len(times)
+    return Timing(p50, p95, len(times), errors)
 
 
-def datasette_runner(db_path: Path):
-    from datasette.app import Datasette
+class DatasetteClient:
+    """Datasette in process, built by archive.serve.datasette_app() (what `pressarchive
+    serve` runs) on an archive folder whose index.db links to the benchmark database;
+    metadata/settings may be overridden to measure other configurations."""
 
-    # The metadata configures the database named "index" (index.db in an archive).
-    link = db_path.parent / "datasette" / "index.db"
-    link.parent.mkdir(exist_ok=True)
-    link.unlink(missing_ok=True)
-    link.symlink_to(db_path.resolve())
-    ds = Datasette([str(link)], metadata=json.loads(METADATA.read_text()),
-                   settings={"sql_time_limit_ms": 3000, "facet_time_limit_ms": 500})
-    db_name = "index"
-    loop = asyncio.new_event_loop()
+    def __init__(self, db_path: Path, *, metadata: dict | None = None,
+                 settings: dict | None = None):
+        from datasette.app import Datasette
 
-    def get(path: str) -> dict:
-        response = loop.run_until_complete(ds.client.get(path))
+        from archive.serve import DATASETTE_SETTINGS, datasette_app, register_plugin
+
+        archive = db_path.parent / "datasette"
+        archive.mkdir(exist_ok=True)
+        link = archive / INDEX_FILENAME
+        link.unlink(missing_ok=True)
+        link.symlink_to(db_path.resolve())
+        if metadata is None and settings is None:
+            self.ds = datasette_app(archive)
+        else:  # another configuration, with the same plugin (SQL functions)
+            from archive.serve import datasette_metadata
+
+            register_plugin()
+            self.ds = Datasette([str(link)], metadata=metadata or datasette_metadata(),
+                                settings={**DATASETTE_SETTINGS, **(settings or {})})
+        self.loop = asyncio.new_event_loop()
+        self.last: dict = {}
+
+    def get(self, path: str) -> bool:
+        """GET path; True on HTTP 200 (the JSON kept in .last)."""
+        response = self.loop.run_until_complete(self.ds.client.get(path))
+        self.last = response.json() if response.status_code in (200, 400) else {}
         if response.status_code != 200:
-            raise RuntimeError(f"{path}: HTTP {response.status_code} {response.text[:200]}")
-        return response.json()
+            self.last.setdefault("error", response.text[:200])
+        return response.status_code == 200
 
-    def run(spec: dict, extra: dict) -> int:
-        if spec.get("prefix") or spec.get("source") or spec.get("since") or \
-                spec["q"].startswith('"'):
-            params = {"_search": spec["q"] + ("*" if spec.get("prefix") else "")}
-            if spec.get("prefix") or spec["q"].startswith('"'):
-                params["_searchmode"] = "raw"
-            if spec.get("source"):
-                params["source"] = spec["source"]
-            if spec.get("since"):
-                params["published__gte"] = spec["since"]
-        else:
-            params = {"_search": spec["q"]}
-        params.update(extra)
-        return len(get(f"/{db_name}/articles.json?{urlencode(params)}")["rows"])
+    def canned(self, spec: dict) -> bool:
+        """The `search` canned query (the bounded ranking), as a client would call it."""
+        params = {"q": spec["q"], "_shape": "array"}
+        for key in ("source", "since"):
+            if spec.get(key):
+                params[key] = spec[key]
+        return self.get(f"/index/search.json?{urlencode(params)}")
 
-    def ranked(spec: dict) -> int:
-        """The bounded ranking as SQL through Datasette's JSON API (a canned query)."""
-        params = {"sql": RANKED_SQL, "q": to_fts_query(spec["q"]),
-                  "source": spec.get("source") or "", "since": spec.get("since") or "",
-                  "_shape": "array"}
-        return len(get(f"/{db_name}.json?{urlencode(params)}"))
+    def table(self, spec: dict, extra: dict | None = None) -> bool:
+        """The articles table searched: `_search` plus column filters (raw mode for prefix)."""
+        params = {"_search": spec["q"] + ("*" if spec.get("prefix") else "")}
+        if spec.get("prefix"):
+            params["_searchmode"] = "raw"
+        if spec.get("source"):
+            params["source"] = spec["source"]
+        if spec.get("since"):
+            params["published__gte"] = spec["since"]
+        params.update(extra or {})
+        return self.get(f"/index/articles.json?{urlencode(params)}")
 
-    return run, ranked
+
+VARIANTS = {
+    "baseline": "naive bm25 over all matches (the first search())",
+    "ours": "archive.search.search() (`pressarchive search`)",
+    "ds_search": "Datasette canned query /index/search.json?q=..&_shape=array",
+    "ds_table": "Datasette table /index/articles.json?_search=.. as served (count + facets)",
+    "ds_table_api": "the same with _shape=array (no count, no facets)",
+}
+
+
+def table_costs(db_path: Path, classes: dict[str, list[dict]], repeat: int) -> None:
+    """What each choice of the table page costs: page times (median of `repeat`, ms) for
+    the configuration before this change, Datasette's defaults, and the served one."""
+    from archive.serve import DATASETTE_SETTINGS, datasette_metadata
+
+    # Suggested facets that time out leave "coroutine was never awaited" warnings.
+    warnings.filterwarnings("ignore", category=RuntimeWarning)
+
+    def with_table(**settings: object) -> dict:
+        meta = datasette_metadata()
+        meta["databases"]["index"]["tables"]["articles"].update(settings)
+        return meta
+
+    served_meta = datasette_metadata()
+    served_table = served_meta["databases"]["index"]["tables"]["articles"]
+    before_meta = with_table(facets=["source", "language", {"date": "published"}],
+                             sort_desc="published")
+
+    def with_facets(facets: list) -> dict:
+        return with_table(facets=facets)
+
+    before_settings = {"sql_time_limit_ms": 3000, "facet_time_limit_ms": 500,
+                       "suggest_facets": True}
+    defaults = {"sql_time_limit_ms": 1000, "facet_time_limit_ms": 200, "suggest_facets": True}
+    configs: list[tuple[str, dict, dict, dict]] = [
+        ("before: sort published, facets source+language+date, 3000/500 ms, suggest",
+         before_meta, before_settings, {}),
+        ("same, Datasette defaults 1000/200 ms", before_meta, defaults, {}),
+        ("before, rows only (_nocount&_nofacet)", before_meta, defaults, LEAN),
+        (f"served: sort {served_table.get('sort_desc')} desc, facets "
+         f"{json.dumps(served_table.get('facets', []))}, no suggestions", served_meta,
+         DATASETTE_SETTINGS, {}),
+        ("served, rows only (_nocount&_nofacet)", served_meta, DATASETTE_SETTINGS, LEAN),
+        ("served, rows + count (_nofacet)", served_meta, DATASETTE_SETTINGS,
+         {"_nofacet": "1"}),
+        ("served, rows + suggestions only (suggest_facets on, no facets, _nocount)",
+         with_facets([]), {**DATASETTE_SETTINGS, "suggest_facets": True}, {"_nocount": "1"}),
+    ]
+    for facet in ("source", "language", {"date": "published"}):
+        label = facet if isinstance(facet, str) else "date(published)"
+        configs.append((f"served, rows + facet {label} only (_nocount)", with_facets([facet]),
+                        DATASETTE_SETTINGS, {"_nocount": "1"}))
+    queries = {"browse (no search)": None,
+               "rare word": classes["rare word"][0],
+               "common 'said'": classes["common word"][0],
+               "common 'coalition'": classes["common word"][1]}
+    print(f"\ntable page costs, ms (median of {repeat}); * = count timed out, "
+          "f = a default facet timed out, E = error (not HTTP 200: over the time limit)")
+    print(f"{'configuration':<78}" + "".join(f"{q:>22}" for q in queries))
+    for label, meta, settings, extra in configs:
+        client = DatasetteClient(db_path, metadata=meta, settings=settings)
+        cells = []
+        for spec in queries.values():
+            times, flags = [], ""
+            for _ in range(repeat):
+                t = time.perf_counter()
+                if spec is None:
+                    ok = client.get(f"/index/articles.json?{urlencode(extra)}")
+                else:
+                    ok = client.table(spec, extra)
+                times.append((time.perf_counter() - t) * 1000)
+            data = client.last
+            if not ok:
+                flags += "E"
+            elif "_nocount" not in extra and data.get("filtered_table_rows_count") is None:
+                flags += "*"
+            facets = meta["databases"]["index"]["tables"]["articles"].get("facets", [])
+            wanted = {f if isinstance(f, str) else next(iter(f.values())) for f in facets}
+            if ok and "_nofacet" not in extra and wanted - set(data.get("facet_results", {})):
+                flags += "f"  # Datasette leaves a facet that timed out out of the JSON
+            cells.append(f"{statistics.median(times):,.0f}{flags}")
+        print(f"{label:<78}" + "".join(f"{c:>22}" for c in cells), flush=True)
 
 
 def main() -> None:
@@ -331,16 +431,19 @@ def main() -> None:
     parser.add_argument("--skip-baseline", action="store_true")
     parser.add_argument("--baseline-budget", type=float, default=60.0,
                         help="Seconds per class for the naive baseline (then it stops early).")
-    parser.add_argument("--variants", default="baseline,ours,datasette,ds_lean,ds_sorted,ds_ranked",
-                        help="Which timings to run (comma-separated).")
+    parser.add_argument("--variants", default=",".join(VARIANTS),
+                        help=f"Which timings to run (comma-separated, of {', '.join(VARIANTS)}).")
     parser.add_argument("--datasette-budget", type=float, default=30.0,
                         help="Seconds per class and variant for Datasette.")
+    parser.add_argument("--table-costs", type=int, default=3, metavar="REPEAT",
+                        help="Time the table page's configurations REPEAT times (0: skip).")
     args = parser.parse_args()
     db_path = args.db or OUT / f"search-{args.rows}.db"
     db_path.parent.mkdir(parents=True, exist_ok=True)
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores (shared with other work), "
           f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, "
           f"{dt.date.today().isoformat()}")
+    print(f"load average at start: {load()}")
     if not (args.reuse and db_path.exists()):
         stats = build(db_path, args.rows)
         total = stats["insert_s"] + stats["fts_s"]
@@ -355,59 +458,62 @@ def main() -> None:
     if args.build_only:
         return
     classes = pick_queries(db_path, args.queries)
-    run_ds, ranked_ds = datasette_runner(db_path)
-    variants = set(args.variants.split(","))
+    variants = [v for v in VARIANTS if v in args.variants.split(",")
+                and not (v == "baseline" and args.skip_baseline)]
+    client = DatasetteClient(db_path)
     # Warm the page cache once, as a running server would be.
     for spec in classes["common word"][:3]:
         ours(db_path, spec)
-    results: dict[str, dict[str, tuple[float, float, int]]] = {}
-    print("p50 / p95 in ms; datasette = the table's JSON as configured (count, facets); "
-          "lean = with _nocount&_nofacet&_nosuggest; sorted = lean + _sort_desc=published; "
-          "ranked = RANKED_SQL through /index.json?sql=")
-    print(f"{'class':<17}{'baseline':>22} {'ours':>20} {'datasette':>22} {'ds lean':>22}"
-          f" {'ds lean sorted':>22} {'ds ranked':>20}")
+        client.canned(spec)
+    results: dict[str, dict[str, Timing]] = {}
+    print("p50 / p95 in ms (n = queries run when a time budget stopped a class early; "
+          "E = answers that were errors)")
+    for key in variants:
+        print(f"  {key}: {VARIANTS[key]}")
+    print(f"{'class':<17}" + "".join(f"{key:>30}" for key in variants))
+    runs: dict[str, tuple[Callable[[dict], bool], float]] = {
+        "baseline": (lambda s: naive(conn, s) >= 0, args.baseline_budget),
+        "ours": (lambda s: ours(db_path, s) >= 0, 600),
+        "ds_search": (client.canned, args.datasette_budget),
+        "ds_table": (client.table, args.datasette_budget),
+        "ds_table_api": (lambda s: client.table(s, {"_shape": "array"}), args.datasette_budget),
+    }
     for name, specs in classes.items():
-        res: dict[str, tuple[float, float, int]] = {}
-        budget = args.datasette_budget
-        runs = {
-            "baseline": (lambda s: naive(conn, s), args.baseline_budget),
-            "ours": (lambda s: ours(db_path, s), 600),
-            "datasette": (lambda s: run_ds(s, {}), budget),
-            "ds_lean": (lambda s: run_ds(s, LEAN), budget),
-            "ds_sorted": (lambda s: run_ds(s, {**LEAN, "_sort_desc": "published"}), budget),
-            "ds_ranked": (ranked_ds, budget),
-        }
-        for key, (fn, seconds) in runs.items():
-            if key not in variants or (key == "baseline" and args.skip_baseline):
+        res: dict[str, Timing] = {}
+        for key in variants:
+            # search() and the canned query have no prefix search (`*` is not an operator).
+            if name == "prefix" and key in ("ours", "ds_search"):
                 continue
-            # search() has no prefix queries (`*` is not an operator), nor the canned query.
-            if name == "prefix" and key in ("ours", "ds_ranked"):
-                continue
+            fn, seconds = runs[key]
             res[key] = time_class(fn, specs, seconds)
         results[name] = res
 
-        total = len(specs)
-
-        def fmt(key: str, res=res, total=total) -> str:
+        def fmt(key: str, res: dict[str, Timing] = res, total: int = len(specs)) -> str:
             if key not in res:
                 return "-"
-            p50, p95, n = res[key]
-            return f"{p50:,.1f} / {p95:,.1f}" + (f" (n={n})" if n < total else "")
+            r = res[key]
+            notes = ([f"n={r.n}"] if r.n < total else []) + ([f"E={r.errors}"] if r.errors else [])
+            return f"{r.p50:,.1f} / {r.p95:,.1f}" + (f" ({', '.join(notes)})" if notes else "")
 
-        print(f"{name:<17}{fmt('baseline'):>22} {fmt('ours'):>20} {fmt('datasette'):>22} "
-              f"{fmt('ds_lean'):>22} {fmt('ds_sorted'):>22} {fmt('ds_ranked'):>20}", flush=True)
-    for key in ("datasette", "ds_lean", "ds_sorted", "ds_ranked"):
-        worst = [r[key][1] for r in results.values() if key in r]
+        print(f"{name:<17}" + "".join(f"{fmt(key):>30}" for key in variants), flush=True)
+    for key in variants:
+        worst = [(r[key].p95, n) for n, r in results.items() if key in r]
+        errors = sum(r[key].errors for r in results.values() if key in r)
         if worst:
-            print(f"worst p95 {key}: {max(worst):,.1f} ms")
-    if "ours" not in variants:
-        return
-    worst_ours = max(r["ours"][1] for r in results.values() if "ours" in r)
-    print(f"worst p95 ours: {worst_ours:,.1f} ms")
-    if not args.skip_baseline and "baseline" in variants:
-        worst_base = max(r["baseline"][1] for n, r in results.items() if n != "prefix")
+            p95, name = max(worst)
+            print(f"worst p95 {key}: {p95:,.1f} ms ({name}); errors: {errors}")
+    if "ours" in variants and "baseline" in variants:
+        worst_ours = max(r["ours"].p95 for r in results.values() if "ours" in r)
+        worst_base = max(r["baseline"].p95 for n, r in results.items() if n != "prefix")
         print(f"worst p95 baseline {worst_base:,.1f} ms, ours {worst_ours:,.1f} ms, "
               f"ratio baseline/ours {worst_base / worst_ours:,.1f}x")
+    if args.table_costs:
+        table_costs(db_path, classes, args.table_costs)
+    print(f"load average at end: {load()}")
+
+
+def load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg()) + " (1, 5, 15 min)"
 
 
 if __name__ == "__main__":
