@@ -20,7 +20,6 @@ from archive.articles import (
     extraction_task,
 )
 from archive.sources import Source
-from archive.workers import PoolClosed
 from crawler.session import ArchiveSession
 
 logger = logging.getLogger(__name__)
@@ -65,6 +64,10 @@ class ArticlePipeline:
                 await maybe_deferred_to_future(
                     self.session.archiver.call("record_truncated", capture))
             return {"url": item["url"], "source": item["source"], "status": outcome}
+        # Imported here: Scrapy imports this module even when the pipeline is
+        # off, and the worker module brings trafilatura with it.
+        from archive.workers import PoolClosed
+
         source = self.source
         try:
             task = extraction_task(capture, item["body"], source,
