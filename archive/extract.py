@@ -811,15 +811,22 @@ _WARM_UP_PAGE = (
 )
 
 
+_warmed_up = False
+
+
 def warm_up() -> None:
     """Load now what trafilatura loads on first use, for worker processes to call before
-    their first task.
+    their first task; once per process (a worker forked from a warm process is warm).
 
     The expensive one: htmldate's fallback date parser (dateparser) builds its locale
-    data on the first string it cannot parse, 3-4 s once per process. Paid inside a task,
+    data on the first string it cannot parse, 2-4 s once per process. Paid inside a task,
     that would count against the task's timeout, so which page times out would depend
     on which page happened to be first.
     """
+    global _warmed_up
+    if _warmed_up:
+        return
+    _warmed_up = True
     try:
         from htmldate.extractors import get_external_parser
 

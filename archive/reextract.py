@@ -88,6 +88,7 @@ class ReextractReport:
     first_result_at: float = 0.0
     last_result_at: float = 0.0
     worker_recycles: int = 0
+    worker_cpu_seconds: float = 0.0
 
     @property
     def pages_per_second(self) -> float:
@@ -281,7 +282,7 @@ def run_reextract(options: ReextractOptions) -> ReextractReport:
     pool = ExtractorPool(workers=options.workers or os.cpu_count() or 1,
                          timeout=options.timeout)
     try:
-        pool.start()
+        pool.start(wait=False)
         build = new_build_path(options.archive)
         index = ArchiveIndex(build, search=False)
     except BaseException:
@@ -389,6 +390,7 @@ def run_reextract(options: ReextractOptions) -> ReextractReport:
                 if not chunk:
                     break
             report.worker_recycles = pool.recycled
+            report.worker_cpu_seconds = pool.worker_cpu_seconds
         index.add_captures(captures)
         report.extract_seconds = time.monotonic() - extract_started
         progress.update(report.candidates, final=True)

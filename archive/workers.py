@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import collections
 import importlib
+import logging
 import multiprocessing as mp
 import os
 import resource
@@ -32,16 +33,21 @@ from typing import Any
 from archive.extract import DEFAULT_OPTIONS, ExtractionOptions, ExtractionResult
 from archive.sources import ExtractionRules
 
+logger = logging.getLogger(__name__)
+
 DEFAULT_TASK = "archive.extract:extract_html"
+WARM_PRELOAD = "archive.warm_worker"
 # A worker is recycled when its resident memory has grown past this (fragmentation after a
 # huge page, a leak in C code), not after a fixed number of pages: over 4,000 real pages
-# one worker levels off at about 170 MB, and each replacement costs 4-6 s of CPU (import
-# and warm-up), about 8 % of a 2-core machine's extraction time when it came every 1,000.
+# one worker levels off at about 170 MB. (Spawned, each replacement cost 4-6 s of CPU for
+# import and warm-up, about 8 % of a 2-core machine's extraction time when it came every
+# 1,000 pages; forked from the warm fork server it costs milliseconds.)
 DEFAULT_RECYCLE_RSS_MB = 512
 # Backstop for creep that resident memory does not show.
 DEFAULT_MAX_TASKS = 10_000
-# A fresh worker imports trafilatura and warms up (about 4 s, more on a loaded machine);
-# this bounds that, separately from the per-task timeout.
+# A spawned worker imports trafilatura and warms up (about 4 s, more on a loaded machine),
+# and so does the fork server before its first worker; this bounds that, separately from
+# the per-task timeout.
 STARTUP_TIMEOUT = 60.0
 STOP_TIMEOUT = 5.0
 
@@ -100,12 +106,14 @@ def _worker_main(
             kind, value = "ok", function(*args, **kwargs)
         except BaseException as exc:  # noqa: B036 - report, then keep serving
             kind, value = "raised", f"{type(exc).__name__}: {exc}"
-        # With every reply, so the parent can recycle a worker whose memory has grown.
-        rss = _resident_bytes(page_size)
+        # With every reply, so the parent can recycle a worker whose memory has grown,
+        # and count the workers' CPU (forked by the fork server, they are not the
+        # parent's children: its rusage never sees them).
+        rss, cpu = _resident_bytes(page_size), time.process_time()
         try:
-            conn.send((kind, value, rss))
+            conn.send((kind, value, rss, cpu))
         except Exception as exc:  # an unpicklable or oversized return value
-            conn.send(("raised", f"cannot send result: {type(exc).__name__}: {exc}", rss))
+            conn.send(("raised", f"cannot send result: {type(exc).__name__}: {exc}", rss, cpu))
 
 
 def _resident_bytes(page_size: int) -> int:
@@ -137,6 +145,7 @@ class _Worker:
         self.ready = False
         self.tasks = 0
         self.resident_bytes = 0  # as of its last reply
+        self.cpu_seconds = 0.0  # as of its last reply
 
     @property
     def pid(self) -> int | None:
@@ -202,8 +211,12 @@ class ExtractorPool:
     task_function         "module:function" run instead of extract_html, with the same
                           arguments; for tests (a task that sleeps or crashes on demand).
                           It must be importable in a fresh interpreter.
-    start_method          "spawn" (default) or "forkserver"; never fork, which would copy
-                          the locks of the caller's other threads (the reactor's) mid-use
+    start_method          "forkserver" (default) or "spawn"; never fork, which would copy
+                          the locks of the caller's other threads (the reactor's) mid-use.
+                          The fork server is a fresh single-threaded interpreter that
+                          imports and warms up trafilatura once (archive.warm_worker);
+                          each worker forked from it starts warm in milliseconds, where a
+                          spawned one spends 2-4 s of CPU first, at every recycling too
     stop_timeout          grace for busy workers in close()
     warm_up               load trafilatura's lazy data (3-4 s) before a worker's first task
     """
@@ -217,7 +230,7 @@ class ExtractorPool:
         *,
         recycle_rss_mb: int | None = DEFAULT_RECYCLE_RSS_MB,
         task_function: str | Callable[..., Any] = DEFAULT_TASK,
-        start_method: str = "spawn",
+        start_method: str = "forkserver",
         stop_timeout: float = STOP_TIMEOUT,
         warm_up: bool = True,
     ) -> None:
@@ -235,6 +248,9 @@ class ExtractorPool:
         self.stop_timeout = stop_timeout
         self.warm_up = warm_up
         self._context = mp.get_context(start_method)
+        if start_method == "forkserver":
+            # Process-wide, and only heeded before the fork server's first start.
+            self._context.set_forkserver_preload([WARM_PRELOAD])
         self._lock = threading.Lock()
         self._available = threading.Condition(self._lock)
         self._idle: list[_Worker] = []
@@ -245,21 +261,47 @@ class ExtractorPool:
         self.timeouts = 0
         self.crashes = 0
         self.recycled = 0
+        self._retired_cpu_seconds = 0.0
 
     # ------------------------------------------------------------------ lifecycle
 
-    def start(self) -> ExtractorPool:
-        """Start all workers now (they import in parallel) instead of on first use."""
+    def start(self, *, wait: bool = True) -> ExtractorPool:
+        """Start all workers now instead of on first use.
+
+        The first start in a process waits for the fork server's import and warm-up
+        (seconds); wait=False does that in a background thread and returns at once, for
+        a caller with other work meanwhile (a reactor thread must never block on it).
+        """
+        self._check_open()
+        if not wait:
+            threading.Thread(target=self._start_in_background, daemon=True,
+                             name="extractor-pool-start").start()
+            return self
         while True:
             with self._lock:
                 self._check_open()
                 if self._slots >= self.workers:
                     return self
                 self._slots += 1
-            worker = self._spawn()  # returns at once: the child imports in the background
-            with self._available:
+            self._add_idle(self._spawn())
+
+    def _start_in_background(self) -> None:
+        try:
+            self.start()
+        except PoolClosed:
+            pass  # closed while starting: nothing to start for
+        except Exception as exc:  # noqa: BLE001 - the next extract() starts its own
+            logger.warning("extraction workers did not start in advance: %s", exc)
+
+    def _add_idle(self, worker: _Worker) -> None:
+        with self._available:
+            if not self._closed:
                 self._idle.append(worker)
                 self._available.notify()
+                return
+        # close() ran while this one was starting: it never saw it.
+        worker.kill()
+        self._forget(worker)
 
     def close(self) -> None:
         """Stop every worker: idle ones at once, busy ones when their task ends; kill any
@@ -408,7 +450,7 @@ class ExtractorPool:
                         status="timeout", url=url,
                         error=f"extraction exceeded {self.timeout:g}s",
                     )
-                kind, value, worker.resident_bytes = worker.conn.recv()
+                kind, value, worker.resident_bytes, worker.cpu_seconds = worker.conn.recv()
             except (EOFError, OSError):
                 how = worker.exit_description()
                 if self._closed:
@@ -424,6 +466,13 @@ class ExtractorPool:
                 return ExtractionResult(status="error", url=url, error=str(value))
             return value
         raise AssertionError("unreachable")
+
+    @property
+    def worker_cpu_seconds(self) -> float:
+        """CPU time of every worker so far, as each reported with its last result (the
+        page a worker was killed on is not in it; the fork server's warm-up is not)."""
+        with self._lock:
+            return self._retired_cpu_seconds + sum(w.cpu_seconds for w in self._live)
 
     # ------------------------------------------------------------------ worker bookkeeping
 
@@ -524,6 +573,7 @@ class ExtractorPool:
     def _forget(self, worker: _Worker) -> None:
         with self._available:
             if worker in self._live:
+                self._retired_cpu_seconds += worker.cpu_seconds
                 self._live.discard(worker)
                 self._slots -= 1
                 self._available.notify()

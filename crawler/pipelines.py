@@ -46,7 +46,7 @@ class ArticlePipeline:
 
     def spider_opened(self) -> None:
         # Workers warm up (seconds each) while the first pages download.
-        self.session.extractors.start()
+        self.session.extractors.start(wait=False)
 
     def spider_closed(self) -> None:
         self.session.release()

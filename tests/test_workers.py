@@ -54,6 +54,10 @@ def scripted_task(body, url, **kwargs):
         return ExtractionResult(status="ok", url=url, word_count=len(_KEPT))
     if body == b"raise":
         raise ValueError("scripted failure")
+    if body == b"warm?":
+        import archive.extract
+
+        return ExtractionResult(status="ok", url=url, text=str(archive.extract._warmed_up))
     return extract_html(body, url, **kwargs)
 
 
@@ -331,3 +335,41 @@ def test_bad_task_function_fails_at_construction():
         ExtractorPool(task_function="no-colon")
     with pytest.raises(ValueError):
         ExtractorPool(start_method="fork")
+
+
+def test_workers_are_forked_warm_from_the_fork_server():
+    # warm_up=False: the worker itself does nothing; it is warm because the fork server
+    # imported archive.warm_worker before forking it, so neither the first worker nor
+    # a replacement pays trafilatura's seconds-long warm-up again.
+    with make_pool(workers=1, max_tasks_per_worker=1, task_function=scripted_task) as pool:
+        assert pool.extract(b"warm?", URL).text == "True"
+        assert pool.extract(b"warm?", URL).text == "True"  # a recycled worker
+        assert pool.recycled >= 1
+    with make_pool(workers=1, start_method="spawn", task_function=scripted_task) as pool:
+        assert pool.extract(b"warm?", URL).text == "False"
+
+
+def test_start_without_waiting_returns_at_once_and_workers_follow():
+    with make_pool(workers=2, task_function=scripted_task) as pool:
+        pool.start(wait=False)
+        wait_for(lambda: len(pool.worker_pids()) == 2)
+        assert pool.extract(PAGE, URL).status == "ok"
+        assert len(pool.worker_pids()) == 2  # extract() started no third one
+
+
+def test_close_while_starting_in_the_background_leaves_no_worker():
+    pool = make_pool(workers=2, task_function=scripted_task)
+    pool.start(wait=False)
+    pool.close()
+    time.sleep(0.5)  # the background start may still be connecting to the fork server
+    wait_for(lambda: not pool.worker_pids())
+    with pytest.raises(PoolClosed):
+        pool.extract(PAGE, URL)
+
+
+def test_worker_cpu_time_is_counted():
+    with make_pool(workers=1, task_function=scripted_task) as pool:
+        before = pool.worker_cpu_seconds
+        for _ in range(3):
+            pool.extract(PAGE, URL)
+        assert pool.worker_cpu_seconds > before
