@@ -1,14 +1,18 @@
 """Benchmark: crawling the scaled sample sites, bare Scrapy against ours.
 
-    .venv/bin/python -W ignore bench/crawl_bench.py [--scale 1000]
+    .venv/bin/python -W ignore bench/crawl_bench.py [--scale 1000] [--repeat 3]
 
 Serves the five sample sites with SCALE generated articles each (5 x SCALE
 pages, plus feeds, sitemaps, listings) from a separate process on 127.0.0.1,
-then crawls them three times, each in its own process, with the same Scrapy
-settings (no delay, 16 concurrent requests, 8 per host, robots.txt obeyed):
+then crawls them, each run in its own process, with the same Scrapy settings
+(no delay, 16 concurrent requests, 8 per host, robots.txt obeyed); bare and warc
+run REPEAT times each, alternating, and their medians are compared:
 
   bare   a plain Scrapy spider that only follows the same discovery links
-         (sitemaps, feeds, listings) to the article pages; no WARC, no index
+         (sitemaps, feeds, listings) to the article pages; no WARC, no index,
+         none of our extensions
+  bare-gc  the same with the crawl's garbage-collector tuning (crawler/gctuning.py),
+         to show what of our lead that tuning alone gives
   warc   our crawl with WARC writing (capture rows and crawl state too) but
          no extraction or article index; the archive writer process writes
   warc-inline  the same with PRESSARCHIVE_WARC_WRITER_PROCESS off: the
@@ -29,6 +33,7 @@ import os
 import platform
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -123,9 +128,11 @@ def run_variant(variant: str, via: str, archive: Path, result_file: Path) -> Non
     settings.setdict(COMMON, priority="cmdline")
     process = CrawlerProcess(settings)
     crawlers = []
-    if variant == "bare":
+    if variant in ("bare", "bare-gc"):
         settings.setdict({"DOWNLOADER_MIDDLEWARES": {}, "ITEM_PIPELINES": {}},
                          priority="cmdline")
+        if variant == "bare":
+            settings.set("EXTENSIONS", {}, priority="cmdline")
         process = CrawlerProcess(settings)
         crawler = process.create_crawler(bare_spider_class())
         crawlers.append(crawler)
@@ -185,7 +192,10 @@ def measure(args: list[str]) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=int, default=1000)
-    parser.add_argument("--variant", choices=["bare", "warc", "warc-inline", "full", "reextract"])
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="runs of bare and of warc, alternating (medians compared)")
+    parser.add_argument("--variant", choices=["bare", "bare-gc", "warc", "warc-inline", "full",
+                                              "reextract"])
     parser.add_argument("--via")
     parser.add_argument("--archive")
     parser.add_argument("--result")
@@ -217,31 +227,48 @@ def main() -> None:
         via = f"http://127.0.0.1:{port_file.read_text()}"
         print(f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} cores, "
               f"Python {platform.python_version()}; scale {args.scale} per source")
-        results = {}
-        for variant in ("bare", "warc", "warc-inline", "full"):
-            archive = work / variant
+        # The machine's speed drifts by 20-30 % from minute to minute (a shared VM: the
+        # sample server's CPU per page, the same work every time, moves as much), so
+        # bare and warc alternate, REPEAT times each, and medians are compared.
+        order = [v for _ in range(args.repeat) for v in ("bare", "warc")]
+        order += ["bare-gc", "warc-inline", "full"]
+        runs: dict[str, list[dict]] = {}
+        for number, variant in enumerate(order):
+            archive = work / f"{variant}-{number}"
             server_cpu = process_cpu_seconds(server.pid)
             result = measure(["--variant", variant, "--via", via, "--archive", str(archive)])
             server_cpu = process_cpu_seconds(server.pid) - server_cpu
             result["rate"] = result["responses"] / result["seconds"]
-            results[variant] = result
+            result["server_cpu"] = server_cpu
+            runs.setdefault(variant, []).append(result)
             print(f"{variant:<11}: {result['responses']} responses in {result['seconds']:.1f} s "
                   f"= {result['rate']:.1f} pages/s, {result['articles']} articles indexed, "
                   f"peak RSS {result['peak_mb']:.0f} MB (largest child "
                   f"{result['worker_peak_mb']:.0f} MB); CPU per page: crawl process "
                   f"{result['cpu_self'] * 1000 / result['responses']:.2f} ms, its children "
                   f"{result['cpu_children'] * 1000 / result['responses']:.2f} ms, sample "
-                  f"server {server_cpu * 1000 / result['responses']:.2f} ms")
-        size = sum(p.stat().st_size for p in (work / "full" / "warc").glob("*.warc.gz"))
+                  f"server {server_cpu * 1000 / result['responses']:.2f} ms", flush=True)
+            if variant == "full":
+                full_archive = archive
+            else:
+                shutil.rmtree(archive, ignore_errors=True)
+        rates = {variant: statistics.median(r["rate"] for r in results)
+                 for variant, results in runs.items()}
+        for variant in ("bare", "warc"):
+            values = ", ".join(f"{r['rate']:.1f}" for r in runs[variant])
+            print(f"{variant} runs: {values} pages/s; median {rates[variant]:.1f}")
+        size = sum(p.stat().st_size for p in (full_archive / "warc").glob("*.warc.gz"))
         print(f"full crawl WARC: {size / 1e6:.1f} MB")
-        result = measure(["--variant", "reextract", "--archive", str(work / "full")])
+        result = measure(["--variant", "reextract", "--archive", str(full_archive)])
         print(f"reextract of the full crawl: {result['responses']} records in "
               f"{result['seconds']:.1f} s, peak RSS {result['peak_mb']:.0f} MB "
               f"(largest worker {result['worker_peak_mb']:.0f} MB)")
-        bare = results["bare"]["rate"]
-        print(f"ratio warc/bare {results['warc']['rate'] / bare:.2f} (writer in the crawl "
-              f"process: {results['warc-inline']['rate'] / bare:.2f}), "
-              f"full/bare {results['full']['rate'] / bare:.2f}")
+        bare = rates["bare"]
+        print(f"bare Scrapy with the crawl's GC tuning (crawler/gctuning.py): "
+              f"{rates['bare-gc']:.1f} pages/s; warc / that {rates['warc'] / rates['bare-gc']:.2f}")
+        print(f"ratio warc/bare {rates['warc'] / bare:.2f} (medians of {args.repeat}; writer "
+              f"in the crawl process: {rates['warc-inline'] / bare:.2f}), "
+              f"full/bare {rates['full'] / bare:.2f}")
     finally:
         server.terminate()
         server.wait()

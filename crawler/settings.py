@@ -82,6 +82,21 @@ DOWNLOAD_HANDLERS = {
 }
 REDIRECT_MAX_TIMES = 10
 
+# --- Speed ---------------------------------------------------------------------
+# Scrapy re-reads and parses the source of a generator callback (inspect + ast) for
+# almost every response to warn about `return value` in generators: its cache is keyed
+# by the bound method, a new object per request. tests/test_spiders.py runs the same
+# check once on our callbacks instead.
+WARN_ON_GENERATOR_RETURN_VALUE = False
+# Scrapy runs each callback's output through CONCURRENT_ITEMS asyncio tasks, created
+# for every response whatever it yields (100 by default: most of the engine's CPU per
+# page in a profile). An article page yields one item, a listing a few dozen requests.
+CONCURRENT_ITEMS = 16
+# The crawl process's garbage collector: after start-up, what exists is frozen and the
+# youngest generation is collected every this many allocations (0: Python's defaults,
+# 700). See crawler/gctuning.py.
+PRESSARCHIVE_GC_THRESHOLD = 10_000
+
 # --- Components ----------------------------------------------------------------
 DOWNLOADER_MIDDLEWARES = {
     # Same places as Scrapy's own, with the changes in crawler/politeness.py.
@@ -94,6 +109,9 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.warcmiddleware.WarcCaptureMiddleware": 990,
     # Skips article pages not due for a recheck; makes the others conditional.
     "crawler.recheck.RecheckMiddleware": 560,
+}
+EXTENSIONS = {
+    "crawler.gctuning.GcTuning": 0,
 }
 ITEM_PIPELINES = {
     "crawler.pipelines.ArticlePipeline": 300,

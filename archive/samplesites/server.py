@@ -20,6 +20,10 @@ from archive.samplesites.scale import Site
 
 class SampleSitesServer(ThreadingHTTPServer):
     daemon_threads = True
+    # socketserver's default listen backlog is 5: a crawl opening more connections at
+    # once had its surplus SYNs dropped and retried by the kernel a second later, which
+    # a real web server (backlog 511 for nginx) never does.
+    request_queue_size = 1024
 
     def __init__(
         self, address: tuple[str, int], *, edition: int = 1, scale: int = 0,

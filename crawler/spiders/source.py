@@ -31,12 +31,15 @@ class SourceSpider(scrapy.Spider):
         super().__init__(*args, **kwargs)
         self.allowed_domains = list(self.source.hosts)
         self.max_articles = 0
+        self.index_articles = True
         self._articles_requested: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> SourceSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.max_articles = crawler.settings.getint("PRESSARCHIVE_MAX_ARTICLES")
+        # Without the article pipeline an item would only cost Scrapy's item handling.
+        spider.index_articles = crawler.settings.getbool("PRESSARCHIVE_INDEX_ENABLED", True)
         return spider
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
@@ -121,6 +124,8 @@ class SourceSpider(scrapy.Spider):
             # Redirected off the article (to a home page when a story is taken
             # down): archived, but not an article. A rebuild decides the same way.
             self._count("redirected_off_article")
+            return
+        if not self.index_articles:
             return
         yield {
             "url": response.url,
