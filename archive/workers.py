@@ -31,6 +31,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from archive.extract import DEFAULT_OPTIONS, ExtractionOptions, ExtractionResult
+from archive.gc_tuning import freeze_and_relax
 from archive.sources import ExtractionRules
 
 logger = logging.getLogger(__name__)
@@ -92,6 +93,7 @@ def _worker_main(
         from archive.extract import warm_up as warm_up_extractor
 
         warm_up_extractor()
+    freeze_and_relax()
     conn.send(("ready", os.getpid()))
     page_size = os.sysconf("SC_PAGE_SIZE")
     while True:

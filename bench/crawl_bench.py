@@ -154,6 +154,9 @@ def run_variant(variant: str, via: str, archive: Path, result_file: Path) -> Non
                                                                       strict=True))
     responses = sum(c.stats.get_value("downloader/response_count", 0) for c in crawlers)
     articles = sum(c.stats.get_value("articles/ok", 0) for c in crawlers)
+    # Extraction workers are forked by a fork server: not in this process's rusage.
+    cpu_children += max((c.stats.get_value("extract/workers_cpu_seconds", 0.0)
+                         for c in crawlers), default=0.0)
     result_file.write_text(json.dumps({"seconds": seconds, "responses": responses,
                                        "articles": articles, "cpu_self": cpu_self,
                                        "cpu_children": cpu_children, **peak_rss()}))

@@ -5,6 +5,7 @@ was archived."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -56,6 +57,9 @@ def test_writer_process_and_inline_writer_make_the_same_archive(sample_sites_url
     assert "archive.warc.writer" in stderr["True"] and "opened WARC file" in stderr["True"]
     # Its records are counted in the crawl's stats as before.
     assert "'warc/records':" in stderr["True"]
+    # The extraction workers' CPU, which the crawl process's rusage cannot see.
+    cpu = re.search(r"'extract/workers_cpu_seconds': ([0-9.]+)", stderr["True"])
+    assert cpu and float(cpu.group(1)) > 0
 
 
 def archiver_child(parent: int) -> int | None:

@@ -54,6 +54,11 @@ def scripted_task(body, url, **kwargs):
         return ExtractionResult(status="ok", url=url, word_count=len(_KEPT))
     if body == b"raise":
         raise ValueError("scripted failure")
+    if body == b"gc?":
+        import gc
+
+        return ExtractionResult(status="ok", url=url, word_count=gc.get_threshold()[0],
+                                text=str(gc.get_freeze_count()))
     if body == b"warm?":
         import archive.extract
 
@@ -373,3 +378,13 @@ def test_worker_cpu_time_is_counted():
         for _ in range(3):
             pool.extract(PAGE, URL)
         assert pool.worker_cpu_seconds > before
+
+
+@pytest.mark.parametrize("start_method", ["forkserver", "spawn"])
+def test_workers_run_with_the_tuned_garbage_collector(start_method):
+    from archive.gc_tuning import DEFAULT_THRESHOLD
+
+    with make_pool(workers=1, start_method=start_method, task_function=scripted_task) as pool:
+        answer = pool.extract(b"gc?", URL)
+    assert answer.word_count == DEFAULT_THRESHOLD
+    assert int(answer.text) > 1000  # what was imported before the first task is frozen
