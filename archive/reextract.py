@@ -89,6 +89,7 @@ class ReextractReport:
     last_result_at: float = 0.0
     worker_recycles: int = 0
     worker_cpu_seconds: float = 0.0
+    worker_peak_rss_mb: float = 0.0
 
     @property
     def pages_per_second(self) -> float:
@@ -391,6 +392,7 @@ def run_reextract(options: ReextractOptions) -> ReextractReport:
                     break
             report.worker_recycles = pool.recycled
             report.worker_cpu_seconds = pool.worker_cpu_seconds
+            report.worker_peak_rss_mb = pool.peak_worker_rss_bytes / 1024 / 1024
         index.add_captures(captures)
         report.extract_seconds = time.monotonic() - extract_started
         progress.update(report.candidates, final=True)

@@ -264,6 +264,8 @@ class ExtractorPool:
         self.crashes = 0
         self.recycled = 0
         self._retired_cpu_seconds = 0.0
+        # The largest resident memory any worker reported after a page.
+        self.peak_worker_rss_bytes = 0
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -453,6 +455,8 @@ class ExtractorPool:
                         error=f"extraction exceeded {self.timeout:g}s",
                     )
                 kind, value, worker.resident_bytes, worker.cpu_seconds = worker.conn.recv()
+                self.peak_worker_rss_bytes = max(self.peak_worker_rss_bytes,
+                                                 worker.resident_bytes)
             except (EOFError, OSError):
                 how = worker.exit_description()
                 if self._closed:

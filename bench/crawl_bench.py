@@ -157,9 +157,12 @@ def run_variant(variant: str, via: str, archive: Path, result_file: Path) -> Non
     # Extraction workers are forked by a fork server: not in this process's rusage.
     cpu_children += max((c.stats.get_value("extract/workers_cpu_seconds", 0.0)
                          for c in crawlers), default=0.0)
+    workers_peak = max((c.stats.get_value("extract/workers_peak_rss_mb", 0.0)
+                        for c in crawlers), default=0.0)
     result_file.write_text(json.dumps({"seconds": seconds, "responses": responses,
                                        "articles": articles, "cpu_self": cpu_self,
-                                       "cpu_children": cpu_children, **peak_rss()}))
+                                       "cpu_children": cpu_children,
+                                       "extract_workers_peak_mb": workers_peak, **peak_rss()}))
 
 
 def process_cpu_seconds(pid: int) -> float:
@@ -176,8 +179,9 @@ def cpu_seconds() -> tuple[float, float]:
 
 
 def peak_rss() -> dict[str, float]:
-    """Peak RSS of this process and of its largest child (extraction worker or
-    archive writer), MB."""
+    """Peak RSS of this process and of its largest child process (the archive writer),
+    MB. Extraction workers are not its children (a fork server forks them): they
+    report their own memory."""
     return {
         "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "worker_peak_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
@@ -212,7 +216,8 @@ def main() -> None:
                                                 sources=load_sources()))
         Path(args.result).write_text(json.dumps({
             "seconds": time.monotonic() - started, "responses": report.records,
-            "articles": report.outcomes.get("ok", 0), **peak_rss()}))
+            "articles": report.outcomes.get("ok", 0),
+            "extract_workers_peak_mb": report.worker_peak_rss_mb, **peak_rss()}))
         return
     if args.variant:
         run_variant(args.variant, args.via, Path(args.archive), Path(args.result))
@@ -247,7 +252,8 @@ def main() -> None:
             print(f"{variant:<11}: {result['responses']} responses in {result['seconds']:.1f} s "
                   f"= {result['rate']:.1f} pages/s, {result['articles']} articles indexed, "
                   f"peak RSS {result['peak_mb']:.0f} MB (largest child "
-                  f"{result['worker_peak_mb']:.0f} MB); CPU per page: crawl process "
+                  f"{result['worker_peak_mb']:.0f} MB, extraction workers "
+                  f"{result['extract_workers_peak_mb']:.0f} MB); CPU per page: crawl process "
                   f"{result['cpu_self'] * 1000 / result['responses']:.2f} ms, its children "
                   f"{result['cpu_children'] * 1000 / result['responses']:.2f} ms, sample "
                   f"server {server_cpu * 1000 / result['responses']:.2f} ms", flush=True)
@@ -265,7 +271,7 @@ def main() -> None:
         result = measure(["--variant", "reextract", "--archive", str(full_archive)])
         print(f"reextract of the full crawl: {result['responses']} records in "
               f"{result['seconds']:.1f} s, peak RSS {result['peak_mb']:.0f} MB "
-              f"(largest worker {result['worker_peak_mb']:.0f} MB)")
+              f"(extraction workers {result['extract_workers_peak_mb']:.0f} MB)")
         bare = rates["bare"]
         print(f"bare Scrapy with the crawl's GC tuning (crawler/gctuning.py): "
               f"{rates['bare-gc']:.1f} pages/s; warc / that {rates['warc'] / rates['bare-gc']:.2f}")

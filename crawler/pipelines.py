@@ -52,8 +52,10 @@ class ArticlePipeline:
         # The workers serve every source of this process: this is their total so far.
         # (Forked by the fork server, they are not this process's children, so its
         # rusage never counts them.)
-        self.stats.set_value("extract/workers_cpu_seconds",
-                             round(self.session.extractors.worker_cpu_seconds, 3))
+        pool = self.session.extractors
+        self.stats.set_value("extract/workers_cpu_seconds", round(pool.worker_cpu_seconds, 3))
+        self.stats.set_value("extract/workers_peak_rss_mb",
+                             round(pool.peak_worker_rss_bytes / 1024 / 1024, 1))
         self.session.release()
 
     async def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
