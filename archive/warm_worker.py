@@ -6,9 +6,8 @@ every worker forked from it starts warm in milliseconds; spawned, each worker pa
 again, at every start and every recycling.
 """
 
-import gc
-
 from archive.extract import warm_up
+from archive.gc_tuning import freeze_and_relax
 
 try:
     warm_up()
@@ -16,5 +15,4 @@ except Exception:  # noqa: BLE001 - an exception here would kill the fork server
     pass  # workers then warm up on their own
 # Frozen objects are never touched by a collection, so the workers forked from here
 # share those pages with the fork server instead of copying them.
-gc.collect()
-gc.freeze()
+freeze_and_relax()
