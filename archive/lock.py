@@ -25,10 +25,11 @@ The content is JSON, for humans and for the message of ArchiveLocked:
 Child processes. flock belongs to the open file description, which every descriptor
 pointing to it shares, so a child that inherits the descriptor keeps the lock alive
 after the parent dies:
-  - exec'd children (subprocess, multiprocessing's "spawn" and "forkserver" start
-    methods, which fork and immediately exec a fresh interpreter) do not inherit it:
-    the file is opened with O_CLOEXEC (Python's os.open default since 3.4, PEP 446,
-    made explicit here) and spawn passes only its own pipe to the child;
+  - exec'd children (subprocess, multiprocessing's "spawn" start method, and the
+    "forkserver" method's server, a fresh interpreter that the extraction workers are
+    then forked from) do not inherit it: the file is opened with O_CLOEXEC (Python's
+    os.open default since 3.4, PEP 446, made explicit here) and spawn passes only its
+    own pipe to the child;
   - a plain os.fork() (multiprocessing "fork") duplicates every descriptor, CLOEXEC or
     not. An at-fork hook closes the lock's descriptor in such children and forgets it,
     so the child neither keeps the lock alive nor can release the parent's lock

@@ -31,9 +31,11 @@ class BatchedWrites:
 
     @contextmanager
     def batch(self) -> Iterator[None]:
-        with self._lock, self._connection():
-            self._in_batch = True
+        # A batch inside a batch joins the outer one: it must neither commit early nor
+        # end the outer batch's grouping when it finishes.
+        with self._write():
+            outer, self._in_batch = self._in_batch, True
             try:
                 yield
             finally:
-                self._in_batch = False
+                self._in_batch = outer
