@@ -1,7 +1,11 @@
 """The `pressarchive` command line: a thin edge over the library.
 
-Errors a user can cause (a bad option, a missing archive, a broken config)
-become one line through click.ClickException; everything else is a bug.
+Errors a user can cause (a missing archive, a broken config, an unusable index)
+become one line, "Error: ...", with the exit code archive/exitcodes.py documents:
+the library raises PressArchiveError, and the command group turns every one that
+reaches it into that line (exit 4, 5 for a held lock), as it does a command's own
+click.ClickException. A bad option stays click's usage error (exit 2). Anything else
+is a bug and keeps its traceback (exit 1).
 """
 
 from __future__ import annotations
@@ -17,6 +21,39 @@ from archive import __version__, exitcodes
 from archive.errors import PressArchiveError
 
 DEFAULT_ARCHIVES = ("archive-data", "demo-archive")
+
+
+class UserError(click.ClickException):
+    """An error the user can fix: "Error: MESSAGE" on stderr, and a documented exit code."""
+
+    def __init__(self, message: str, exit_code: int = exitcodes.COULD_NOT_RUN) -> None:
+        # One line whatever the message holds (a TOML or SQLite message, a file name).
+        super().__init__(" ".join(message.split()))
+        self.exit_code = exit_code
+
+
+def user_error(exc: PressArchiveError) -> UserError:
+    from archive.lock import ArchiveLocked
+
+    code = exitcodes.LOCKED if isinstance(exc, ArchiveLocked) else exitcodes.COULD_NOT_RUN
+    return UserError(str(exc), code)
+
+
+class PressArchiveGroup(click.Group):
+    """The command group: every user error of every command ends the same way."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except PressArchiveError as exc:
+            raise user_error(exc) from exc
+        except click.ClickException as exc:
+            # A command's own ClickException is a user error too (the convention of
+            # this package): exit 4, not the 1 of an unexpected error. Usage errors
+            # (2) and codes set on purpose are kept.
+            if exc.exit_code == 1:
+                exc.exit_code = exitcodes.COULD_NOT_RUN
+            raise
 
 
 def resolve_archive(archive: str | None) -> Path:
@@ -38,7 +75,7 @@ archive_option = click.option(
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=PressArchiveGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="pressarchive")
 def main() -> None:
     """Crawl, archive (WARC), extract and search press coverage."""
@@ -121,15 +158,15 @@ def search(query: str, archive: str | None, source: str | None, since: str | Non
            limit: int, as_json: bool) -> None:
     """Full-text search of article titles and texts, best match first."""
     from archive.index import INDEX_FILENAME
+    from archive.search import check_source_known
     from archive.search import search as run_search
 
     if since and not _is_date(since):
         raise click.BadParameter("use YYYY-MM-DD", param_hint="--since")
     db_path = resolve_archive(archive) / INDEX_FILENAME
-    try:
-        hits = run_search(db_path, query, source=source, since=since, limit=limit)
-    except PressArchiveError as exc:
-        raise click.ClickException(str(exc)) from exc
+    hits = run_search(db_path, query, source=source, since=since, limit=limit)
+    if not hits and source:
+        check_source_known(db_path, source)
     for n, hit in enumerate(hits, 1):
         if as_json:
             click.echo(json.dumps(hit.to_dict(), ensure_ascii=False))
@@ -140,26 +177,37 @@ def search(query: str, archive: str | None, source: str | None, since: str | Non
         click.echo("no match", err=True)
 
 
+# Outcomes of `extract` that are the input's fault, not the page's: the file could not
+# be read (or its extraction failed), or it is not HTML at all.
+EXTRACT_FAILURES = ("error", "not_html")
+
+
 @main.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--url", help="URL the page was served at (picks the source's cleanup rules).")
 @click.option("--source", help="Apply this source's cleanup rules.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 def extract(files: tuple[str, ...], url: str | None, source: str | None, as_json: bool) -> None:
-    """Extract local HTML files (plain or .gz) exactly as the crawl does."""
+    """Extract local HTML files (plain or .gz) exactly as the crawl does.
+
+    A file that cannot be read or extracted, or is not HTML, is one "Error:" line on
+    stderr; the exit status is then 4 if no file was extracted, 3 if some were."""
     from archive.extract import extract_file
     from archive.sources import load_sources, source_for_url
 
-    try:
-        sources = load_sources()
-    except PressArchiveError as exc:
-        raise click.ClickException(str(exc)) from exc
+    sources = load_sources()
     if source and source not in sources:
-        raise click.BadParameter(f"unknown source; known: {', '.join(sources)}",
-                                 param_hint="--source")
+        # As for crawl and reextract: exit 4, not a usage error.
+        raise UserError(f"unknown source {source!r}; known: {', '.join(sources)}")
     chosen = sources[source] if source else (source_for_url(url, sources) if url else None)
+    failed = 0
     for name in files:
         result = extract_file(Path(name), url=url, rules=chosen.extraction if chosen else None)
+        if result["status"] in EXTRACT_FAILURES:
+            failed += 1
+            error = " ".join(result["error"].split())
+            click.echo(f"Error: {error}" if name in error else f"Error: {name}: {error}",
+                       err=True)
         if as_json:
             click.echo(json.dumps(result, ensure_ascii=False))
         else:
@@ -167,6 +215,9 @@ def extract(files: tuple[str, ...], url: str | None, source: str | None, as_json
             for key in ("title", "author", "published", "language", "canonical_url"):
                 click.echo(f"{key}: {result.get(key, '')}")
             click.echo(f"\n{result.get('text', '')}\n")
+    if failed:
+        sys.exit(exitcodes.COULD_NOT_RUN if failed == len(files)
+                 else exitcodes.FINISHED_WITH_ERRORS)
 
 
 @main.command()
@@ -192,10 +243,7 @@ def demo(archive: str, no_serve: bool, port: int) -> None:
     """Crawl the bundled sample sites of every source, index them, then serve."""
     from archive.demo import run_demo
 
-    try:
-        sys.exit(run_demo(Path(archive), serve=not no_serve, port=port))
-    except PressArchiveError as exc:
-        raise click.ClickException(str(exc)) from exc
+    sys.exit(run_demo(Path(archive), serve=not no_serve, port=port))
 
 
 @main.command()
@@ -251,10 +299,7 @@ def compare(old: str, new: str, as_json: bool) -> None:
     """Compare two indexes per source (e.g. before and after a re-extraction)."""
     from archive.compare import compare_indexes
 
-    try:
-        comparison = compare_indexes(Path(old), Path(new))
-    except PressArchiveError as exc:
-        raise click.ClickException(str(exc)) from exc
+    comparison = compare_indexes(Path(old), Path(new))
     click.echo(json.dumps(comparison.to_dict(), ensure_ascii=False) if as_json
                else comparison.format())
 
@@ -268,10 +313,7 @@ def status(archive: str | None, runs: int, as_json: bool) -> None:
     """The last crawl runs and the health of each source."""
     from archive.status import archive_status
 
-    try:
-        report = archive_status(resolve_archive(archive), runs=runs)
-    except PressArchiveError as exc:
-        raise click.ClickException(str(exc)) from exc
+    report = archive_status(resolve_archive(archive), runs=runs)
     click.echo(json.dumps(report.to_dict(), ensure_ascii=False) if as_json else report.format())
 
 
@@ -287,14 +329,11 @@ def history(url: str | None, archive: str | None, edited: bool, show_all: bool) 
     from archive.index import INDEX_FILENAME
 
     db_path = resolve_archive(archive) / INDEX_FILENAME
-    try:
-        if edited or not url:
-            for row_url, source, title, count, changed in edited_articles(db_path):
-                click.echo(f"{count} versions, last {changed}  {source}  {title}\n  {row_url}")
-            return
-        found = versions(db_path, url)
-    except PressArchiveError as exc:
-        raise click.ClickException(str(exc)) from exc
+    if edited or not url:
+        for row_url, source, title, count, changed in edited_articles(db_path):
+            click.echo(f"{count} versions, last {changed}  {source}  {title}\n  {row_url}")
+        return
+    found = versions(db_path, url)
     for v in found:
         click.echo(f"version {v.version}: {v.fetched_at}  {v.word_count} words  "
                    f"{v.capture_record_id}  {v.title}")

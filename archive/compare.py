@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from archive.errors import PressArchiveError
+from archive.readonly import connect_read_only, exists, read_only
 from archive.sources import PROJECT_ROOT
 
 BOILERPLATE_FILE = PROJECT_ROOT / "settings" / "boilerplate.txt"
@@ -86,20 +87,28 @@ def _per_source(conn: sqlite3.Connection, sql: str, params: list | None = None) 
 
 def compare_indexes(old: Path, new: Path, phrases: list[str] | None = None) -> Comparison:
     for path in (old, new):
-        if not Path(path).exists():
-            raise PressArchiveError(f"no index at {path}")
+        _check_index(Path(path))
     phrases = load_phrases() if phrases is None else phrases
-    conn = sqlite3.connect(f"file:{new}?mode=ro", uri=True)
+    conn = connect_read_only(Path(new), "index")
     try:
-        conn.execute("attach database ? as old", [f"file:{old}?mode=ro"])
-    except sqlite3.OperationalError:
-        conn.execute("attach database ? as old", [str(old)])
-    try:
+        try:
+            conn.execute("attach database ? as old", [f"file:{old}?mode=ro"])
+        except sqlite3.OperationalError:
+            conn.execute("attach database ? as old", [str(old)])
         return _compare(conn, phrases, str(old), str(new))
     except sqlite3.DatabaseError as exc:
         raise PressArchiveError(f"cannot compare {old} and {new}: {exc}") from exc
     finally:
         conn.close()
+
+
+def _check_index(path: Path) -> None:
+    """Each index opened on its own first, so that a file that is not an index is named
+    (damage found later, in the comparison, names both)."""
+    if not exists(path):
+        raise PressArchiveError(f"no index at {path}")
+    with read_only(path, "index") as conn:
+        conn.execute("select count(*) from articles").fetchone()
 
 
 def _compare(conn: sqlite3.Connection, phrases: list[str], old: str, new: str) -> Comparison:

@@ -7,3 +7,7 @@ class PressArchiveError(Exception):
 
 class ConfigError(PressArchiveError):
     """The source configuration or a setting is wrong."""
+
+
+class UnusableArchive(PressArchiveError):
+    """The archive directory, its index or its crawl state is missing or unreadable."""

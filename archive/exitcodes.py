@@ -1,4 +1,9 @@
-"""Exit codes of `pressarchive crawl` and `pressarchive reextract`, for schedulers.
+"""Exit codes of `pressarchive`, for schedulers and scripts.
+
+crawl and reextract use all of them; every other command exits COULD_NOT_RUN on an
+error the user can cause (one "Error:" line: archive/cli.py turns every
+PressArchiveError and ClickException into it), and `extract` FINISHED_WITH_ERRORS
+when some of its files could not be extracted.
 
     0  OK                    the run finished and every source was crawled cleanly
     3  FINISHED_WITH_ERRORS  the run finished and the archive is consistent, but some

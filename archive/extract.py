@@ -41,7 +41,8 @@ from archive.sources import ExtractionRules
 # mostly-UTF-8 pages read as UTF-8; the fallback encoding follows the page's language.
 PIPELINE_VERSION = 3
 
-STATUSES = ("ok", "soft404", "empty", "too_large", "error", "timeout")
+# "not_html" only comes from extract_file(): a saved file without any markup.
+STATUSES = ("ok", "soft404", "empty", "too_large", "error", "timeout", "not_html")
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,7 @@ DEFAULT_OPTIONS = ExtractionOptions()
 
 @dataclass(frozen=True)
 class ExtractionResult:
-    status: str  # "ok" | "soft404" | "empty" | "too_large" | "error" | "timeout"
+    status: str  # one of STATUSES
     url: str
     title: str = ""
     author: str = ""
@@ -836,6 +837,23 @@ def warm_up() -> None:
     extract_html(_WARM_UP_PAGE, "https://example.org/warm-up")
 
 
+# A start or end tag, a comment, a doctype or a processing instruction.
+_MARKUP = re.compile(r"<(?:[A-Za-z][A-Za-z0-9:-]*[\s/>]|/[A-Za-z]|[!?])")
+
+
+def _is_plain_text(body: bytes) -> bool:
+    """Whether a saved file is text without any markup at all.
+
+    Only for files given to extract_file(): lxml wraps plain text in <html><body><p>
+    and trafilatura extracts it as an article (a README came out "ok" with 2,914
+    words). Pages the crawl fetched are not judged by this: what a server sent as HTML
+    is extracted as HTML. Empty and binary files are left to extract_html ("empty")."""
+    if not body.strip() or _binary_kind(body):
+        return False
+    text, _ = decode_html(body)
+    return _MARKUP.search(text) is None
+
+
 def extract_file(
     path: Path,
     *,
@@ -860,8 +878,10 @@ def extract_file(
             with path.open("rb") as handle:
                 body = handle.read(limit + 1)
     except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        # strerror: "No such file or directory", without the path repeated after it.
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
         result = ExtractionResult(
-            status="error", url=url, error=_one_line(f"cannot read {path}: {exc}")
+            status="error", url=url, error=_one_line(f"cannot read {path}: {reason}")
         )
     else:
         if len(body) > limit:
@@ -869,6 +889,9 @@ def extract_file(
                 status="too_large", url=url,
                 error=f"more than max_html_bytes={limit} bytes (uncompressed)",
             )
+        elif _is_plain_text(body):
+            result = ExtractionResult(status="not_html", url=url,
+                                      error="not HTML: no markup at all (a text file?)")
         else:
             result = extract_html(body, url, rules=rules, options=options, language=language,
                                   captured_at=captured_at)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import difflib
 import re
-import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
 from archive.errors import PressArchiveError
+from archive.readonly import REBUILD_HINT, check_archive_dir, exists, read_only
 
 _WORDS = re.compile(r"\S+|\n")
 CONTEXT_WORDS = 8
@@ -49,21 +49,20 @@ def word_diff(old: str, new: str, context: int = CONTEXT_WORDS) -> str:
     return " ".join(out).replace(" \n ", "\n").strip()
 
 
-def _connect(db_path: Path) -> sqlite3.Connection:
-    if not Path(db_path).exists():
+def _check_index_exists(db_path: Path) -> None:
+    check_archive_dir(db_path.parent)
+    if not exists(db_path):
         raise PressArchiveError(f"no index at {db_path}: run `pressarchive crawl` first")
-    return sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
 
 
 def versions(db_path: Path, url: str) -> list[Version]:
-    conn = _connect(db_path)
-    try:
+    db_path = Path(db_path)
+    _check_index_exists(db_path)
+    with read_only(db_path, "index", REBUILD_HINT) as conn:
         rows = conn.execute(
             "select version, fetched_at, capture_record_id, title, published, word_count, text "
             "from article_versions where url = ? order by version", [url]
         ).fetchall()
-    finally:
-        conn.close()
     if not rows:
         raise PressArchiveError(f"no article with URL {url} in {db_path}")
     return [Version(*row) for row in rows]
@@ -71,15 +70,14 @@ def versions(db_path: Path, url: str) -> list[Version]:
 
 def edited_articles(db_path: Path, limit: int = 100) -> list[tuple[str, str, str, int, str]]:
     """(url, source, title, versions, last change) of articles with several versions."""
-    conn = _connect(db_path)
-    try:
+    db_path = Path(db_path)
+    _check_index_exists(db_path)
+    with read_only(db_path, "index", REBUILD_HINT) as conn:
         return conn.execute(
             "select a.url, a.source, a.title, a.versions, "
             "(select max(fetched_at) from article_versions v where v.url = a.url) "
             "from articles a where a.versions > 1 order by 5 desc limit ?", [limit]
         ).fetchall()
-    finally:
-        conn.close()
 
 
 def describe_changes(old: Version, new: Version) -> str:

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import codecs
 import re
 import tomllib
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
+
+import lxml.html
+from lxml import etree
 
 from archive.errors import ConfigError
 from archive.state import DEFAULT_RECHECK_AFTER, parse_duration
@@ -63,64 +69,230 @@ class Source:
         return host in self.hosts
 
 
-_LIST_FIELDS = (
-    "hosts", "feeds", "sitemaps", "sections", "listing_patterns",
-    "article_patterns", "exclude_patterns", "recheck_after",
-)
-_REGEX_FIELDS = ("listing_patterns", "article_patterns", "exclude_patterns")
+# ------------------------------------------------------------------ validation
+#
+# Everything in a sources file is checked when it loads, so a typo stops the run at
+# once with the file, the source and the field named, instead of failing page by
+# page later in the crawl (or only on the pages that reach the bad rule).
 
 
-def _source_from_table(table: dict, where: str) -> Source:
-    missing = [k for k in ("name", "title", "language", "hosts") if k not in table]
-    if missing:
-        raise ConfigError(f"{where}: missing {', '.join(missing)}")
-    known = {f for f in Source.__dataclass_fields__}
-    unknown = set(table) - known
+class _Invalid(ValueError):
+    """One field's problem, already phrased for the user (without the where)."""
+
+
+def _shown(value: Any, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _string(value: Any, field_name: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise _Invalid(f"{field_name} must be a non-empty string, got {_shown(value)}")
+    return value
+
+
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
+
+
+def _name(value: Any, field_name: str) -> str:
+    # The name is a spider name and a command-line argument: no spaces or punctuation.
+    if not isinstance(value, str) or not _NAME.fullmatch(value):
+        raise _Invalid(f"{field_name} must be letters, digits, '-' or '_' "
+                       f"(e.g. \"trtworld\"), got {_shown(value)}")
+    return value
+
+
+_LANGUAGE = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{1,8})*")
+
+
+def _language(value: Any, field_name: str) -> str:
+    if not isinstance(value, str) or not _LANGUAGE.fullmatch(value):
+        raise _Invalid(f"{field_name} must be an ISO 639-1 code such as \"en\", "
+                       f"got {_shown(value)}")
+    return value
+
+
+_LABEL = r"[a-z0-9]([a-z0-9-]*[a-z0-9])?"
+_HOST = re.compile(rf"(?=.{{1,253}}\Z){_LABEL}(\.{_LABEL})*")
+
+
+def _host(value: Any, field_name: str) -> str:
+    # Compared with the lower-cased host of each URL: a scheme, port or path never matches.
+    if not isinstance(value, str) or not _HOST.fullmatch(value):
+        raise _Invalid(f"{field_name} must be a lower-case host name such as "
+                       f"\"www.example.org\" (no scheme, port or path), got {_shown(value)}")
+    return value
+
+
+def _http_url(value: Any, field_name: str) -> str:
+    parts = urlsplit(value) if isinstance(value, str) else None
+    if (parts is None or parts.scheme not in ("http", "https") or not parts.hostname
+            or any(c.isspace() for c in value)):
+        raise _Invalid(f"{field_name} must be an http(s) URL, got {_shown(value)}")
+    return value
+
+
+def _regex(value: Any, field_name: str) -> str:
+    if not isinstance(value, str):
+        raise _Invalid(f"{field_name} must be a regex string, got {_shown(value)}")
+    try:
+        re.compile(value)
+    except re.error as exc:
+        raise _Invalid(f"bad regex in {field_name}: {value!r} ({exc})") from None
+    return value
+
+
+# A tiny page to evaluate each XPath once: unknown functions and namespace prefixes
+# only fail when evaluated, and an expression that gives a number or a string instead
+# of elements (count(//p)) would break every page's cleanup.
+_XPATH_PROBE = lxml.html.document_fromstring("<html><body><p>probe</p></body></html>")
+
+
+def _xpath(value: Any, field_name: str) -> str:
+    if not isinstance(value, str):
+        raise _Invalid(f"{field_name} must be an XPath string, got {_shown(value)}")
+    try:
+        found = etree.XPath(value)(_XPATH_PROBE)
+    except etree.XPathError as exc:
+        raise _Invalid(f"bad XPath in {field_name}: {value!r} ({exc})") from None
+    if not isinstance(found, list):
+        raise _Invalid(f"{field_name}: {value!r} must select elements, "
+                       f"not give a {type(found).__name__}")
+    return value
+
+
+def _duration(value: Any, field_name: str) -> str:
+    if not isinstance(value, str):
+        raise _Invalid(f"{field_name} must be a duration string such as \"6h\", "
+                       f"got {_shown(value)}")
+    try:
+        parse_duration(value)
+    except ConfigError as exc:
+        raise _Invalid(f"{field_name}: {exc}") from None
+    return value
+
+
+def _page_count(value: Any, field_name: str) -> int:
+    # bool is an int in Python; `true` is not a number of pages.
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise _Invalid(f"{field_name} must be a whole number >= 0, got {_shown(value)}")
+    return value
+
+
+_Check = Callable[[Any, str], Any]
+
+
+def _list_of(check: _Check, *, non_empty: bool = False) -> _Check:
+    def check_list(value: Any, field_name: str) -> tuple:
+        if not isinstance(value, list):
+            raise _Invalid(f"{field_name} must be a list, got {_shown(value)}")
+        if non_empty and not value:
+            raise _Invalid(f"{field_name} must not be empty")
+        return tuple(check(item, f"{field_name}[{i}]") for i, item in enumerate(value))
+    return check_list
+
+
+_SOURCE_FIELDS: dict[str, _Check] = {
+    "name": _name,
+    "title": _string,
+    "language": _language,
+    "hosts": _list_of(_host, non_empty=True),
+    "feeds": _list_of(_http_url),
+    "sitemaps": _list_of(_http_url),
+    "sections": _list_of(_http_url),
+    "listing_patterns": _list_of(_regex),
+    "max_listing_pages": _page_count,
+    "article_patterns": _list_of(_regex),
+    "exclude_patterns": _list_of(_regex),
+    "recheck_after": _list_of(_duration),
+}
+_REQUIRED = ("name", "title", "language", "hosts")
+_EXTRACTION_FIELDS: dict[str, _Check] = {
+    "drop_xpaths": _list_of(_xpath),
+    "drop_lines": _list_of(_regex),
+    "soft404_markers": _list_of(_string),
+}
+
+
+def _unknown(table: dict, known: Iterable[str], what: str) -> None:
+    unknown = set(table) - set(known)
     if unknown:
-        raise ConfigError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
-    values = dict(table)
-    for key in _LIST_FIELDS:
-        if key in values:
-            if not isinstance(values[key], list):
-                raise ConfigError(f"{where}: {key} must be a list")
-            values[key] = tuple(values[key])
-    for key in _REGEX_FIELDS:
-        for pattern in values.get(key, ()):
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                raise ConfigError(f"{where}: bad regex in {key}: {pattern!r} ({exc})") from exc
-    for age in values.get("recheck_after", ()):
-        try:
-            parse_duration(age)
-        except ConfigError as exc:
-            raise ConfigError(f"{where}: recheck_after: {exc}") from exc
-    rules = values.pop("extraction", {}) or {}
-    unknown_rules = set(rules) - set(ExtractionRules.__dataclass_fields__)
-    if unknown_rules:
-        names = ", ".join(sorted(unknown_rules))
-        raise ConfigError(f"{where}: unknown extraction field(s) {names}")
-    for pattern in rules.get("drop_lines", ()):
-        try:
-            re.compile(pattern)
-        except re.error as exc:
-            raise ConfigError(f"{where}: bad regex in drop_lines: {pattern!r} ({exc})") from exc
-    values["extraction"] = ExtractionRules(**{k: tuple(v) for k, v in rules.items()})
+        raise _Invalid(f"unknown {what}(s) {', '.join(sorted(unknown))} "
+                       f"(known: {', '.join(known)})")
+
+
+def _extraction_rules(rules: Any) -> ExtractionRules:
+    if not isinstance(rules, dict):
+        raise _Invalid(f"extraction must be a [source.extraction] table, got {_shown(rules)}")
+    _unknown(rules, _EXTRACTION_FIELDS, "extraction field")
+    return ExtractionRules(**{key: _EXTRACTION_FIELDS[key](value, f"extraction.{key}")
+                              for key, value in rules.items()})
+
+
+def _where(path: Path, number: int, table: Any) -> str:
+    name = table.get("name") if isinstance(table, dict) else None
+    named = f" {name!r}" if isinstance(name, str) and _NAME.fullmatch(name) else ""
+    return f"{path}: [[source]] #{number}{named}"
+
+
+def _source_from_table(table: Any, where: str) -> Source:
+    try:
+        if not isinstance(table, dict):
+            raise _Invalid(f"must be a table of fields, got {_shown(table)}")
+        missing = [key for key in _REQUIRED if key not in table]
+        if missing:
+            raise _Invalid(f"missing {', '.join(missing)}")
+        _unknown(table, [*_SOURCE_FIELDS, "extraction"], "field")
+        values = {key: check(table[key], key) for key, check in _SOURCE_FIELDS.items()
+                  if key in table}
+        values["extraction"] = _extraction_rules(table.get("extraction", {}))
+    except _Invalid as exc:
+        raise ConfigError(f"{where}: {exc}") from None
     return Source(**values)
 
 
+def _read_text(path: Path) -> str:
+    """The file as text; every way it can be unreadable is one ConfigError."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(f"sources file not found: {path}") from None
+    except IsADirectoryError:
+        raise ConfigError(f"sources file {path} is a directory, not a file") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read sources file {path}: {exc.strerror or exc}") from None
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise ConfigError(f"{path}: the file is UTF-16; save it as UTF-8")
+    if b"\0" in data:
+        raise ConfigError(f"{path}: not a text file (it holds NUL bytes); "
+                          "a sources file is UTF-8 TOML")
+    try:
+        # A UTF-8 byte order mark (some Windows editors write one) is not an error.
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ConfigError(f"{path}: not UTF-8 (byte 0x{data[exc.start]:02x} on line {line}); "
+                          "save it as UTF-8") from None
+
+
 def load_sources(path: str | Path | None = None) -> dict[str, Source]:
-    """Read every [[source]] block; raises ConfigError with the file and block named."""
+    """Read and check every [[source]] block; raises ConfigError naming the file, the
+    source and the field."""
     path = Path(path) if path else DEFAULT_SOURCES_FILE
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise ConfigError(f"sources file not found: {path}") from exc
+        data = tomllib.loads(_read_text(path))
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: {exc}") from exc
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    extra = sorted(set(data) - {"source"})
+    if extra:
+        raise ConfigError(f"{path}: unknown top-level key(s) {', '.join(extra)}; "
+                          "each source is a [[source]] block")
+    tables = data.get("source", [])
+    if not isinstance(tables, list):
+        raise ConfigError(f"{path}: source must be [[source]] blocks, got {_shown(tables)}")
     sources: dict[str, Source] = {}
-    for i, table in enumerate(data.get("source", [])):
-        source = _source_from_table(table, f"{path} [[source]] #{i + 1}")
+    for i, table in enumerate(tables):
+        source = _source_from_table(table, _where(path, i + 1, table))
         if source.name in sources:
             raise ConfigError(f"{path}: source {source.name!r} is defined twice")
         sources[source.name] = source

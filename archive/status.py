@@ -9,6 +9,7 @@ from pathlib import Path
 
 from archive.errors import PressArchiveError
 from archive.index import INDEX_FILENAME
+from archive.readonly import REBUILD_HINT, check_archive_dir, exists, read_only
 from archive.state import STATE_FILENAME, STATE_SUBDIR
 
 
@@ -58,45 +59,55 @@ class StatusReport:
 
 
 def archive_status(archive: Path, runs: int = 10) -> StatusReport:
+    """Read-only: needs no write access to the archive (see archive/readonly.py)."""
+    check_archive_dir(archive)
     state_db = archive / STATE_SUBDIR / STATE_FILENAME
-    if not state_db.exists():
+    if not exists(state_db):
         raise PressArchiveError(f"no crawl state in {archive}: no crawl has run there")
-    state = sqlite3.connect(f"file:{state_db}?mode=ro", uri=True)
-    try:
-        cursor = state.execute(
-            "select id, started, finished, status, exit_code, sources, counts from crawls "
-            "order by id desc limit ?", [runs])
-        names = [d[0] for d in cursor.description]
-        recent = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-        for run in recent:
-            run["sources"] = json.loads(run["sources"])
-            run["counts"] = json.loads(run["counts"] or "{}")
-        health: dict[str, SourceHealth] = {}
-        for source, urls, due, last_ok in state.execute(
-            "select source, count(*), "
-            "sum(next_due != '' and next_due <= strftime('%Y-%m-%dT%H:%M:%SZ','now')), "
-            "max(case when last_status between 200 and 399 then last_fetched end) "
-            "from urls group by source"
-        ):
-            health[source] = SourceHealth(source, urls_known=urls, due_now=due or 0,
-                                          last_ok_fetch=last_ok or "")
-    finally:
-        state.close()
+    with read_only(state_db, "crawl state") as state:
+        recent = _recent_runs(state, runs)
+        health = _url_health(state)
     index_db = archive / INDEX_FILENAME
-    if index_db.exists():
-        index = sqlite3.connect(f"file:{index_db}?mode=ro", uri=True)
-        try:
-            for source, articles, edited, removed in index.execute(
-                "select source, count(*), sum(versions > 1), sum(removed_at != '') "
-                "from articles group by source"
-            ):
-                entry = health.setdefault(source, SourceHealth(source))
-                entry.articles, entry.edited, entry.removed = articles, edited or 0, removed or 0
-        finally:
-            index.close()
+    if exists(index_db):
+        with read_only(index_db, "index", REBUILD_HINT) as index:
+            _add_article_health(index, health)
     if recent:
         for source, counts in recent[0]["counts"].items():
             health.setdefault(source, SourceHealth(source)).last_run_errors = counts.get(
                 "errors", {})
     return StatusReport(archive=str(archive), runs=recent,
                         sources=[health[name] for name in sorted(health)])
+
+
+def _recent_runs(state: sqlite3.Connection, runs: int) -> list[dict]:
+    cursor = state.execute(
+        "select id, started, finished, status, exit_code, sources, counts from crawls "
+        "order by id desc limit ?", [runs])
+    names = [d[0] for d in cursor.description]
+    recent = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    for run in recent:
+        run["sources"] = json.loads(run["sources"])
+        run["counts"] = json.loads(run["counts"] or "{}")
+    return recent
+
+
+def _url_health(state: sqlite3.Connection) -> dict[str, SourceHealth]:
+    health: dict[str, SourceHealth] = {}
+    for source, urls, due, last_ok in state.execute(
+        "select source, count(*), "
+        "sum(next_due != '' and next_due <= strftime('%Y-%m-%dT%H:%M:%SZ','now')), "
+        "max(case when last_status between 200 and 399 then last_fetched end) "
+        "from urls group by source"
+    ):
+        health[source] = SourceHealth(source, urls_known=urls, due_now=due or 0,
+                                      last_ok_fetch=last_ok or "")
+    return health
+
+
+def _add_article_health(index: sqlite3.Connection, health: dict[str, SourceHealth]) -> None:
+    for source, articles, edited, removed in index.execute(
+        "select source, count(*), sum(versions > 1), sum(removed_at != '') "
+        "from articles group by source"
+    ):
+        entry = health.setdefault(source, SourceHealth(source))
+        entry.articles, entry.edited, entry.removed = articles, edited or 0, removed or 0

@@ -38,7 +38,7 @@ def test_every_setting_is_documented():
 
 def test_search_on_missing_archive_is_one_line(tmp_path):
     result = CliRunner().invoke(main, ["search", "x", "--archive", str(tmp_path)])
-    assert result.exit_code == 1
+    assert result.exit_code == 4
     assert result.output.strip().count("\n") == 0
     assert "no index at" in result.output
 
@@ -72,7 +72,7 @@ def test_crawl_bad_via_is_one_line(tmp_path):
 
 def test_serve_without_index_is_one_line(tmp_path):
     result = CliRunner().invoke(main, ["serve", "--archive", str(tmp_path)])
-    assert result.exit_code == 1 and "no index at" in result.output
+    assert result.exit_code == 4 and "no index at" in result.output
 
 
 def test_extract_json_per_file_with_source_rules(tmp_path: Path):
@@ -86,7 +86,7 @@ def test_extract_json_per_file_with_source_rules(tmp_path: Path):
     )
     missing = tmp_path / "missing.html"
     result = invoke("extract", str(page), str(missing), "--json", "--source", "france24")
-    first, second = (json.loads(line) for line in result.output.splitlines())
+    first, second = (json.loads(line) for line in result.stdout.splitlines())
     assert first["status"] == "ok" and "NATO headquarters" in first["text"]
     assert "Skip to main content" not in first["text"]
     assert first["file"] == str(page)
@@ -97,7 +97,7 @@ def test_extract_unknown_source_is_a_usage_error(tmp_path):
     page = tmp_path / "p.html"
     page.write_text("<p>x</p>")
     result = CliRunner().invoke(main, ["extract", str(page), "--source", "bbc"])
-    assert result.exit_code == 2 and "unknown source" in result.output
+    assert result.exit_code == 4 and "unknown source" in result.output
 
 
 def test_crawl_on_a_corrupt_index_is_one_line_and_recorded_as_failed(tmp_path):
