@@ -32,8 +32,10 @@ NOT_INDEXED = ("soft404", "empty", "too_large", "error", "timeout", "truncated")
 # Stats that mean something went wrong in a run (404s of deleted pages do not).
 ERROR_STATS = (
     "log_count/ERROR", "spider_exceptions/count",
-    "warc/write_errors", "discovery/feed_errors", "discovery/sitemap_errors",
+    "warc/write_errors", "articles/write_errors",
+    "discovery/feed_errors", "discovery/sitemap_errors",
     "discovery/listing_errors", "articles/error", "articles/timeout",
+    "download/failed",
 )
 
 
@@ -42,6 +44,7 @@ class CrawlReport:
     archive: Path
     stats: dict[str, dict[str, Any]] = field(default_factory=dict)
     cdxj: Path | None = None
+    cdxj_error: str = ""
     reconciled: int = 0
 
     def errors(self, name: str) -> dict[str, int]:
@@ -60,9 +63,22 @@ class CrawlReport:
     @property
     def status(self) -> str:
         reasons = {stats.get("finish_reason", "") for stats in self.stats.values()}
+        if "disk_full" in reasons:
+            # Stopped: nothing more could be archived (exit 3, the next run retries).
+            return "disk_full"
         if reasons - {"finished", "closespider_pagecount"}:
             return "interrupted" if "shutdown" in reasons else "failed"
-        return "finished_with_errors" if any(self.errors(n) for n in self.stats) else "finished"
+        if self.stats and all(self.nothing_archived(n) for n in self.stats):
+            # Every download failed (a refused port, no network): "finished" would hide it.
+            return "failed"
+        if self.cdxj_error or any(self.errors(n) for n in self.stats):
+            return "finished_with_errors"
+        return "finished"
+
+    def nothing_archived(self, name: str) -> bool:
+        """True if the source archived no response because its downloads all failed."""
+        stats = self.stats[name]
+        return not stats.get("warc/responses") and bool(stats.get("download/failed"))
 
     @property
     def exit_code(self) -> int:
@@ -88,14 +104,17 @@ class CrawlReport:
         lines = [f"archive: {self.archive}"]
         for name, stats in self.stats.items():
             not_indexed = sum(stats.get(f"articles/{status}", 0) for status in NOT_INDEXED)
+            failed = stats.get("download/failed", 0)
             lines.append(
                 f"{name}: {stats.get('warc/responses', 0)} responses archived, "
                 f"{stats.get('articles/ok', 0)} articles indexed, "
-                f"{not_indexed} pages not indexed, finish: {stats.get('finish_reason', '?')}"
+                f"{not_indexed} pages not indexed, "
+                f"{f'{failed} downloads failed, ' if failed else ''}"
+                f"finish: {stats.get('finish_reason', '?')}"
             )
         if self.reconciled:
-            lines.append(f"{self.reconciled} article page(s) left unindexed by a killed run "
-                         "were indexed from the WARC files")
+            lines.append(f"{self.reconciled} article page(s) left unindexed by an earlier run "
+                         "(killed, or out of disk space) were indexed from the WARC files")
         if self.cdxj:
             lines.append(f"CDXJ index: {self.cdxj}")
         lines.append(f"status: {self.status} (exit {self.exit_code})")
@@ -115,6 +134,8 @@ def crawl_settings(options: CrawlOptions) -> Any:
         "LOG_LEVEL": options.log_level,
         "PRESSARCHIVE_CONDITIONAL_REQUESTS": options.conditional,
         "PRESSARCHIVE_RECHECK_ALL": options.recheck_all,
+        # A scheduled run's log stays short: its summary and `crawls` row say the rest.
+        "PRESSARCHIVE_ONE_LINE_STATS": True,
     }
     if options.sources_file:
         overrides["PRESSARCHIVE_SOURCES_FILE"] = options.sources_file
@@ -179,8 +200,13 @@ def run_crawl(options: CrawlOptions) -> CrawlReport:
                         "rebuild it with `pressarchive reextract`"
                     ) from exc
                 raise
-            state.finish_crawl(crawl_id, status=report.status, exit_code=report.exit_code,
-                               counts=report.counts(), finished=dt.datetime.now(dt.UTC))
+            try:
+                state.finish_crawl(crawl_id, status=report.status, exit_code=report.exit_code,
+                                   counts=report.counts(), finished=dt.datetime.now(dt.UTC))
+            except sqlite3.OperationalError as exc:
+                # A full disk: the run stays "running" in `crawls`, and the next run marks
+                # it killed; its report (and exit code) still say what happened.
+                logger.error("could not record the run in %s: %s", state.path, exc)
         finally:
             state.close()
     return report
@@ -217,5 +243,11 @@ def _crawl(options: CrawlOptions, names: list[str], known: dict) -> CrawlReport:
     for crawler in crawlers:
         report.stats[crawler.spidercls.name] = crawler.stats.get_stats()
     # Replay tools (pywb) read this index; it is rebuilt from the closed WARC files.
-    report.cdxj = write_cdxj(options.archive)
+    try:
+        report.cdxj = write_cdxj(options.archive)
+    except PressArchiveError as exc:
+        # A full disk, say: the WARCs are complete; `pressarchive export cdxj` or the
+        # next crawl writes it.
+        report.cdxj_error = str(exc)
+        logging.getLogger("pressarchive").error("%s", exc)
     return report

@@ -7,10 +7,18 @@ Tables
   article_versions  every distinct version (title, date, text) of each article, in
                 capture order; `articles` shows the latest
   articles_fts  FTS5 over articles(title, text), kept in sync by triggers
+
+Article ids (`articles.id`, `article_versions.id`) are derived from the URL (and the
+version number), not from the order rows were written, so a row keeps its id, and
+Datasette's /index/articles/<id> its page, across crawls and rebuilds (stable_id()).
+The order of capture that search needs (newest first) is `articles.seq`, the
+full-text index's rowid.
 """
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import operator
 import sqlite3
 import threading
@@ -20,9 +28,16 @@ from pathlib import Path
 
 import sqlite_utils
 
+from archive.errors import PressArchiveError
 from archive.transactions import BatchedWrites
 
+logger = logging.getLogger(__name__)
+
 INDEX_FILENAME = "index.db"
+# Ids are 53-bit: exact in JavaScript and every JSON reader (Datasette's JSON API),
+# and two of a million URLs share a hash about once in 20,000 archives (probed).
+ID_BITS = 53
+MAX_ID_PROBES = 64
 
 
 @dataclass(frozen=True)
@@ -79,7 +94,7 @@ CAPTURE_COLUMNS = {
     "rec_type": str, "refers_to": str, "etag": str, "last_modified": str,
 }
 ARTICLE_COLUMNS = {
-    "id": int, "url": str, "source": str, "title": str, "author": str, "published": str,
+    "id": int, "seq": int, "url": str, "source": str, "title": str, "author": str, "published": str,
     "language": str, "canonical_url": str, "text": str, "word_count": int,
     "capture_record_id": str, "warc_file": str, "warc_offset": int, "payload_digest": str,
     "fetched_at": str, "extractor": str, "extractor_version": str, "config_hash": str,
@@ -94,16 +109,57 @@ _INSERT_CAPTURE = (
     f"insert or ignore into captures ({', '.join(CAPTURE_FIELDS)}) "
     f"values ({', '.join('?' for _ in CAPTURE_FIELDS)})"
 )
-_ARTICLE_FIELDS = tuple(c for c in ARTICLE_COLUMNS if c != "id")
+_ARTICLE_FIELDS = tuple(c for c in ARTICLE_COLUMNS if c not in ("id", "seq"))
+# A new article takes the next seq (capture order, for search); an indexed one keeps
+# its id and seq whatever changes.
 _UPSERT_ARTICLE = (
-    f"insert into articles ({', '.join(_ARTICLE_FIELDS)}) "
-    f"values ({', '.join('?' for _ in _ARTICLE_FIELDS)}) on conflict (url) do update set "
+    f"insert into articles (id, seq, {', '.join(_ARTICLE_FIELDS)}) "
+    f"values (?, (select coalesce(max(seq), 0) + 1 from articles), "
+    f"{', '.join('?' for _ in _ARTICLE_FIELDS)}) on conflict (url) do update set "
     + ", ".join(f"{c} = excluded.{c}" for c in _ARTICLE_FIELDS if c != "url")
 )
 _INSERT_VERSION = (
-    "insert into article_versions (url, source, version, capture_record_id, fetched_at, "
-    "title, published, text, word_count) values (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "insert into article_versions (id, url, source, version, capture_record_id, fetched_at, "
+    "title, published, text, word_count) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
+# The full-text index is keyed by seq, not by the id: FTS5 walks its rowids in order,
+# and search ranks the newest matches by walking it backwards (archive/search.py).
+_SEARCH_SQL = """
+create virtual table articles_fts using fts5 (
+    title, text, tokenize='porter', content=[articles], content_rowid=seq
+);
+create trigger articles_ai after insert on articles begin
+  insert into articles_fts (rowid, title, text) values (new.seq, new.title, new.text);
+end;
+create trigger articles_ad after delete on articles begin
+  insert into articles_fts (articles_fts, rowid, title, text)
+    values ('delete', old.seq, old.title, old.text);
+end;
+create trigger articles_au after update on articles begin
+  insert into articles_fts (articles_fts, rowid, title, text)
+    values ('delete', old.seq, old.title, old.text);
+  insert into articles_fts (rowid, title, text) values (new.seq, new.title, new.text);
+end;
+"""
+
+
+def stable_id(key: str, probe: int = 0) -> int:
+    """A positive 53-bit integer from a hash of `key` (probe > 0: the next candidates,
+    for a key whose hash another key already holds)."""
+    data = key if probe == 0 else f"{key}\n{probe}"
+    digest = hashlib.sha256(data.encode("utf-8", "surrogatepass")).digest()
+    return int.from_bytes(digest[:8], "big") >> (64 - ID_BITS)
+
+
+def article_id_key(url: str) -> str:
+    return url
+
+
+def version_id_key(url: str, version: int) -> str:
+    # As the SQL of add_article spells it: url || char(10) || version.
+    return f"{url}\n{version}"
+
+
 NON_ARTICLE_COLUMNS = {
     "url": str, "source": str, "status": str, "error": str, "title": str,
     "capture_record_id": str, "fetched_at": str,
@@ -125,7 +181,31 @@ def enable_search(db: sqlite_utils.Database) -> None:
     with every insert, update and delete by triggers (sqlite-utils' default is no
     triggers, which lets search go stale)."""
     if "articles_fts" not in db.table_names():
-        db["articles"].enable_fts(["title", "text"], create_triggers=True, tokenize="porter")
+        db.conn.executescript(_SEARCH_SQL)
+        with db.conn:
+            db.execute("insert into articles_fts (articles_fts) values ('rebuild')")
+
+
+def _drop_search(db: sqlite_utils.Database) -> None:
+    db.conn.executescript(
+        "drop trigger if exists articles_ai; drop trigger if exists articles_ad; "
+        "drop trigger if exists articles_au; drop table if exists articles_fts;"
+    )
+
+
+def _migrate_article_ids(db: sqlite_utils.Database) -> None:
+    """An index made before articles had a seq: its rows keep their ids (links to them
+    stay right; a rebuild derives them from the URLs) and take them as their seq, and
+    the full-text index, keyed by rowid then, is rebuilt keyed by seq."""
+    logger.warning("%s: rebuilding the full-text index once, for stable article ids",
+                   db.conn.execute("pragma database_list").fetchone()[2])
+    _drop_search(db)
+    with db.conn:
+        # One transaction: an index with a seq column has it filled and unique.
+        db.conn.execute("begin")
+        db.execute("alter table articles add column seq integer")
+        db.execute("update articles set seq = id")
+        db.execute("create unique index idx_articles_seq on articles (seq)")
 
 
 def ensure_schema(db: sqlite_utils.Database, *, search: bool = True) -> None:
@@ -137,10 +217,13 @@ def ensure_schema(db: sqlite_utils.Database, *, search: bool = True) -> None:
         db["captures"].create_index(["url", "payload_digest"])
         db["captures"].create_index(["source"])
     if "articles" not in db.table_names():
-        db["articles"].create(ARTICLE_COLUMNS, pk="id", not_null={"url", "text"})
+        db["articles"].create(ARTICLE_COLUMNS, pk="id", not_null={"url", "text", "seq"})
         db["articles"].create_index(["url"], unique=True)
+        db["articles"].create_index(["seq"], unique=True)
         db["articles"].create_index(["source", "published"])
         db["articles"].create_index(["published"])
+    elif "seq" not in db["articles"].columns_dict:
+        _migrate_article_ids(db)
     if search:
         enable_search(db)
     if "non_articles" not in db.table_names():
@@ -231,17 +314,37 @@ class ArchiveIndex(BatchedWrites):
             # Plain prepared SQL: sqlite-utils' insert/update read the table's
             # schema on every call, which halves the rate of a bulk rebuild.
             if changed:
+                version_id = self._free_id("article_versions", "url || char(10) || version",
+                                           version_id_key(row.url, version))
                 self.db.execute(_INSERT_VERSION, [
-                    row.url, row.source, version, row.capture_record_id, row.fetched_at,
-                    row.title, row.published, row.text, row.word_count,
+                    version_id, row.url, row.source, version, row.capture_record_id,
+                    row.fetched_at, row.title, row.published, row.text, row.word_count,
                 ])
             # A page that answers again is no longer removed.
             values = {**asdict(row), "versions": version, "removed_at": "",
                       "removed_reason": ""}
-            self.db.execute(_UPSERT_ARTICLE, [values[c] for c in _ARTICLE_FIELDS])
+            article_id = self._free_id("articles", "url", article_id_key(row.url))
+            self.db.execute(_UPSERT_ARTICLE,
+                            [article_id, *(values[c] for c in _ARTICLE_FIELDS)])
         if latest is None:
             return "new"
         return "updated" if changed else "same"
+
+    def _free_id(self, table: str, key_sql: str, key: str) -> int:
+        """The id of the row with this key: its hash, or, if a row with another key
+        holds that (or it is 0), the next probe that is free or already this key's.
+        Without a collision (all but certainly) it depends on the key alone; with
+        one, on which of the two keys was indexed first."""
+        for probe in range(MAX_ID_PROBES):
+            candidate = stable_id(key, probe)
+            if candidate == 0:
+                continue
+            holder = self.db.execute(
+                f"select {key_sql} from {table} where id = ?", [candidate]).fetchone()
+            if holder is None or holder[0] == key:
+                return candidate
+        raise PressArchiveError(f"no free id for {key!r} in {table} after "
+                                f"{MAX_ID_PROBES} probes")
 
     def mark_removed(self, url: str, when: str, reason: str) -> bool:
         """Mark an indexed article as gone from the site (its captures stay); the

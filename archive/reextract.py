@@ -246,15 +246,22 @@ def carry_over(index: ArchiveIndex, old_db: Path, extracted_urls_sql: str) -> in
     db = index.db
     db.execute("attach database ? as old", [str(old_db)])
     try:
-        columns = [c for c in db["articles"].columns_dict if c != "id"]
+        # Carried rows keep their ids (links to them stay right) and their seq.
+        old_columns = {row[1] for row in db.execute("pragma old.table_info(articles)")}
+        columns = [c for c in db["articles"].columns_dict if c in old_columns]
+        selected = list(columns)
+        if "seq" not in old_columns:
+            # An index from before seq: its ids were the capture order.
+            columns.append("seq")
+            selected.append("id")
         cols = ", ".join(columns)
         before = db["articles"].count
         with db.conn:
             db.execute(
-                f"insert or ignore into articles ({cols}) select {cols} from old.articles "
-                f"where not ({extracted_urls_sql})"
+                f"insert or ignore into articles ({cols}) select {', '.join(selected)} "
+                f"from old.articles where not ({extracted_urls_sql})"
             )
-            version_cols = ", ".join(c for c in db["article_versions"].columns_dict if c != "id")
+            version_cols = ", ".join(db["article_versions"].columns_dict)
             db.execute(
                 f"insert or ignore into article_versions ({version_cols}) "
                 f"select {version_cols} from old.article_versions "

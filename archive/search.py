@@ -2,7 +2,8 @@
 
 Ranking is bounded so that every query costs about the same at any archive size:
 bm25 (title matches weigh ten times body matches) ranks at most the RANK_WINDOW
-newest matching articles (newest = last captured: rowids follow capture order).
+newest matching articles (newest = last captured: the full-text index's rowids are
+articles.seq, which follows capture order).
 A query with fewer matches than that is ranked exactly over all of them; a
 common word is ranked over its newest matches, and the hits say so
 (`approximate`). With --source/--since the window holds the RANK_WINDOW newest
@@ -164,8 +165,8 @@ candidates as (
     and (not (select by_words from mode) or +f.rowid in (
       select rowid from articles_fts where articles_fts match {query}
       and rowid > coalesce((select rowid from floor), 9223372036854775807)))
-    and (:source = '' or (select a.source from articles a where a.id = f.rowid) = :source)
-    and (:since = '' or (select a.published from articles a where a.id = f.rowid) >= :since)
+    and (:source = '' or (select a.source from articles a where a.seq = f.rowid) = :source)
+    and (:since = '' or (select a.published from articles a where a.seq = f.rowid) >= :since)
   order by f.rowid desc limit {window + 1}
 ),
 -- The best of them by bm25 (ties newest first); columns and snippets for those only.
@@ -178,7 +179,7 @@ select a.url, a.title, a.source, a.published,
    where articles_fts match {query} and rowid = b.id) as snippet,
   b.rank,
   ((select count(*) from candidates) > {window} or exists (select 1 from floor)) as approximate
-from best b join articles a on a.id = b.id
+from best b join articles a on a.seq = b.id
 order by b.rank, b.id desc"""
 
 

@@ -26,7 +26,14 @@ class BatchedWrites:
             if self._in_batch:
                 yield
             else:
-                with self._connection():
+                connection = self._connection()
+                with connection:
+                    # Opened here, not by the first write: sqlite-utils (4.x) commits a
+                    # write statement at once when no transaction is open, which would
+                    # split a batch (or one add_article) into commits of a row each, and
+                    # a failed commit at the end could not roll the batch back.
+                    if not connection.in_transaction:
+                        connection.execute("begin")
                     yield
 
     @contextmanager

@@ -227,7 +227,7 @@ NAIVE_SQL = """
            snippet(articles_fts, 1, '[', ']', ' … ', 24) as snippet,
            bm25(articles_fts, 10.0, 1.0) as rank
     from articles_fts
-    join articles a on a.rowid = articles_fts.rowid
+    join articles a on a.seq = articles_fts.rowid
     where {where}
     order by rank
     limit 20

@@ -31,15 +31,13 @@ import time
 from collections.abc import Callable
 from typing import IO, TYPE_CHECKING, Any
 
-from crawler.exchange import ArchiveStore, StoreConfig, StoreTotals
+from crawler.exchange import OPERATIONS, ArchiveStore, StoreConfig, StoreTotals, short_message
 
 if TYPE_CHECKING:
     from twisted.internet.defer import Deferred
 
 logger = logging.getLogger(__name__)
 
-# Calls the crawl process may make; anything else is refused by the child.
-OPERATIONS = frozenset({"register_source", "archive", "record_extraction", "record_truncated"})
 # Every message is a pickle preceded by its length.
 FRAME_HEADER = struct.Struct("<Q")
 READ_SIZE = 1 << 20
@@ -99,11 +97,13 @@ def _portable(exc: BaseException) -> BaseException:
         pickle.dumps(exc)
         return exc
     except Exception:
-        return ArchiverCallError(f"{type(exc).__name__}: {exc}")
+        return ArchiverCallError(f"{type(exc).__name__}: {short_message(exc)}")
 
 
-def serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
-    """The writer's loop: open the store, answer batches until close or end of input."""
+def serve(stdin: IO[bytes], stdout: IO[bytes]) -> bool:
+    """The writer's loop: open the store, answer batches until close or end of input.
+
+    False when the archive could not be opened or closed cleanly."""
     handler = _ForwardingHandler()
     root = logging.getLogger()
     root.addHandler(handler)
@@ -116,42 +116,54 @@ def serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
         _, _, (config,) = read_frame(stdin)[0]
         store = ArchiveStore(config)
     except EOFError:
-        return
+        return False
     except Exception as exc:
         answer([(0, False, _portable(exc))])
-        return
+        return False
     answer([(0, True, None)])
     close_id: int | None = None
+    replies: list[tuple[int, bool, Any]] = []
     try:
         while close_id is None:
             try:
                 batch = read_frame(stdin)
             except EOFError:  # the crawl process died: close cleanly
                 break
-            replies: list[tuple[int, bool, Any]] = []
-            with store.batch():
-                for call_id, operation, args in batch:
-                    if operation == "close":
-                        close_id = call_id
-                        continue
-                    try:
-                        if operation not in OPERATIONS:
-                            raise ValueError(f"unknown archive operation {operation!r}")
-                        replies.append((call_id, True, getattr(store, operation)(*args)))
-                    except Exception as exc:
-                        # One failed call (a full disk, say) fails only its response.
-                        replies.append((call_id, False, _portable(exc)))
+            close_id = next((call_id for call_id, operation, _ in batch
+                             if operation == "close"), None)
+            replies = _run_batch(store, [call for call in batch if call[1] != "close"])
             if close_id is None:
                 answer(replies)
     finally:
-        try:
-            totals = store.close()
-        except Exception as exc:
-            if close_id is not None:
-                answer([*replies, (close_id, False, _portable(exc))])
-            raise
+        totals, close_error = _close(store)
+    if close_error is not None:
+        # One line, not a traceback: the crawl logs it (or, if the crawl is gone,
+        # stderr shows it); what was written before stays valid.
+        if close_id is None:
+            sys.stderr.write(f"archive writer: cannot close the archive: "
+                             f"{short_message(close_error)}\n")
+        else:
+            answer([*replies, (close_id, False, _portable(close_error))])
+        return False
     if close_id is not None:
         answer([*replies, (close_id, True, totals)])
+    return True
+
+
+def _run_batch(store: ArchiveStore, calls: list[tuple[int, str, tuple]]
+               ) -> list[tuple[int, bool, Any]]:
+    """One transaction per batch; a failed call (a WARC write on a full disk, say)
+    fails only itself, a failed commit every call of the batch (see run_batch)."""
+    results = store.run_batch([(operation, args) for _, operation, args in calls])
+    return [(call_id, ok, value if ok else _portable(value))
+            for (call_id, _, _), (ok, value) in zip(calls, results, strict=True)]
+
+
+def _close(store: ArchiveStore) -> tuple[StoreTotals | None, Exception | None]:
+    try:
+        return store.close(), None
+    except Exception as exc:
+        return None, exc
 
 
 def main() -> None:
@@ -163,7 +175,7 @@ def main() -> None:
     # stdout carries answers only: nothing else may print to it.
     stdout = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)
-    serve(sys.stdin.buffer, stdout)
+    sys.exit(0 if serve(sys.stdin.buffer, stdout) else 1)
 
 
 # ---------------------------------------------------------------- crawl side
@@ -180,10 +192,10 @@ class InlineArchiver:
 
         if operation not in OPERATIONS:
             raise ValueError(f"unknown archive operation {operation!r}")
-        try:
-            return succeed(getattr(self.store, operation)(*args))
-        except Exception as exc:
-            return fail(exc)
+        # A batch of one: its rows and its state are committed together or not at all,
+        # as in the writer process.
+        [(ok, value)] = self.store.run_batch([(operation, args)])
+        return succeed(value) if ok else fail(value)
 
     def close(self) -> StoreTotals:
         return self.store.close()

@@ -10,14 +10,17 @@ process itself when that is switched off, with the same code either way.
 from __future__ import annotations
 
 import datetime as dt
+import errno
+import sqlite3
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from archive.articles import record_extraction, record_removal, record_truncated
+from archive.errors import PressArchiveError
 from archive.index import INDEX_FILENAME, ArchiveIndex, Capture
 from archive.sources import Source
 from archive.state import CrawlState
@@ -37,6 +40,57 @@ if TYPE_CHECKING:
 
 WARC_SUBDIR = "warc"
 WARC_PREFIX = "pressarchive"
+# What the crawl process may ask the store to do; anything else is refused.
+OPERATIONS = frozenset({"register_source", "archive", "record_extraction", "record_truncated"})
+# An error message travels to the crawl's log: a cap keeps a page body out of it,
+# whatever an exception chose to put in its text.
+MAX_MESSAGE_CHARS = 300
+_DISK_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
+
+
+class ArchiveWriteError(PressArchiveError):
+    """The store could not write (a full disk, an I/O error): what the failed calls
+    were to archive is not in the index, and the crawl state does not count it.
+
+    `kind` is "disk_full" (nothing more can be written: the crawl stops), "warc"
+    or "database"; the message is one line without page content."""
+
+    def __init__(self, message: str, kind: str):
+        super().__init__(message, kind)
+        self.message = message
+        self.kind = kind
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def short_message(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    if len(text) > MAX_MESSAGE_CHARS:
+        text = text[:MAX_MESSAGE_CHARS] + " [...]"
+    return text
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    if isinstance(exc, OSError):
+        return exc.errno in _DISK_FULL_ERRNOS
+    if isinstance(exc, sqlite3.Error):
+        # SQLITE_FULL: the database or its journal could not grow.
+        return (getattr(exc, "sqlite_errorname", "") == "SQLITE_FULL"
+                or "disk is full" in str(exc))
+    return False
+
+
+def _database_failure(error: BaseException) -> bool:
+    return isinstance(error.__cause__, sqlite3.Error)
+
+
+def write_error(exc: BaseException, what: str) -> ArchiveWriteError:
+    if is_disk_full(exc):
+        kind = "disk_full"
+    else:
+        kind = "database" if isinstance(exc, sqlite3.Error) else "warc"
+    return ArchiveWriteError(f"{what}: {short_message(exc)}", kind)
 
 
 @dataclass(frozen=True)
@@ -101,6 +155,56 @@ class ArchiveStore:
         )
         self.index = ArchiveIndex(config.directory / INDEX_FILENAME)
         self.state = CrawlState(config.directory)
+        # Set by the first write that found the disk full: later calls are refused
+        # before they write anything (the crawl is stopping; a WARC record written now
+        # could not be indexed, and each attempt would grow and cut a file again).
+        self.disk_full: ArchiveWriteError | None = None
+
+    def run_batch(self, calls: Sequence[tuple[str, tuple]]) -> list[tuple[bool, Any]]:
+        """Run calls in one transaction on the index and one on the state; (ok, result
+        or exception) per call.
+
+        All their rows are committed or none: a database error in any call (SQLite
+        may then have rolled the whole transaction back already) or a failed commit
+        rolls back the index and the state alike, and every call of the batch fails
+        with ArchiveWriteError. The WARC records of a failed batch stay in the WARC
+        files (whole records, unindexed); their URLs are fetched again next run."""
+        results: list[tuple[bool, Any]] = []
+        try:
+            with self.batch():
+                results = [self._run(operation, args) for operation, args in calls]
+                for ok, value in results:
+                    if not ok and _database_failure(value):
+                        raise value.__cause__
+        except sqlite3.Error as exc:
+            failure = write_error(exc, "index rows and crawl state not committed")
+            if failure.kind == "disk_full":
+                self.disk_full = failure
+            if len(results) != len(calls):
+                return [(False, failure)] * len(calls)
+            # A call that failed on its own (its WARC write) keeps its own error.
+            return [(False, value if not ok and not _database_failure(value) else failure)
+                    for ok, value in results]
+        return results
+
+    def _run(self, operation: str, args: tuple) -> tuple[bool, Any]:
+        if self.disk_full is not None and operation != "register_source":
+            return False, self.disk_full
+        try:
+            if operation not in OPERATIONS:
+                raise ValueError(f"unknown archive operation {operation!r}")
+            return True, getattr(self, operation)(*args)
+        except (OSError, sqlite3.Error) as exc:
+            # One page that cannot be written (WarcWriteError: the WARC file stays
+            # valid up to its previous record) fails only itself, unless it is the
+            # database that failed (run_batch).
+            error = write_error(exc, f"cannot {operation.replace('_', ' ')}")
+            error.__cause__ = exc
+            if error.kind == "disk_full":
+                self.disk_full = error
+            return False, error
+        except Exception as exc:
+            return False, exc
 
     def register_source(self, source: Source) -> None:
         """The source's recheck schedule and removal rules, for its exchanges."""
@@ -235,6 +339,12 @@ class ArchiveStore:
 
     @contextmanager
     def batch(self) -> Iterator[None]:
-        """One transaction on the index and one on the state for many calls."""
-        with self.index.batch(), self.state.batch():
+        """One transaction on the index and one on the state for many calls.
+
+        The index commits first and the state only after it: were it the other way,
+        a failed index commit (a full disk) would leave the state counting pages as
+        fetched that have no capture row, and no later run would fetch or index them.
+        A failed index commit rolls the state back; a failed state commit after a
+        good index commit costs a fetch of those pages again, never a loss."""
+        with self.state.batch(), self.index.batch():
             yield

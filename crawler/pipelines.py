@@ -12,6 +12,7 @@ from typing import Any
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
+from scrapy.logformatter import LogFormatter, LogFormatterResult
 from scrapy.utils.defer import maybe_deferred_to_future
 
 from archive.articles import (
@@ -20,9 +21,40 @@ from archive.articles import (
     extraction_task,
 )
 from archive.sources import Source
-from crawler.session import ArchiveSession
+from crawler.session import WRITE_FAILURES, ArchiveSession
 
 logger = logging.getLogger(__name__)
+
+
+def item_summary(item: Any) -> str:
+    """An item as the log shows it: its URL, never its body (a whole page)."""
+    if isinstance(item, dict) and "url" in item:
+        return f"<{item.get('source', 'item')} {item['url']}>"
+    return f"<{type(item).__name__}>"
+
+
+class ArchiveLogFormatter(LogFormatter):
+    """Scrapy's messages about items name the item instead of printing it: an article
+    item carries the page body and its capture, and one failure per page would
+    otherwise put every page into the log."""
+
+    def scraped(self, item: Any, response: Any, spider: Any) -> LogFormatterResult:
+        return self._summarised(super().scraped(item, response, spider), item)
+
+    def dropped(self, item: Any, exception: BaseException, response: Any,
+                spider: Any) -> LogFormatterResult:
+        return self._summarised(super().dropped(item, exception, response, spider), item)
+
+    def item_error(self, item: Any, exception: BaseException, response: Any,
+                   spider: Any) -> LogFormatterResult:
+        return self._summarised(super().item_error(item, exception, response, spider), item)
+
+    @staticmethod
+    def _summarised(result: LogFormatterResult, item: Any) -> LogFormatterResult:
+        args = dict(result.get("args") or {})
+        if "item" in args:
+            args["item"] = item_summary(item)
+        return {**result, "args": args}
 
 
 class ArticlePipeline:
@@ -68,8 +100,7 @@ class ArticlePipeline:
         if outcome != "extract":
             self.stats.inc_value(f"articles/{outcome}")
             if outcome == "truncated":
-                await maybe_deferred_to_future(
-                    self.session.archiver.call("record_truncated", capture))
+                await self.write(item, "record_truncated", capture)
             return {"url": item["url"], "source": item["source"], "status": outcome}
         # Imported here: Scrapy imports this module even when the pipeline is
         # off, and the worker module brings trafilatura with it.
@@ -86,12 +117,25 @@ class ArticlePipeline:
             # Shutting down: the page stays archived and is not marked as failed.
             self.stats.inc_value("articles/not_extracted_shutdown")
             raise DropItem(f"{item['url']}: extraction stopped at shutdown") from exc
+        change = await self.write(item, "record_extraction", capture, result, self.config_hash)
+        # Counted once written: "articles indexed" in the crawl summary are index rows.
         self.stats.inc_value(f"articles/{result.status}")
         if result.status != "ok":
             logger.info("not indexed (%s): %s %s", result.status, item["url"], result.error)
-        change = await maybe_deferred_to_future(
-            self.session.archiver.call("record_extraction", capture, result, self.config_hash))
         if change in ("new", "updated", "same"):
             self.stats.inc_value(f"articles/{change}")
         return {"url": item["url"], "source": item["source"], "status": result.status,
                 "title": result.title}
+
+    async def write(self, item: dict[str, Any], operation: str, *args: Any) -> Any:
+        """An index write by the archive writer; a failed one drops the item quietly.
+
+        The page stays archived (its capture row is committed) and the next run
+        indexes it from its WARC record (archive/reconcile.py); the session logs the
+        failure once per kind."""
+        try:
+            return await maybe_deferred_to_future(self.session.archiver.call(operation, *args))
+        except WRITE_FAILURES as exc:
+            self.stats.inc_value("articles/write_errors")
+            self.session.write_failed(exc, item["url"])
+            raise DropItem(f"{item['url']} not indexed: {exc}", log_level="DEBUG") from None

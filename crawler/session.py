@@ -24,14 +24,42 @@ from archive import __version__
 from archive.lock import held_lock_descriptor
 from archive.state import CrawlState
 from archive.warc.repair import repair_open_files
-from crawler.archiver import ArchiverClient, InlineArchiver
-from crawler.exchange import WARC_SUBDIR, StoreConfig
+from crawler.archiver import ArchiverCallError, ArchiverClient, ArchiverDied, InlineArchiver
+from crawler.exchange import WARC_SUBDIR, ArchiveWriteError, StoreConfig, short_message
 
 if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
     from archive.extract import ExtractionOptions
     from archive.workers import ExtractorPool
 
 logger = logging.getLogger(__name__)
+
+# Failures of the archive writes that end the crawl: nothing more can be archived, and
+# a crawler must not fetch what it cannot keep. The value is the spiders' finish reason.
+STOPPING_FAILURES = {"disk_full": "disk_full", "writer_died": "archive_writer_died"}
+WRITE_FAILURES = (ArchiveWriteError, ArchiverDied, ArchiverCallError)
+
+
+def failure_kind(exc: BaseException) -> str:
+    if isinstance(exc, ArchiveWriteError):
+        return exc.kind
+    if isinstance(exc, ArchiverDied):
+        return "writer_died"
+    return type(exc).__name__
+
+
+def failure_line(kind: str, exc: BaseException, url: str) -> str:
+    """The one line a kind of failure gets in the log, whatever the number of pages."""
+    if kind == "disk_full":
+        return (f"the archive's disk is full ({short_message(exc)}): stopping the crawl; "
+                "what was archived stays valid, and the next run, with space, fetches "
+                "the pages not archived")
+    if kind == "writer_died":
+        return f"stopping the crawl: {short_message(exc)}"
+    return (f"could not archive {url}: {short_message(exc)} (later failures of this "
+            "kind are counted in the stats, not logged)")
+
 
 def warcinfo_fields(settings: Any, crawl_id: str) -> dict[str, str]:
     fields = {
@@ -93,6 +121,9 @@ class ArchiveSession:
         self.threads = ThreadPool(minthreads=0, maxthreads=workers, name="extraction")
         self.threads.start()
         self._users = 0
+        self._crawlers: list[Crawler] = []
+        self._failures_logged: set[str] = set()
+        self.stop_reason = ""
 
     @property
     def extractors(self) -> ExtractorPool:
@@ -142,6 +173,38 @@ class ArchiveSession:
                 "archive %s closed: %d WARC records in %d file(s)",
                 self.directory, totals.records_written, len(totals.files_written),
             )
+
+    def register_crawler(self, crawler: Crawler) -> None:
+        """A crawler writing to this archive, stopped with the others if writing fails."""
+        if crawler not in self._crawlers:
+            self._crawlers.append(crawler)
+
+    def write_failed(self, exc: BaseException, url: str) -> None:
+        """Log a failed archive write once per kind of failure, not once per page (the
+        caller counts every page in its stats), and stop every crawl of this archive
+        when nothing more can be written."""
+        kind = failure_kind(exc)
+        if kind in self._failures_logged:
+            logger.debug("not archived: %s: %s", url, short_message(exc))
+        else:
+            self._failures_logged.add(kind)
+            logger.error("%s", failure_line(kind, exc, url))
+        if kind in STOPPING_FAILURES:
+            self.stop(STOPPING_FAILURES[kind])
+
+    def stop(self, reason: str) -> None:
+        if self.stop_reason:
+            return
+        self.stop_reason = reason
+        from scrapy.utils.defer import deferred_from_coro
+
+        for crawler in self._crawlers:
+            engine = crawler.engine
+            if engine is None or engine.spider is None:
+                continue
+            # A spider that is already closing (or closed) has nothing left to stop.
+            deferred_from_coro(engine.close_spider_async(reason=reason)).addErrback(
+                lambda failure: logger.debug("closing a spider: %s", failure.value))
 
     def call_in_thread(self, func: Any, *args: Any, **kwargs: Any) -> Any:
         # Imported here: importing the reactor at module level would install

@@ -109,9 +109,17 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.warcmiddleware.WarcCaptureMiddleware": 990,
     # Skips article pages not due for a recheck; makes the others conditional.
     "crawler.recheck.RecheckMiddleware": 560,
+    # Scrapy's cookie handling, with the public suffix list bundled with tldextract
+    # instead of one downloaded outside the crawl (and never archived).
+    "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
+    "crawler.cookies.OfflineCookiesMiddleware": 700,
 }
 EXTENSIONS = {
     "crawler.gctuning.GcTuning": 0,
+}
+# Scrapy's listings of settings and components at DEBUG (75 lines a source and run).
+ADDONS = {
+    "crawler.quietlog.QuietListings": 0,
 }
 ITEM_PIPELINES = {
     "crawler.pipelines.ArticlePipeline": 300,
@@ -121,3 +129,10 @@ REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+# Not the 12-line library versions listing at every start: requirements.lock pins them.
+LOG_VERSIONS: list[str] = []
+# Each source's end-of-run stats in one log line, not Scrapy's 50-line listing
+# (crawler/quietlog.py); `pressarchive crawl` turns it on, `scrapy crawl` keeps the listing.
+PRESSARCHIVE_ONE_LINE_STATS = False
+# Items are logged by their URL: an article item holds the whole page body.
+LOG_FORMATTER = "crawler.pipelines.ArchiveLogFormatter"

@@ -111,7 +111,7 @@ def test_rows_are_plain_dataclasses():
 
 # ---------------------------------------------------------------- bounded ranking
 
-NAIVE = """select a.url from articles_fts join articles a on a.rowid = articles_fts.rowid
+NAIVE = """select a.url from articles_fts join articles a on a.seq = articles_fts.rowid
            where articles_fts match ? order by bm25(articles_fts, 10.0, 1.0) limit ?"""
 
 

@@ -45,7 +45,8 @@ socket.getaddrinfo = _refuse
 socket.create_connection = _refuse
 '''
 
-# Provenance and content of each table; ids and the run's own timestamps excluded.
+# Provenance and content of each table, ids included; seq and the run's own timestamps
+# excluded.
 TABLES = {
     "captures": "record_id",
     "articles": "url",
@@ -72,7 +73,9 @@ def offline_cli(guard_dir: Path, *args: str) -> subprocess.CompletedProcess:
 def rows(db: Path, table: str) -> list[tuple]:
     conn = sqlite3.connect(db)
     try:
-        columns = [r[1] for r in conn.execute(f"pragma table_info({table})") if r[1] != "id"]
+        # Ids are compared (they derive from the URLs); seq is the order rows were
+        # written in, extraction order in a crawl, WARC order in a rebuild.
+        columns = [r[1] for r in conn.execute(f"pragma table_info({table})") if r[1] != "seq"]
         return conn.execute(
             f"select {', '.join(columns)} from {table} order by {TABLES[table]}"
         ).fetchall()
