@@ -11,12 +11,22 @@ Field conventions follow pywb's own indexer: ``digest`` without its ``sha1:`` pr
 to the archive's ``warc/`` directory, ``mime`` the media type without parameters, and
 ``warc/revisit`` for revisit records. Empty fields are left out.
 
+One exception, so that every capture replays: a server-not-modified revisit (the 304 that
+answered a conditional recheck) is indexed under its own URL and timestamp but with the
+``mime``, ``status``, ``digest``, ``filename``, ``offset`` and ``length`` of the response it
+refers to, and its own record's place in ``revisit_filename``, ``revisit_offset`` and
+``revisit_length``. Indexed as a revisit it replayed as the empty 304 it was, from our
+index and from a WACZ: pywb takes the status from the revisit record's head and, for any
+3xx, never loads the original's payload. The WARC records are unchanged (the revisit still
+says 304); pywb's Memento-Datetime is then the original's date, when those bytes came.
+
 The SURT key is the one pywb computes to look a URL up (the ``surt`` package's default
 canonicalisation, reimplemented here): see ``surt_key``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
@@ -37,8 +47,10 @@ __all__ = [
     "CDXJ_FILENAME",
     "INDEXES_DIR",
     "CdxjEntry",
+    "IndexedFiles",
     "cdx_timestamp",
     "collect_entries",
+    "index_files",
     "surt_key",
     "warc_directory",
     "write_cdxj",
@@ -51,6 +63,7 @@ CDXJ_FILENAME = "index.cdxj"
 WARC_DIR = "warc"
 
 INDEXED_TYPES = frozenset({"response", "revisit", "resource", "metadata"})
+NOT_MODIFIED_PROFILE = "/revisit/server-not-modified"  # the end of its WARC-Profile URI
 
 
 # --- SURT ------------------------------------------------------------------------------------
@@ -273,12 +286,20 @@ class CdxjEntry:
     filename: str
     rec_type: str
     record_id: str
+    refers_to: str = ""  # WARC-Refers-To of a revisit
+    not_modified: bool = False  # a revisit recording a 304 (server-not-modified)
+    # For a 304 revisit indexed as the response it refers to: its own record's place.
+    revisit_location: tuple[str, int, int] | None = None
 
     def line(self) -> str:
         fields = {
             "url": self.url, "mime": self.mime, "status": self.status, "digest": self.digest,
             "length": str(self.length), "offset": str(self.offset), "filename": self.filename,
         }
+        if self.revisit_location is not None:
+            filename, offset, length = self.revisit_location
+            fields.update(revisit_filename=filename, revisit_offset=str(offset),
+                          revisit_length=str(length))
         data = {name: value for name, value in fields.items() if value and value != "-"}
         return f"{self.key} {self.timestamp} {json.dumps(data)}\n"
 
@@ -323,7 +344,53 @@ def _entry(record: ArchivedRecord) -> CdxjEntry | None:
         filename=record.filename,
         rec_type=record.rec_type,
         record_id=record.record_id,
+        refers_to=record.refers_to,
+        not_modified=record.rec_type == "revisit" and (
+            status == 304 or record.warc_header("WARC-Profile").endswith(NOT_MODIFIED_PROFILE)),
     )
+
+
+def replayable(entries: list[CdxjEntry]) -> list[CdxjEntry]:
+    """``entries`` with each 304 revisit pointing at the response it refers to.
+
+    The original is found by WARC-Refers-To (through an identical-payload revisit, if a
+    tool referred to one), else as the latest earlier response of the same URL with the
+    same payload digest. A 304 whose original is not among ``entries`` stays as it is.
+    """
+    by_id = {entry.record_id: entry for entry in entries if entry.record_id}
+    responses: dict[tuple[str, str], list[CdxjEntry]] = {}
+    for entry in entries:
+        if entry.rec_type == "response":
+            responses.setdefault((entry.url, entry.digest), []).append(entry)
+    out = []
+    for entry in entries:
+        original = _original(entry, by_id, responses) if entry.not_modified else None
+        if original is None:
+            out.append(entry)
+            continue
+        out.append(dataclasses.replace(
+            entry, mime=original.mime, status=original.status, digest=original.digest,
+            filename=original.filename, offset=original.offset, length=original.length,
+            revisit_location=(entry.filename, entry.offset, entry.length),
+        ))
+    return out
+
+
+def _original(revisit: CdxjEntry, by_id: dict[str, CdxjEntry],
+              responses: dict[tuple[str, str], list[CdxjEntry]]) -> CdxjEntry | None:
+    seen = {revisit.record_id}
+    entry = revisit
+    while entry.rec_type == "revisit" and entry.refers_to and entry.refers_to not in seen:
+        seen.add(entry.refers_to)
+        referred = by_id.get(entry.refers_to)
+        if referred is None:
+            break
+        entry = referred
+    if entry.rec_type == "response" and entry.status.startswith("2"):
+        return entry
+    earlier = [e for e in responses.get((revisit.url, revisit.digest), [])
+               if e.timestamp <= revisit.timestamp and e.status.startswith("2")]
+    return max(earlier, key=lambda e: e.timestamp, default=None)
 
 
 def iter_entries(files: Iterable[Path], errors: list[ReadError] | None = None,
@@ -339,7 +406,48 @@ def iter_entries(files: Iterable[Path], errors: list[ReadError] | None = None,
 def collect_entries(files: Iterable[Path], errors: list[ReadError] | None = None,
                     ) -> list[CdxjEntry]:
     """Index entries of ``files`` in index order (the order of their CDXJ lines)."""
-    return sorted(iter_entries(files, errors), key=lambda entry: entry.line())
+    return sorted(replayable(list(iter_entries(files, errors))), key=lambda entry: entry.line())
+
+
+@dataclass
+class IndexedFiles:
+    """What ``index_files`` made of a list of files."""
+
+    entries: list[CdxjEntry]  # in index order
+    files: list[Path]  # the files with at least one readable record
+    left_out: dict[Path, str]  # the others (random bytes, a text file), and why
+    errors: list[ReadError]  # every problem, also those of files read in part
+
+
+def index_files(files: Iterable[Path]) -> IndexedFiles:
+    """Index entries of ``files``, leaving out the files from which no record can be read.
+
+    A file named .warc.gz that holds anything else is no part of an archive: replay tools
+    reject it, and `wacz validate` a package that holds it. A file damaged further on
+    (torn, or a bad record) keeps the entries of its records before the damage.
+    """
+    indexed = IndexedFiles(entries=[], files=[], left_out={}, errors=[])
+    for path in files:
+        file_errors: list[ReadError] = []
+        entries = list(iter_entries([path], file_errors))
+        indexed.errors.extend(file_errors)
+        unreadable = next((e for e in file_errors if e.fatal and e.offset == 0), None)
+        if unreadable is not None:
+            indexed.left_out[path] = f"not a WARC or ARC file ({unreadable.message})"
+        elif not entries and _is_empty(path):
+            indexed.left_out[path] = "empty file"
+        else:
+            indexed.files.append(path)
+            indexed.entries.extend(entries)
+    indexed.entries = sorted(replayable(indexed.entries), key=lambda entry: entry.line())
+    return indexed
+
+
+def _is_empty(path: Path) -> bool:
+    try:
+        return path.stat().st_size == 0
+    except OSError:
+        return True
 
 
 def warc_directory(archive_dir: Path) -> Path:
@@ -370,17 +478,22 @@ def write_lines_atomically(lines: Iterable[str], target: Path) -> Path:
     return target
 
 
-def write_cdxj(archive_dir: Path, errors: list[ReadError] | None = None) -> Path:
+def write_cdxj(archive_dir: Path, errors: list[ReadError] | None = None,
+               left_out: dict[Path, str] | None = None) -> Path:
     """Index every closed WARC of DIR/warc into DIR/indexes/index.cdxj and return its path.
 
-    Unreadable data is reported to ``errors`` and the log (records before it are indexed).
-    Raises PressArchiveError if DIR is not an archive.
+    Unreadable data is reported to ``errors`` and the log (records before it are indexed);
+    files with no readable record at all are left out, and put in ``left_out`` with why.
+    Raises PressArchiveError if DIR is not an archive or the index cannot be written.
     """
     archive_dir = Path(archive_dir)
-    files = archive_files(warc_directory(archive_dir))
-    entries = collect_entries(files, errors)
+    indexed = index_files(archive_files(warc_directory(archive_dir)))
+    if errors is not None:
+        errors.extend(indexed.errors)
+    if left_out is not None:
+        left_out.update(indexed.left_out)
     target = archive_dir / INDEXES_DIR / CDXJ_FILENAME
     try:
-        return write_lines_atomically((entry.line() for entry in entries), target)
+        return write_lines_atomically((entry.line() for entry in indexed.entries), target)
     except OSError as exc:
         raise PressArchiveError(f"cannot write {target}: {exc}") from exc

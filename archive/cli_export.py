@@ -2,6 +2,12 @@
 
 Registered in archive/cli.py with ``main.add_command(export)``. This module does not import
 archive.cli at import time (archive.cli imports it), only inside the commands.
+
+A file of DIR/warc from which no record can be read (random bytes, a text file named
+.warc.gz) is left out of the index and the package, and named; so is damage further into
+a file (its records before the damage are kept). Either way the export is done and the
+command exits 3 (FINISHED_WITH_ERRORS), after one "Error:" line; nothing usable to export
+or an output that cannot be written is exit 4.
 """
 
 from __future__ import annotations
@@ -31,6 +37,21 @@ def export() -> None:
     """Export the archive: a CDXJ index, a WACZ package."""
 
 
+def _incomplete(left_out: list[str], damaged: list[str], what: str) -> click.ClickException:
+    """The one line (exit 3) of an export that was made without some WARC data."""
+    from archive import exitcodes
+    from archive.cli import UserError
+
+    parts = []
+    if left_out:
+        parts.append(f"{len(left_out)} file(s) left out of {what} (no WARC or ARC record "
+                     f"could be read): {', '.join(left_out)}")
+    if damaged:
+        parts.append(f"{len(damaged)} file(s) read only up to damage: {', '.join(damaged)}")
+    return UserError("; ".join(parts) + " (see the lines above)",
+                     exitcodes.FINISHED_WITH_ERRORS)
+
+
 @export.command("cdxj")
 @archive_option
 def export_cdxj(archive: str | None) -> None:
@@ -39,19 +60,23 @@ def export_cdxj(archive: str | None) -> None:
     from archive.warc.reader import ReadError
 
     errors: list[ReadError] = []
+    left_out: dict[Path, str] = {}
     try:
-        path = write_cdxj(_archive_dir(archive), errors=errors)
+        # Each unreadable spot is logged as one line as it is met (archive.warc.reader).
+        path = write_cdxj(_archive_dir(archive), errors=errors, left_out=left_out)
     except PressArchiveError as exc:
         raise click.ClickException(str(exc)) from exc
-    for error in errors:
-        click.echo(f"warning: unreadable WARC data in {error.filename} at offset "
-                   f"{error.offset}: {error.message}", err=True)
     click.echo(str(path))
+    left_names = [p.name for p in left_out]
+    damaged = sorted({e.filename for e in errors} - set(left_names))
+    if left_names or damaged:
+        raise _incomplete(left_names, damaged, "the index")
 
 
 @export.command("wacz")
 @archive_option
-@click.argument("out", metavar="OUT.wacz", type=click.Path(dir_okay=False))
+# Checked by export_wacz, so that every unusable output is the same one line (exit 4).
+@click.argument("out", metavar="OUT.wacz", type=click.Path())
 @click.option("--title", help="Title of the package (default: 'Press Archive: DIR').")
 @click.option("--text/--no-text", "include_text", default=False, show_default=True,
               help="Put each article's text in pages.jsonl (full-text search in "
@@ -67,3 +92,5 @@ def export_wacz_command(archive: str | None, out: str, title: str | None,
     except PressArchiveError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(summary.summary(), err=True)
+    if not summary.complete:
+        raise _incomplete(list(summary.left_out), summary.damaged, "the package")

@@ -837,8 +837,16 @@ def warm_up() -> None:
     extract_html(_WARM_UP_PAGE, "https://example.org/warm-up")
 
 
-# A start or end tag, a comment, a doctype or a processing instruction.
-_MARKUP = re.compile(r"<(?:[A-Za-z][A-Za-z0-9:-]*[\s/>]|/[A-Za-z]|[!?])")
+# A start or end tag of an HTML element, a comment, a doctype or an XML declaration.
+# Only HTML's own element names count: a Markdown or text file that mentions a
+# placeholder such as `<id>` or `<URL>` is still text, not a page.
+_HTML_ELEMENTS = (
+    "a|abbr|article|aside|b|base|blockquote|body|br|button|caption|code|dd|div|dl|dt|em|"
+    "figcaption|figure|font|footer|form|h[1-6]|head|header|hr|html|i|iframe|img|input|"
+    "label|li|link|main|meta|nav|noscript|ol|option|p|pre|script|section|select|small|"
+    "span|strong|style|sub|sup|table|tbody|td|textarea|tfoot|th|thead|time|title|tr|u|ul"
+)
+_MARKUP = re.compile(rf"<(?:/?(?:{_HTML_ELEMENTS})[\s/>]|!--|!doctype|\?xml)", re.IGNORECASE)
 
 
 def _is_plain_text(body: bytes) -> bool:

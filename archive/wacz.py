@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from archive import __version__
-from archive.cdxj import CdxjEntry, collect_entries, warc_directory
+from archive.cdxj import CdxjEntry, index_files, warc_directory
 from archive.errors import PressArchiveError
 from archive.index import INDEX_FILENAME
 from archive.warc.reader import ReadError, archive_files
@@ -53,8 +53,22 @@ class WaczSummary:
     bytes: int
     articles_without_capture: list[str] = field(default_factory=list)  # article URLs
     read_errors: list[ReadError] = field(default_factory=list)
+    # Files of DIR/warc not packaged, by name: no record could be read from them.
+    left_out: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def complete(self) -> bool:
+        """Every WARC file packaged and read to its end."""
+        return not self.read_errors and not self.left_out
+
+    @property
+    def damaged(self) -> list[str]:
+        """Files packaged whose records after some damage could not be indexed."""
+        return sorted({e.filename for e in self.read_errors} - set(self.left_out))
 
     def summary(self) -> str:
+        # Each read error is logged as it is met (archive.warc.reader); the files left
+        # out or damaged are named by the caller's verdict (pressarchive export: exit 3).
         lines = [
             f"{self.path}: {self.warc_files} WARC files, {self.index_lines} index lines, "
             f"{self.pages} pages, {self.bytes} bytes"
@@ -62,9 +76,6 @@ class WaczSummary:
         if self.articles_without_capture:
             lines.append(f"{len(self.articles_without_capture)} articles left out of "
                          "pages.jsonl: their capture is in no closed WARC file")
-        for error in self.read_errors:
-            lines.append(f"unreadable WARC data in {error.filename} at offset "
-                         f"{error.offset}: {error.message}")
         return "\n".join(lines)
 
 
@@ -185,26 +196,27 @@ def export_wacz(archive_dir: Path, out: Path, *, title: str | None = None,
 
     ``out`` is written under a temporary name and renamed when complete. ``include_text``
     puts each article's text in pages.jsonl (full-text search in ReplayWeb.page).
-    Raises PressArchiveError for a missing archive, WARC files or index.
+    Raises PressArchiveError for a missing archive, WARC files or index, when no WARC file
+    can be read, and when ``out`` cannot be written.
     """
     archive_dir, out = Path(archive_dir), Path(out)
-    warcs = archive_files(warc_directory(archive_dir))
-    if not warcs:
+    all_warcs = archive_files(warc_directory(archive_dir))
+    if not all_warcs:
         raise PressArchiveError(f"no closed WARC files in {archive_dir / 'warc'}")
     articles = _articles(archive_dir / INDEX_FILENAME, include_text)
-    if not out.parent.is_dir():
-        raise PressArchiveError(f"cannot write {out}: {out.parent} is not a directory")
-    if out.is_dir():
-        raise PressArchiveError(f"cannot write {out}: it is a directory")
+    _check_writable(out)
 
-    errors: list[ReadError] = []
-    entries = collect_entries(warcs, errors)
+    indexed = index_files(all_warcs)
+    warcs, entries = indexed.files, indexed.entries
+    if not warcs:
+        raise PressArchiveError(
+            f"no readable WARC file in {archive_dir / 'warc'}: "
+            + "; ".join(f"{path.name}: {why}" for path, why in indexed.left_out.items()))
     pages, missing = _pages(articles, entries, include_text)
     header = dict(PAGES_HEADER, hasText=True) if include_text else PAGES_HEADER
     now = datetime.now(UTC)
 
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-    os.close(fd)
+    tmp_name = _temporary_file(out)
     try:
         with zipfile.ZipFile(tmp_name, "w", allowZip64=True) as zf:
             resources = [_add_file(zf, warc, f"archive/{warc.name}", compress=False)
@@ -248,5 +260,27 @@ def export_wacz(archive_dir: Path, out: Path, *, title: str | None = None,
         raise
     return WaczSummary(path=out, warc_files=len(warcs), index_lines=len(entries),
                        pages=len(pages), bytes=out.stat().st_size,
-                       articles_without_capture=missing, read_errors=errors)
+                       articles_without_capture=missing, read_errors=indexed.errors,
+                       left_out={path.name: why for path, why in indexed.left_out.items()})
+
+
+def _check_writable(out: Path) -> None:
+    """PressArchiveError unless ``out`` can be created, before any work is done."""
+    if out.is_dir():
+        raise PressArchiveError(f"cannot write {out}: it is a directory")
+    if not out.parent.is_dir():
+        raise PressArchiveError(f"cannot write {out}: {out.parent} is not a directory")
+    if not os.access(out.parent, os.W_OK):
+        raise PressArchiveError(f"cannot write {out}: {out.parent} is not writable")
+
+
+def _temporary_file(out: Path) -> str:
+    """A new empty file next to ``out``, renamed over it once the package is complete."""
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp",
+                                        dir=out.parent)
+    except OSError as exc:  # a read-only file system, /proc, a full disk
+        raise PressArchiveError(f"cannot write {out}: {exc.strerror or exc}") from exc
+    os.close(fd)
+    return tmp_name
 

@@ -86,7 +86,7 @@ def _worker_main(
     try:
         function = _resolve(task_function)
     except Exception as exc:
-        conn.send(("failed", f"cannot load task_function {task_function!r}: {exc!r}"))
+        _send_to_parent(conn, ("failed", f"cannot load task_function {task_function!r}: {exc!r}"))
         return
     if warm_up:
         # Before "ready", so the one-off loading is not charged to a page's timeout.
@@ -94,7 +94,8 @@ def _worker_main(
 
         warm_up_extractor()
     freeze_and_relax()
-    conn.send(("ready", os.getpid()))
+    if not _send_to_parent(conn, ("ready", os.getpid())):
+        return
     page_size = os.sysconf("SC_PAGE_SIZE")
     while True:
         try:
@@ -114,8 +115,28 @@ def _worker_main(
         rss, cpu = _resident_bytes(page_size), time.process_time()
         try:
             conn.send((kind, value, rss, cpu))
+        except (OSError, EOFError):
+            return  # the parent is gone
         except Exception as exc:  # an unpicklable or oversized return value
-            conn.send(("raised", f"cannot send result: {type(exc).__name__}: {exc}", rss, cpu))
+            if not _send_to_parent(
+                    conn, ("raised", f"cannot send result: {type(exc).__name__}: {exc}",
+                           rss, cpu)):
+                return
+
+
+def _send_to_parent(conn: Connection, message: tuple[Any, ...]) -> bool:
+    """Send ``message``; False if the parent has closed its end or exited.
+
+    A worker still warming up when its pool is closed (a run with next to nothing to
+    extract ends within a worker's start-up) or when the parent process exits finds the
+    pipe closed: nobody waits for it any more, so it leaves quietly instead of dying on a
+    BrokenPipeError traceback printed after the run's summary.
+    """
+    try:
+        conn.send(message)
+    except (OSError, EOFError):  # BrokenPipeError, ConnectionResetError
+        return False
+    return True
 
 
 def _resident_bytes(page_size: int) -> int:
@@ -278,6 +299,9 @@ class ExtractorPool:
         """
         self._check_open()
         if not wait:
+            # close() does not wait for this thread: it kills the worker it is creating once
+            # it exists (_add_idle), or if this process has exited by then, the worker finds
+            # its pipe closed and leaves quietly (_send_to_parent).
             threading.Thread(target=self._start_in_background, daemon=True,
                              name="extractor-pool-start").start()
             return self

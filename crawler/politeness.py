@@ -14,6 +14,8 @@ from scrapy.http import Response
 from scrapy.utils.defer import maybe_deferred_to_future
 
 RETRY_AFTER_STATUSES = (429, 503)
+# Requests that got no response at all, retries included (refused, unresolved, timed out).
+DOWNLOAD_FAILED_STAT = "download/failed"
 
 
 def retry_after_seconds(value: str, now: float | None = None) -> float | None:
@@ -59,6 +61,31 @@ class RetryAfterMiddleware(RetryMiddleware):
 
                 await maybe_deferred_to_future(task.deferLater(reactor, wait, lambda: None))
         return result
+
+    def process_exception(
+        self, request: Request, exception: Exception, spider: Any = None
+    ) -> Request | Response | None:
+        """A retry, or when the retries are spent, IgnoreRequest after counting the failure.
+
+        Scrapy has then logged the failure in one line ("Gave up retrying <GET url> (failed
+        3 times): reason", at RETRY_GIVE_UP_LOG_LEVEL); passed on as it is, the failure
+        was logged again with its traceback (twenty lines) by the robots.txt middleware
+        and by Scrapy's scraper, for every URL of a host that refuses connections.
+        IgnoreRequest reaches the spider's errback and robots.txt handling like the
+        failure did, and neither logs it. Scrapy's downloader stats (850) have already
+        counted the exception by its type.
+        """
+        retry = super().process_exception(request, exception)
+        if retry is not None or not self._retried(request, exception):
+            return retry
+        reason = type(exception).__name__
+        self.crawler.stats.inc_value(DOWNLOAD_FAILED_STAT)
+        self.crawler.stats.inc_value(f"{DOWNLOAD_FAILED_STAT}/{reason}")
+        raise IgnoreRequest(f"download failed: {request.url}: {exception}") from exception
+
+    def _retried(self, request: Request, exception: Exception) -> bool:
+        return (isinstance(exception, self.exceptions_to_retry)
+                and not request.meta.get("dont_retry", False))
 
 
 class CountingHttpCompressionMiddleware(HttpCompressionMiddleware):

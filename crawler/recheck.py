@@ -20,6 +20,7 @@ from crawler.session import ArchiveSession
 
 ARTICLE_META_KEY = "pressarchive_article"
 CONDITIONAL_META_KEY = "pressarchive_conditional"
+NOT_MODIFIED = 304
 
 
 class RecheckMiddleware:
@@ -57,5 +58,10 @@ class RecheckMiddleware:
         if known.last_modified:
             request.headers[b"If-Modified-Since"] = known.last_modified.encode("latin-1")
         request.meta[CONDITIONAL_META_KEY] = True
+        # The 304 is the answer hoped for, not an error: the spider gets it (and counts
+        # it) instead of Scrapy's HttpErrorMiddleware logging "Ignoring response <304 …>"
+        # once per unchanged article.
+        handled = request.meta.get("handle_httpstatus_list", [])
+        request.meta["handle_httpstatus_list"] = [*handled, NOT_MODIFIED]
         self.stats.inc_value("conditional/requests")
         return None

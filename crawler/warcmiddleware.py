@@ -21,7 +21,6 @@ from scrapy.exceptions import IgnoreRequest, NotConfigured, StopDownload
 from scrapy.http import Headers, Response
 from scrapy.utils.defer import maybe_deferred_to_future
 
-from crawler.archiver import ArchiverCallError, ArchiverDied
 from crawler.exchange import Exchange
 from crawler.rawhttp import (
     RAW_HEAD_META_KEY,
@@ -30,7 +29,7 @@ from crawler.rawhttp import (
     RawHead,
 )
 from crawler.recheck import ARTICLE_META_KEY, CONDITIONAL_META_KEY
-from crawler.session import ArchiveSession
+from crawler.session import WRITE_FAILURES, ArchiveSession
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +63,7 @@ class WarcCaptureMiddleware:
         self.max_seconds = crawler.settings.getfloat("PRESSARCHIVE_MAX_RESPONSE_SECONDS")
         source = getattr(crawler.spidercls, "source", None)
         self.source_name = source.name if source else crawler.spidercls.name
-        self.stopping = False
+        session.register_crawler(crawler)
         if source is not None:
             session.archiver.call("register_source", source).addErrback(
                 lambda failure: logger.error("archive writer: %s", failure.value))
@@ -101,15 +100,13 @@ class WarcCaptureMiddleware:
             capture, counts = await maybe_deferred_to_future(
                 self.session.archiver.call("archive", self.exchange(request, response))
             )
-        except (OSError, ArchiverDied, ArchiverCallError) as exc:
+        except WRITE_FAILURES as exc:
             # The WARC stays valid up to the last whole record; this page is
-            # not archived, so it must not be indexed either.
-            logger.error("could not write WARC records for %s: %s", request.url, exc)
+            # not archived, so it must not be indexed either (nor counted as
+            # fetched: the next run fetches it).
             self.stats.inc_value("warc/write_errors")
-            if isinstance(exc, ArchiverDied) and not self.stopping:
-                self.stopping = True
-                self.crawler.engine.close_spider(self.crawler.spider, "archive_writer_died")
-            raise IgnoreRequest(f"WARC write failed: {exc}") from exc
+            self.session.write_failed(exc, request.url)
+            raise IgnoreRequest(f"not archived: {request.url}") from None
         for key, count in counts.items():
             self.stats.inc_value(key, count)
         request.meta[CAPTURE_META_KEY] = capture

@@ -13,10 +13,14 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import scrapy
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure
 
 from archive.sources import Source
 from crawler.discovery import DiscoveryError, feed_links, sitemap_links
+from crawler.politeness import DOWNLOAD_FAILED_STAT
 from crawler.recheck import ARTICLE_META_KEY
 
 
@@ -44,11 +48,33 @@ class SourceSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for url in self.source.feeds:
-            yield scrapy.Request(url, callback=self.parse_feed)
+            yield self.request(url, self.parse_feed)
         for url in self.source.sitemaps:
-            yield scrapy.Request(url, callback=self.parse_sitemap)
+            yield self.request(url, self.parse_sitemap)
         for url in self.source.sections:
-            yield scrapy.Request(url, callback=self.parse_listing, cb_kwargs={"page": 1})
+            yield self.request(url, self.parse_listing, cb_kwargs={"page": 1})
+
+    def request(self, url: str, callback: Any, **kwargs: Any) -> scrapy.Request:
+        return scrapy.Request(url, callback=callback, errback=self.download_failed, **kwargs)
+
+    def download_failed(self, failure: Failure) -> None:
+        """A request that got no usable response: one line, counted.
+
+        Without an errback Scrapy logs each with its traceback. Failures the retries gave
+        up on arrive as IgnoreRequest, already logged and counted (crawler/politeness.py),
+        as do pages deliberately not fetched (not due, robots.txt).
+        """
+        if failure.check(HttpError):
+            # A 404 or 5xx answer (archived): Scrapy's HttpErrorMiddleware logs and
+            # counts it as before.
+            failure.raiseException()
+        if failure.check(IgnoreRequest):
+            return
+        reason = type(failure.value).__name__
+        self.crawler.stats.inc_value(DOWNLOAD_FAILED_STAT)
+        self.crawler.stats.inc_value(f"{DOWNLOAD_FAILED_STAT}/{reason}")
+        url = getattr(getattr(failure, "request", None), "url", "?")  # set by Scrapy
+        self.logger.error("download failed: %s: %s: %s", url, reason, failure.value)
 
     def _count(self, key: str) -> None:
         self.crawler.stats.inc_value(f"discovery/{key}")
@@ -65,9 +91,9 @@ class SourceSpider(scrapy.Spider):
             return None
         self._articles_requested.add(url)
         self._count("articles")
-        return scrapy.Request(
+        return self.request(
             url,
-            callback=self.parse_article,
+            self.parse_article,
             cb_kwargs={"found_in": found_in, "listed_date": published},
             meta={ARTICLE_META_KEY: True},
         )
@@ -95,7 +121,7 @@ class SourceSpider(scrapy.Spider):
             url = response.urljoin(link.url)
             if link.is_sitemap:
                 if self.source.owns(url):
-                    yield scrapy.Request(url, callback=self.parse_sitemap)
+                    yield self.request(url, self.parse_sitemap)
                 continue
             request = self.article_request(url, "sitemap", link.published)
             if request:
@@ -115,11 +141,16 @@ class SourceSpider(scrapy.Spider):
                 and self.source.is_listing(url)
                 and page < self.source.max_listing_pages
             ):
-                yield scrapy.Request(url, callback=self.parse_listing, cb_kwargs={"page": page + 1})
+                yield self.request(url, self.parse_listing, cb_kwargs={"page": page + 1})
 
     def parse_article(
         self, response: Response, found_in: str = "", listed_date: str = ""
     ) -> Iterator[dict[str, Any]]:
+        if response.status == 304:
+            # The answer to a conditional recheck (crawler/recheck.py lets it through):
+            # archived as a server-not-modified revisit; the indexed article stands.
+            self.crawler.stats.inc_value("recheck/not_modified")
+            return
         if not self.source.is_article(response.url):
             # Redirected off the article (to a home page when a story is taken
             # down): archived, but not an article. A rebuild decides the same way.
