@@ -224,14 +224,15 @@ def extract(files: tuple[str, ...], url: str | None, source: str | None, as_json
 @archive_option
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=click.IntRange(1, 65535), default=8001, show_default=True)
-def serve(archive: str | None, host: str, port: int) -> None:
+@click.option("--public/--no-public", default=None,
+              help="Safe to publish: no SQL of one's own, no downloads, no file paths. "
+              "Default: on unless --host is a loopback address.")
+def serve(archive: str | None, host: str, port: int, public: bool | None) -> None:
     """Browse and search the index with Datasette."""
     from archive.serve import run_datasette
 
-    try:
-        sys.exit(run_datasette(resolve_archive(archive), host=host, port=port))
-    except PressArchiveError as exc:
-        raise click.ClickException(str(exc)) from exc
+    # An unusable index is a PressArchiveError: the command group makes it one line, exit 4.
+    sys.exit(run_datasette(resolve_archive(archive), host=host, port=port, public=public))
 
 
 @main.command()

@@ -7,7 +7,8 @@ when some of its files could not be extracted.
 
     0  OK                    the run finished and every source was crawled cleanly
     3  FINISHED_WITH_ERRORS  the run finished and the archive is consistent, but some
-                             pages or sources failed (see the log); the next run retries
+                             pages or sources failed (see the log), or it stopped on a
+                             full disk (status disk_full); the next run retries
     4  COULD_NOT_RUN         nothing was done: bad configuration, archive unusable
     5  LOCKED                nothing was done: another run holds the archive (ArchiveLock)
 

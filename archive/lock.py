@@ -291,11 +291,50 @@ def _read_fd(fd: int, limit: int = 64 * 1024) -> bytes:
     return b"".join(chunks)
 
 
-def held_lock_descriptor(archive_dir: Path) -> int | None:
-    """The descriptor of the lock this process holds on archive_dir, if any: a
-    helper process that must keep the archive locked while it lives inherits it."""
+def held_lock(archive_dir: Path) -> ArchiveLock | None:
+    """The lock this process holds on archive_dir, if any."""
     target = Path(archive_dir).resolve()
     for lock in list(_held):
         if lock._fd is not None and lock.archive_dir.resolve() == target:
-            return lock._fd
+            return lock
     return None
+
+
+def held_lock_descriptor(archive_dir: Path) -> int | None:
+    """The descriptor of the lock this process holds on archive_dir, if any: a
+    helper process that must keep the archive locked while it lives inherits it."""
+    lock = held_lock(archive_dir)
+    return lock._fd if lock is not None else None
+
+
+def running_holder(archive_dir: Path) -> dict[str, Any] | None:
+    """The details of another run that holds archive_dir's lock now, else None.
+
+    For commands that only look (verify): they must not take the lock for the length of
+    their run, or a scheduled crawl starting meanwhile would exit LOCKED. An empty lock
+    file was released cleanly, so nothing is tried then; a file with details is tried
+    with a shared flock, released at once, which tells a live holder from a killed one
+    without trusting its pid (pids are reused). Returns {} for a holder whose details
+    cannot be read.
+    """
+    if held_lock(archive_dir) is not None:
+        return None  # this process is the holder: no other run can be
+    try:
+        fd = os.open(lock_path(archive_dir), os.O_RDONLY | os.O_CLOEXEC)
+    except OSError:
+        return None  # no lock file: no run ever held this archive
+    try:
+        content = _read_fd(fd)
+        if not content.strip():
+            return None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except OSError as exc:
+            if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                return _parse(_read_fd(fd)) or {}
+            raise PressArchiveError(f"cannot check the lock {lock_path(archive_dir)}: "
+                                    f"{exc}") from exc
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return None
+    finally:
+        os.close(fd)

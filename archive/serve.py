@@ -9,7 +9,14 @@ they measure is what is served:
   runs: one source of truth, never a copy in the JSON);
 - the SQL function that query reads the user's text through
   (archive.search.register_search_functions), registered as a Datasette plugin;
-- DATASETTE_SETTINGS (see docs/settings.md).
+- DATASETTE_SETTINGS (see docs/settings.md);
+- size limits on every connection (archive/serve_limits.py);
+- DIR/index.db followed to the build it points to, per request, so a rebuilt index is
+  served without a restart (archive/serve_follow.py);
+- with `public`, what a public instance turns off (archive/serve_public.py).
+
+The index is checked at start (check_index): a file that is not a readable index is one
+line naming the fix, not a server answering 500 to every request.
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -30,8 +38,10 @@ from datasette import hookimpl
 from datasette.app import Datasette
 from datasette.plugins import pm
 
-from archive.errors import PressArchiveError
+from archive import exitcodes
+from archive.errors import PressArchiveError, UnusableArchive
 from archive.index import INDEX_FILENAME
+from archive.readonly import exists, read_only
 from archive.search import (
     FILTER_SCAN,
     MMAP_BYTES,
@@ -40,6 +50,9 @@ from archive.search import (
     ranked_search_sql,
     register_search_functions,
 )
+from archive.serve_follow import Asgi, FollowingDatasette, follow_asgi
+from archive.serve_limits import limit_connection, quiet_printf_refusals
+from archive.serve_public import PUBLIC_SETTINGS, is_loopback, public_by_default, visitor_asgi
 from archive.sources import PROJECT_ROOT
 
 DATASETTE_METADATA = PROJECT_ROOT / "settings" / "datasette-metadata.json"
@@ -63,6 +76,11 @@ DATASETTE_SETTINGS: dict[str, Any] = {
     "suggest_facets": False,
 }
 PLUGIN_NAME = "pressarchive-search"
+# Tables every index has (an SQLite file without them is someone else's database).
+REQUIRED_TABLES = ("articles", "captures")
+# The start-up check reads the whole of a small index; a large one (about 5 s per GB
+# from the page cache) only for this long, after its tables' first and last pages.
+QUICK_CHECK_SECONDS = 2.0
 
 
 @hookimpl(trylast=True)
@@ -72,10 +90,30 @@ def prepare_connection(conn: sqlite3.Connection) -> None:
     - escape_fts() replaced by the same function, so the table's search box reads what
       users type by the rules of `pressarchive search` (words, "phrases", no operators,
       never a syntax error) instead of Datasette's (where `"` alone is an error);
-    - memory-mapped reads, as `pressarchive search` uses."""
+    - memory-mapped reads, as `pressarchive search` uses;
+    - the size limits of archive/serve_limits.py."""
+    limit_connection(conn)
     register_search_functions(conn)
     conn.create_function("escape_fts", 1, fts_query_or_nothing, deterministic=True)
     conn.execute(f"pragma mmap_size = {MMAP_BYTES}")
+
+
+@hookimpl
+def asgi_wrapper(datasette: Datasette) -> Callable[[Asgi], Asgi]:
+    """Datasette plugin hook: the index followed per request and the visitor rules, for
+    the app datasette_app() builds (other Datasette instances are left as they are)."""
+    if not isinstance(datasette, ArchiveDatasette):
+        return lambda app: app
+    public = datasette.public
+    return lambda app: visitor_asgi(follow_asgi(datasette, app), public=public)
+
+
+class ArchiveDatasette(FollowingDatasette):
+    """Datasette on DIR/index.db as `pressarchive serve` runs it."""
+
+    def __init__(self, archive: Path, *, public: bool, **kwargs: object):
+        self.public = public  # read by asgi_wrapper() while Datasette builds its app
+        super().__init__(archive / INDEX_FILENAME, name=DATABASE, **kwargs)
 
 
 def register_plugin() -> None:
@@ -119,28 +157,88 @@ def datasette_metadata(path: Path = DATASETTE_METADATA) -> dict[str, Any]:
     return metadata
 
 
-def datasette_app(archive: Path) -> Datasette:
+def _quick_check(conn: sqlite3.Connection, seconds: float) -> str | None:
+    """SQLite's quick_check for at most `seconds`: its first problem, or None (none
+    found, or time was up)."""
+    deadline = time.monotonic() + seconds
+    conn.set_progress_handler(lambda: time.monotonic() > deadline, 10_000)
+    try:
+        result = conn.execute("pragma quick_check(1)").fetchone()[0]
+    except sqlite3.OperationalError as exc:
+        if "interrupted" not in str(exc):
+            raise
+        return None
+    finally:
+        conn.set_progress_handler(None, 0)
+    return None if result == "ok" else str(result)
+
+
+def check_index(archive: Path) -> None:
+    """Raise UnusableArchive, in one line naming the fix, unless DIR/index.db is an
+    index Datasette can serve: a file that is not SQLite, not an index, or truncated
+    would otherwise start a server that answers 500 to every request. Reads the first
+    and last rows of the main tables and runs SQLite's quick_check (bounded in time).
+    A file shorter than its header says fails at the first read (SQLite compares them)."""
+    db = archive / INDEX_FILENAME
+    if not exists(db):
+        raise UnusableArchive(f"no index at {db}: run `pressarchive crawl --archive {archive}`")
+    hint = f"rebuild it from the WARC files: pressarchive reextract --archive {archive}"
+    with read_only(db, "index", hint) as conn:
+        tables = {name for (name,) in conn.execute(
+            "select name from sqlite_master where type = 'table'")}
+        missing = [table for table in REQUIRED_TABLES if table not in tables]
+        if missing:
+            raise UnusableArchive(
+                f"{db} is not a Press Archive index (no {', '.join(missing)} table); {hint}")
+        for table in REQUIRED_TABLES:
+            for order in ("", " desc"):  # both ends of the table's tree
+                conn.execute(f"select * from {table} order by rowid{order} limit 1").fetchall()
+        problem = _quick_check(conn, QUICK_CHECK_SECONDS)
+        if problem:
+            raise UnusableArchive(f"{db} is not a usable index ({problem}); {hint}")
+
+
+def datasette_app(archive: Path, *, public: bool = False) -> ArchiveDatasette:
     """Datasette as `pressarchive serve` runs it, on DIR/index.db (not immutable: the
-    crawl keeps writing to it)."""
+    crawl keeps writing to it), following it to each new build; `public` adds the
+    settings of a public instance (archive/serve_public.py)."""
     db = archive / INDEX_FILENAME
-    if not db.exists():
-        raise PressArchiveError(f"no index at {db}: run `pressarchive crawl --archive {archive}`")
+    if not exists(db):
+        raise UnusableArchive(f"no index at {db}: run `pressarchive crawl --archive {archive}`")
     register_plugin()
-    return Datasette([str(db)], metadata=datasette_metadata(),
-                     settings=dict(DATASETTE_SETTINGS))
+    settings = {**DATASETTE_SETTINGS, **(PUBLIC_SETTINGS if public else {})}
+    return ArchiveDatasette(archive, public=public, metadata=datasette_metadata(),
+                            settings=settings)
 
 
-def datasette_command(archive: Path, *, host: str, port: int) -> list[str]:
-    db = archive / INDEX_FILENAME
-    if not db.exists():
-        raise PressArchiveError(f"no index at {db}: run `pressarchive crawl --archive {archive}`")
+def datasette_command(archive: Path, *, host: str, port: int,
+                      public: bool = False) -> list[str]:
+    """The command of the Datasette process, once the index is known to be servable."""
+    check_index(archive)
     return [sys.executable, "-m", "archive.serve", str(archive),
-            "--host", host, "--port", str(port)]
+            "--host", host, "--port", str(port), *(["--public"] if public else [])]
 
 
-def run_datasette(archive: Path, *, host: str = "127.0.0.1", port: int = 8001) -> int:
-    """Serve until Ctrl-C or SIGTERM; the Datasette child never outlives this process."""
-    command = datasette_command(archive, host=host, port=port)
+def serving_mode_line(host: str, public: bool | None) -> str | None:
+    """What to say about the mode chosen, if it is not the obvious one."""
+    if public is None and not is_loopback(host):
+        return (f"--host {host} is not a loopback address: serving as --public (no SQL of "
+                "one's own, no downloads, no file paths; --no-public to allow them)")
+    if public is False and not is_loopback(host):
+        return (f"warning: --no-public on {host}: anyone who reaches it may run any SQL "
+                "and see the index's file path")
+    return None
+
+
+def run_datasette(archive: Path, *, host: str = "127.0.0.1", port: int = 8001,
+                  public: bool | None = None) -> int:
+    """Serve until Ctrl-C or SIGTERM; the Datasette child never outlives this process.
+    `public` None: public unless `host` is a loopback address."""
+    command = datasette_command(archive, host=host, port=port,
+                                public=public_by_default(host, public))
+    line = serving_mode_line(host, public)
+    if line:
+        print(line, file=sys.stderr, flush=True)
 
     def stop(signum: int, frame: object) -> None:
         raise SystemExit(128 + signum)
@@ -183,12 +281,13 @@ def _warm_up_and_say(db: Path) -> None:
     print(f"index read into the page cache in {warm_up(db):.1f} s", file=sys.stderr, flush=True)
 
 
-def serve_forever(archive: Path, *, host: str, port: int) -> None:
+def serve_forever(archive: Path, *, host: str, port: int, public: bool = False) -> None:
     """What `datasette serve` does, for the app datasette_app() builds, and a warm-up
     of the page cache in the background (searches before it ends may be slow)."""
     import uvicorn
 
-    ds = datasette_app(archive)
+    quiet_printf_refusals()
+    ds = datasette_app(archive, public=public)
     asyncio.run(ds.invoke_startup())
     threading.Thread(target=_warm_up_and_say, args=(archive / INDEX_FILENAME,),
                      name="warm-up", daemon=True).start()
@@ -201,12 +300,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("archive", type=Path)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8001)
+    parser.add_argument("--public", action="store_true",
+                        help="the settings of a public instance (archive/serve_public.py)")
     args = parser.parse_args(argv)
     try:
-        serve_forever(args.archive, host=args.host, port=args.port)
+        serve_forever(args.archive, host=args.host, port=args.port, public=args.public)
     except PressArchiveError as exc:
-        print(f"Error: {exc}", file=sys.stderr)
-        return 1
+        print(f"Error: {' '.join(str(exc).split())}", file=sys.stderr)
+        return exitcodes.COULD_NOT_RUN
     except KeyboardInterrupt:
         pass
     return 0

@@ -37,8 +37,8 @@ def test_metadata_gives_title_and_facets(crawled_archive):
     assert sources == {"trtworld", "france24", "ina", "chinatopix", "nina"}
     # Newest captured first: the order SQLite gives a table search without
     # looking every match up.
-    ids = [row["id"] for row in get_json(crawled_archive, "/index/articles.json?_shape=array")]
-    assert ids == sorted(ids, reverse=True) and len(ids) > 5
+    order = [row["seq"] for row in get_json(crawled_archive, "/index/articles.json?_shape=array")]
+    assert order == sorted(order, reverse=True) and len(order) > 5
     # Other facets on request.
     data = get_json(crawled_archive, "/index/articles.json?_facet=language&_facet_date=published")
     assert {"source", "language", "published"} <= set(data["facet_results"])

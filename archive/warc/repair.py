@@ -4,8 +4,15 @@ A torn file keeps its longest prefix of whole record groups: each gzip member co
 holding one complete record (Content-Length matched, block digest correct); a request
 whose response (``WARC-Concurrent-To``) did not make it is cut with it, as the writer
 writes a group in one piece. The file is truncated there and renamed to its final name,
-or removed if nothing but its warcinfo record survives. Files whose writer still runs are
-left alone. Memory stays bounded: members are streamed, never whole files.
+or removed if nothing but its warcinfo record survives. Memory stays bounded: members are
+streamed, never whole files.
+
+Who may repair: a caller holding the archive lock (archive/lock.py) repairs every ``.open``
+file, whatever pid its name carries. The lock proves that no writer of the archive runs
+(a crawl's archive writer process keeps the lock alive as long as it lives), while the pid
+in a name proves nothing once it has been reused by any other process, which is common
+after a reboot or in containers. Only a caller without the lock (a plain ``scrapy crawl``)
+falls back on that pid.
 """
 
 from __future__ import annotations
@@ -15,10 +22,13 @@ import re
 from collections.abc import Collection
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from archive.warc.verify import MemberScan, scan_members
 from archive.warc.writer import OPEN_SUFFIX
+
+if TYPE_CHECKING:
+    from archive.lock import ArchiveLock
 
 __all__ = ["RepairAction", "repair_open_file", "repair_open_files", "writer_is_running",
            "writer_pid"]
@@ -148,17 +158,24 @@ def repair_open_file(path: Path) -> RepairAction:
     return RepairAction(path, final, kept, keep, cut, False, message)
 
 
-def repair_open_files(warc_dir: Path, *, live_pids: Collection[int] | None = None,
+def repair_open_files(warc_dir: Path, *, lock: ArchiveLock | None = None,
+                      live_pids: Collection[int] | None = None,
                       force: bool = False) -> list[RepairAction]:
     """Repair every ``*.warc.gz.open`` file in ``warc_dir`` whose writer is gone.
 
-    A writer is running if its pid (from the file name) is in ``live_pids`` or, when
-    ``live_pids`` is None, is a running process other than this one. Such files, and files
-    without a pid in their name, are skipped (listed with ``skipped=True``) unless
+    With ``lock``, this process's held lock on the archive ``warc_dir`` belongs to, every
+    file is repaired: no writer can run (see the module docstring). Without it, a writer
+    is taken as running if its pid (from the file name) is in ``live_pids`` or, when
+    ``live_pids`` is None, is a running process other than this one; such files, and
+    files without a pid in their name, are skipped (listed with ``skipped=True``) unless
     ``force``. Nothing is logged: the caller reports the actions (``str(action)`` is one
     line). Call it before opening a writer on the directory.
     """
     warc_dir = Path(warc_dir)
+    if lock is not None:
+        if not lock.held or lock.archive_dir.resolve() != warc_dir.parent.resolve():
+            raise ValueError(f"{lock!r} is not a held lock on the archive of {warc_dir}")
+        force = True
     if not warc_dir.is_dir():
         return []
     actions = []
