@@ -261,10 +261,14 @@ def demo(archive: str, no_serve: bool, port: int) -> None:
               help="Seconds before one page's extraction is killed and counted.")
 @click.option("--compare", "compare_with", type=click.Path(dir_okay=False, exists=True),
               help="After rebuilding, report what changed against this older index.")
+@click.option("--force", is_flag=True,
+              help="Swap the rebuild in even if it has no trace of some articles of the "
+              "current index (WARC files that could not be read).")
 def reextract(archive: str | None, workers: int, source: str | None, since: str | None,
-              from_paths: tuple[str, ...], timeout: float, compare_with: str | None) -> None:
+              from_paths: tuple[str, ...], timeout: float, compare_with: str | None,
+              force: bool) -> None:
     """Rebuild the index from the WARC files alone (no network) and swap it in."""
-    from archive.lock import ArchiveLock, ArchiveLocked
+    from archive.lock import ArchiveLocked
     from archive.reextract import ReextractOptions, run_reextract, warc_inputs
     from archive.sources import load_sources
 
@@ -275,12 +279,11 @@ def reextract(archive: str | None, workers: int, source: str | None, since: str 
         options = ReextractOptions(
             archive=archive_dir, sources=load_sources(), workers=workers, source=source,
             since=since, timeout=timeout, warc_paths=tuple(Path(p) for p in from_paths),
+            force=force,
         )
         warc_inputs(options)  # a missing archive is reported before the lock creates DIR/state
-        archive_dir.mkdir(parents=True, exist_ok=True)
-        # The rebuild swaps the index: no crawl may write to it meanwhile.
-        with ArchiveLock(archive_dir, "reextract"):
-            report = run_reextract(options)
+        # Under the archive lock (taken by run_reextract): no crawl writes meanwhile.
+        report = run_reextract(options)
     except ArchiveLocked as exc:
         _exit_with(str(exc), exitcodes.LOCKED)
     except PressArchiveError as exc:

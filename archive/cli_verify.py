@@ -24,19 +24,17 @@ _archive_option = click.option(
 @click.option("--repair", is_flag=True,
               help="First repair torn .open files left by a crashed crawl: keep every "
               "complete record group, cut the partial tail, close the file.")
-@click.option("--force", is_flag=True,
-              help="With --repair: also repair .open files whose writer pid is running.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
 @click.pass_context
-def verify(ctx: click.Context, archive: str | None, repair: bool, force: bool,
-           as_json: bool) -> None:
+def verify(ctx: click.Context, archive: str | None, repair: bool, as_json: bool) -> None:
     """Check every WARC file (gzip members, lengths, digests, pairs) and the index.
 
     Exit status 0 if everything is fine, 1 if problems remain (listed with file and
-    offset).
+    offset). --repair takes the archive lock (exit 5 while a crawl runs).
     """
     from archive.cli import resolve_archive
     from archive.index import INDEX_FILENAME
+    from archive.lock import holding_lock
     from archive.warc.repair import repair_open_files
     from archive.warc.verify import WARC_SUBDIR, VerifyError, verify_archive
 
@@ -51,7 +49,10 @@ def verify(ctx: click.Context, archive: str | None, repair: bool, force: bool,
     actions = []
     if repair:
         try:
-            actions = repair_open_files(archive_dir / WARC_SUBDIR, force=force)
+            # Under the lock: a running crawl's .open file is never cut (ArchiveLocked,
+            # exit 5), and every other .open file is torn, whatever pid its name has.
+            with holding_lock(archive_dir, "verify --repair") as lock:
+                actions = repair_open_files(archive_dir / WARC_SUBDIR, lock=lock)
         except OSError as exc:
             raise click.ClickException(f"repair failed: {exc}") from exc
         if not as_json:

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from archive import exitcodes, user_agent
 from archive.cdxj import write_cdxj
 from archive.errors import PressArchiveError
 from archive.sources import load_sources
+
+if TYPE_CHECKING:
+    from archive.lock import ArchiveLock
 
 
 @dataclass(frozen=True)
@@ -46,6 +51,8 @@ class CrawlReport:
     cdxj: Path | None = None
     cdxj_error: str = ""
     reconciled: int = 0
+    rebuilt_articles: int | None = None  # articles of an index rebuilt before the crawl
+    captures_added: int = 0
 
     def errors(self, name: str) -> dict[str, int]:
         stats = self.stats[name]
@@ -112,6 +119,12 @@ class CrawlReport:
                 f"{f'{failed} downloads failed, ' if failed else ''}"
                 f"finish: {stats.get('finish_reason', '?')}"
             )
+        if self.rebuilt_articles is not None:
+            lines.append(f"index.db was missing or empty: rebuilt from the WARC files first "
+                         f"({self.rebuilt_articles} articles)")
+        if self.captures_added:
+            lines.append(f"{self.captures_added} archived response(s) an earlier run left "
+                         "without a capture row were indexed")
         if self.reconciled:
             lines.append(f"{self.reconciled} article page(s) left unindexed by an earlier run "
                          "(killed, or out of disk space) were indexed from the WARC files")
@@ -154,8 +167,6 @@ def run_crawl(options: CrawlOptions) -> CrawlReport:
 
     Holds the archive lock for the whole run; raises ArchiveLocked when another
     run holds it."""
-    import datetime as dt
-    import logging
     import os
     import sqlite3
 
@@ -188,9 +199,10 @@ def run_crawl(options: CrawlOptions) -> CrawlReport:
             killed = state.mark_unfinished_crawls()
             if killed:
                 logger.warning("%d earlier run(s) did not finish (killed)", killed)
+            unclean_since = state.unclean_since()
             crawl_id = state.start_crawl(names, os.getpid(), dt.datetime.now(dt.UTC))
             try:
-                report = _crawl(options, names, known)
+                report = _crawl(options, names, known, lock, unclean_since)
             except BaseException as exc:
                 state.finish_crawl(crawl_id, status="failed", exit_code=exitcodes.COULD_NOT_RUN,
                                    counts={}, finished=dt.datetime.now(dt.UTC))
@@ -212,26 +224,12 @@ def run_crawl(options: CrawlOptions) -> CrawlReport:
     return report
 
 
-def _crawl(options: CrawlOptions, names: list[str], known: dict) -> CrawlReport:
-    import logging
-
+def _crawl(options: CrawlOptions, names: list[str], known: dict, lock: ArchiveLock,
+           unclean_since: dt.datetime | None) -> CrawlReport:
     from scrapy.crawler import CrawlerProcess
 
-    from archive.index import INDEX_FILENAME, ArchiveIndex
-    from archive.reconcile import reconcile
-    from archive.warc.repair import repair_open_files
-
-    # What a killed run left: its torn WARC file closed, then the article pages it
-    # archived but never indexed indexed from those records (the WARCs are the truth).
-    warc_dir = options.archive / "warc"
-    if warc_dir.is_dir():
-        for action in repair_open_files(warc_dir):
-            logging.getLogger("pressarchive").warning("WARC repair: %s", action)
-    index = ArchiveIndex(options.archive / INDEX_FILENAME)
-    try:
-        reconciled = reconcile(options.archive, index, known)
-    finally:
-        index.close()
+    report = CrawlReport(archive=options.archive)
+    _agree_with_warcs(options, known, lock, unclean_since, report)
     process = CrawlerProcess(crawl_settings(options))
     crawlers = []
     for name in names:
@@ -239,7 +237,6 @@ def _crawl(options: CrawlOptions, names: list[str], known: dict) -> CrawlReport:
         crawlers.append(crawler)
         process.crawl(crawler)
     process.start()
-    report = CrawlReport(archive=options.archive, reconciled=reconciled)
     for crawler in crawlers:
         report.stats[crawler.spidercls.name] = crawler.stats.get_stats()
     # Replay tools (pywb) read this index; it is rebuilt from the closed WARC files.
@@ -251,3 +248,52 @@ def _crawl(options: CrawlOptions, names: list[str], known: dict) -> CrawlReport:
         report.cdxj_error = str(exc)
         logging.getLogger("pressarchive").error("%s", exc)
     return report
+
+
+def _agree_with_warcs(options: CrawlOptions, known: dict, lock: ArchiveLock,
+                      unclean_since: dt.datetime | None, report: CrawlReport) -> None:
+    """Before crawling, make the index account for every archived record (the WARCs
+    are the truth): torn files of a killed run closed, an index that is missing or
+    empty rebuilt from the WARC files, records that runs ended uncleanly left without
+    a capture row indexed, and archived article pages never extracted extracted."""
+    import logging
+
+    from archive.index import INDEX_FILENAME, ArchiveIndex
+    from archive.reconcile import (
+        add_missing_captures,
+        files_written_since,
+        index_is_missing_or_empty,
+        reconcile,
+    )
+    from archive.warc.reader import archive_files
+    from archive.warc.repair import repair_open_files
+
+    logger = logging.getLogger("pressarchive")
+    warc_dir = options.archive / "warc"
+    repaired: list[Path] = []
+    if warc_dir.is_dir():
+        # Every .open file is repaired: holding the lock proves that no writer of this
+        # archive runs, whatever process now has the pid in its name.
+        for action in repair_open_files(warc_dir, lock=lock):
+            logger.warning("WARC repair: %s", action)
+            if action.final_path is not None:
+                repaired.append(action.final_path)
+    index_db = options.archive / INDEX_FILENAME
+    if warc_dir.is_dir() and archive_files(warc_dir) and index_is_missing_or_empty(index_db):
+        from archive.reextract import ReextractOptions, run_reextract
+
+        logger.warning("%s is missing or empty but %s holds WARC files: rebuilding the "
+                       "index from them first", index_db, warc_dir)
+        rebuilt = run_reextract(ReextractOptions(archive=options.archive, sources=known,
+                                                 workers=options.workers))
+        report.rebuilt_articles = rebuilt.outcomes.get("ok", 0)
+        return
+    index = ArchiveIndex(index_db)
+    try:
+        written = set(repaired)
+        if unclean_since is not None and warc_dir.is_dir():
+            written.update(files_written_since(warc_dir, unclean_since))
+        report.captures_added = add_missing_captures(index, sorted(written), known)
+        report.reconciled = reconcile(options.archive, index, known)
+    finally:
+        index.close()

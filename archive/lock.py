@@ -50,6 +50,8 @@ import socket
 import sys
 import time
 import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -298,6 +300,20 @@ def held_lock(archive_dir: Path) -> ArchiveLock | None:
         if lock._fd is not None and lock.archive_dir.resolve() == target:
             return lock
     return None
+
+
+@contextmanager
+def holding_lock(archive_dir: Path, purpose: str) -> Iterator[ArchiveLock]:
+    """The lock on archive_dir for the block: the one this process already holds (a
+    crawl that rebuilds its index first), else one taken for the block (ArchiveLocked
+    if another run holds it). Whoever writes an archive, or repairs its torn files,
+    holds its lock: that, not a pid, proves that no other writer is at work."""
+    lock = held_lock(archive_dir)
+    if lock is not None:
+        yield lock
+        return
+    with ArchiveLock(archive_dir, purpose) as lock:
+        yield lock
 
 
 def held_lock_descriptor(archive_dir: Path) -> int | None:

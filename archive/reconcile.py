@@ -1,26 +1,85 @@
 """Make the index agree with the WARC files before a crawl writes more.
 
-A crawl killed (kill -9) between archiving an article page and indexing it
-leaves a complete WARC record that no article row and no non-article row
-accounts for; the state store already counts the page as fetched, so no later
-run would fetch it again. Reconciling extracts exactly those pages from their
-WARC records, through the same path as the crawl and reextract.
+A crawl killed (kill -9) or stopped by a full disk can leave complete WARC records
+that the index does not know: records written in a batch whose commit never happened
+have no capture row, and an article page archived but not yet extracted has no
+article row. Reconciling first adds the missing capture rows (reading only the files
+written since the last clean run), then extracts exactly the unindexed article pages
+from their WARC records, through the same path as the crawl and reextract. A crawl
+whose index is missing or empty while WARC files exist rebuilds it from them first.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+import sqlite3
 from pathlib import Path
 
 from archive.articles import article_outcome, config_hash, extraction_task, record_extraction
 from archive.extract import DEFAULT_OPTIONS, ExtractionOptions
 from archive.index import CAPTURE_FIELDS, ArchiveIndex, Capture
-from archive.sources import Source
+from archive.sources import Source, source_for_url
 from archive.warc.decoding import ContentDecodingError
-from archive.warc.reader import WarcReadError, read_record_at
+from archive.warc.reader import (
+    ReadError,
+    WarcReadError,
+    archive_files,
+    iter_records,
+    read_record_at,
+)
 from archive.workers import ExtractorPool
 
 logger = logging.getLogger(__name__)
+
+
+def index_is_missing_or_empty(index_db: Path) -> bool:
+    """No index file, or one without any capture row. An index that cannot be read is
+    not "empty": opening it reports it (corrupt, or not an index)."""
+    if not index_db.exists():
+        return True
+    if index_db.stat().st_size == 0:
+        return True
+    try:
+        conn = sqlite3.connect(f"{index_db.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return False
+    try:
+        return conn.execute("select not exists (select 1 from captures)").fetchone()[0] == 1
+    except sqlite3.Error as exc:
+        return "no such table" in str(exc)
+    finally:
+        conn.close()
+
+
+def files_written_since(warc_dir: Path, since: dt.datetime) -> list[Path]:
+    """Closed WARC files modified at or after ``since`` (a minute of slack for clocks
+    that rounded the run's start down to the second)."""
+    threshold = since.timestamp() - 60
+    return [path for path in archive_files(warc_dir) if path.stat().st_mtime >= threshold]
+
+
+def add_missing_captures(index: ArchiveIndex, paths: list[Path],
+                         sources: dict[str, Source]) -> int:
+    """Capture rows for the complete response and revisit records of ``paths`` that the
+    index lacks (made as reextract makes them); returns how many were added."""
+    from archive.reextract import capture_from_record
+
+    added = 0
+    errors: list[ReadError] = []
+    for path in paths:
+        missing = []
+        for record in iter_records(path, types={"response", "revisit"}, errors=errors):
+            if index.db.execute("select 1 from captures where record_id = ?",
+                                [record.record_id]).fetchone() is None:
+                source = source_for_url(record.target_uri, sources)
+                missing.append(capture_from_record(record, source))
+        index.add_captures(missing)
+        added += len(missing)
+    for error in errors:
+        logger.error("cannot read %s at offset %d: %s", error.filename, error.offset,
+                     error.message)
+    return added
 
 
 def unindexed_article_captures(index: ArchiveIndex,
@@ -52,7 +111,8 @@ def reconcile(archive: Path, index: ArchiveIndex, sources: dict[str, Source], *,
     if not missing:
         return 0
     logger.warning("%d archived article page(s) were never indexed (an earlier run was "
-                   "killed): indexing them from the WARC files", len(missing))
+                   "killed or ran out of disk space): indexing them from the WARC files",
+                   len(missing))
     done = 0
     with ExtractorPool(workers=workers) as pool:
         for capture in missing:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import sqlite3
 import sys
 import time
 from collections import Counter, deque
@@ -35,6 +36,7 @@ from archive.articles import (
 from archive.errors import PressArchiveError
 from archive.extract import DEFAULT_OPTIONS, ExtractionOptions
 from archive.index import INDEX_FILENAME, ArchiveIndex, Capture, enable_search
+from archive.lock import ArchiveLock, holding_lock
 from archive.sources import Source, source_for_url
 from archive.warc.decoding import ContentDecodingError
 from archive.warc.reader import (
@@ -45,11 +47,13 @@ from archive.warc.reader import (
     archive_files,
     iter_records,
 )
+from archive.warc.repair import repair_open_files
 from archive.workers import ExtractorPool
 
 logger = logging.getLogger(__name__)
 
 BUILDS_SUBDIR = "index-builds"
+BUILDING_SUFFIX = ".building.db"
 BATCH_SIZE = 500
 # Pages read ahead per worker (bounded by extract_many's window_bytes too). Results are
 # written in WARC order, so while one worker is on a slow page (seconds, for some real
@@ -69,6 +73,8 @@ class ReextractOptions:
     since: str | None = None
     timeout: float = 30.0
     options: ExtractionOptions = DEFAULT_OPTIONS
+    # Swap in a build that has no trace of some articles of the current index.
+    force: bool = False
 
 
 @dataclass
@@ -79,6 +85,8 @@ class ReextractReport:
     captures: int = 0
     candidates: int = 0
     carried_over: int = 0
+    repaired: list[str] = field(default_factory=list)
+    lost: int = 0  # articles of the previous index the new one has no trace of (--force)
     outcomes: Counter = field(default_factory=Counter)
     read_errors: list[ReadError] = field(default_factory=list)
     seconds: float = 0.0
@@ -105,6 +113,11 @@ class ReextractReport:
         ]
         if self.candidates:
             lines[-1] += f" (first page after {self.first_result_at:.1f} s: worker start-up)"
+        for line in self.repaired:
+            lines.append(f"WARC repair: {line}")
+        if self.lost:
+            lines.append(f"{self.lost} article(s) of the previous index are not in this one "
+                         "(swapped in with --force)")
         if self.carried_over:
             lines.append(f"{self.carried_over} rows outside --source/--since kept from the "
                          "previous index")
@@ -209,11 +222,60 @@ def warc_inputs(options: ReextractOptions) -> list[Path]:
     return archive_files(warc_dir)
 
 
+class LostArticles(PressArchiveError):
+    """The rebuild has no trace of articles the current index has."""
+
+
 def new_build_path(archive: Path) -> Path:
+    """Where a build is written: `*.building.db` until it is complete, so that what a
+    killed rebuild leaves is known for what it is (remove_abandoned_builds)."""
     builds = archive / BUILDS_SUBDIR
     builds.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
-    return builds / f"index-{stamp}-{os.getpid()}.db"
+    return builds / f"index-{stamp}-{os.getpid()}{BUILDING_SUFFIX}"
+
+
+def _remove_database(path: Path) -> None:
+    for companion in (path, Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal")):
+        companion.unlink(missing_ok=True)
+
+
+def remove_abandoned_builds(archive: Path) -> int:
+    """Delete the half-built indexes of rebuilds that were killed; the caller holds the
+    archive lock, so no rebuild is under way."""
+    builds = sorted((archive / BUILDS_SUBDIR).glob(f"*{BUILDING_SUFFIX}"))
+    for build in builds:
+        _remove_database(build)
+    return len(builds)
+
+
+def finish_build(build: Path) -> Path:
+    """The complete build under its final name (closed, its WAL checkpointed away)."""
+    final = build.with_name(build.name.removesuffix(BUILDING_SUFFIX) + ".db")
+    os.replace(build, final)
+    return final
+
+
+def lost_articles(index: ArchiveIndex, old_db: Path) -> tuple[int, int]:
+    """(articles of the index at old_db of which the new one has no trace: neither an
+    article nor a non-article row for the URL, articles in old_db)."""
+    if not old_db.exists():
+        return 0, 0
+    db = index.db
+    db.execute("attach database ? as old", [f"{old_db.resolve().as_uri()}?mode=ro"])
+    try:
+        total = db.execute("select count(*) from old.articles").fetchone()[0]
+        lost = db.execute(
+            "select count(*) from old.articles o where not exists "
+            "(select 1 from main.articles a where a.url = o.url) and not exists "
+            "(select 1 from main.non_articles n where n.url = o.url)").fetchone()[0]
+        return lost, total
+    except sqlite3.DatabaseError as exc:
+        # An index that cannot be read is what a rebuild is for: nothing to lose.
+        logger.warning("the current index %s cannot be read (%s): not compared", old_db, exc)
+        return 0, 0
+    finally:
+        db.execute("detach database old")
 
 
 def swap_in(archive: Path, build: Path) -> Path:
@@ -231,8 +293,7 @@ def swap_in(archive: Path, build: Path) -> Path:
     os.replace(tmp, link)
     for old in (archive / BUILDS_SUBDIR).glob("index-*.db"):
         if old not in (build, previous):
-            for companion in (old, Path(f"{old}-wal"), Path(f"{old}-shm")):
-                companion.unlink(missing_ok=True)
+            _remove_database(old)
     return link
 
 
@@ -283,18 +344,43 @@ def run_reextract(options: ReextractOptions) -> ReextractReport:
         raise PressArchiveError(
             f"unknown source {options.source!r}; known: {', '.join(options.sources)}"
         )
-    paths = warc_inputs(options)
     options.archive.mkdir(parents=True, exist_ok=True)
+    with holding_lock(options.archive, "reextract") as lock:
+        repaired = _prepare_archive(options, lock)
+        paths = warc_inputs(options)
+        report = _rebuild(options, paths, started)
+    report.repaired = repaired
+    return report
+
+
+def _prepare_archive(options: ReextractOptions, lock: ArchiveLock) -> list[str]:
+    """What a killed crawl or rebuild left: torn WARC files are repaired (their
+    complete records are archived pages too, and are read), half-built indexes removed."""
+    abandoned = remove_abandoned_builds(options.archive)
+    if abandoned:
+        logger.info("removed %d half-built index(es) of killed rebuilds", abandoned)
+    if options.warc_paths:
+        return []
+    actions = repair_open_files(options.archive / "warc", lock=lock)
+    for action in actions:
+        logger.warning("WARC repair: %s", action)
+    return [str(action) for action in actions]
+
+
+def _rebuild(options: ReextractOptions, paths: list[Path], started: float) -> ReextractReport:
     # Workers take seconds to import and warm up: started first, that overlaps the
     # index creation and the carry-over of rows outside --source/--since.
     pool = ExtractorPool(workers=options.workers or os.cpu_count() or 1,
                          timeout=options.timeout)
+    build = new_build_path(options.archive)
     try:
         pool.start(wait=False)
-        build = new_build_path(options.archive)
         index = ArchiveIndex(build, search=False)
-    except BaseException:
+    except BaseException as exc:
         pool.close()
+        _remove_database(build)
+        if isinstance(exc, sqlite3.OperationalError | OSError):
+            raise PressArchiveError(f"cannot create the new index {build}: {exc}") from exc
         raise
     report = ReextractReport(index=options.archive / INDEX_FILENAME, warc_files=len(paths))
     progress = Progress(sum(p.stat().st_size for p in paths))
@@ -406,16 +492,30 @@ def run_reextract(options: ReextractOptions) -> ReextractReport:
         enable_search(index.db)
         report.seconds = time.monotonic() - started
         record_run(index, report, options, hashes)
+        report.lost, had = lost_articles(index, options.archive / INDEX_FILENAME)
+        if report.lost and not options.force:
+            unreadable = (f"; {len(report.read_errors)} WARC read error(s), the first: "
+                          f"{report.read_errors[0].filename} at offset "
+                          f"{report.read_errors[0].offset}: {report.read_errors[0].message}"
+                          if report.read_errors else "")
+            raise LostArticles(
+                f"not swapped in: the rebuild has no trace of {report.lost} of the "
+                f"{had} articles in {options.archive / INDEX_FILENAME}{unreadable}; "
+                "the current index is kept (--force swaps the rebuild in anyway)")
         # The swapped-in file must not depend on a WAL left beside it.
         index.db.execute("pragma wal_checkpoint(truncate)")
-    except BaseException:
+    except BaseException as exc:
         pool.close()
         index.close()
-        for companion in (build, Path(f"{build}-wal"), Path(f"{build}-shm")):
-            companion.unlink(missing_ok=True)
+        _remove_database(build)
+        if isinstance(exc, sqlite3.OperationalError | OSError):
+            # A full disk, most often: one line, and the current index stays in place.
+            raise PressArchiveError(
+                f"cannot write the new index in {build.parent}: {exc}; the current "
+                "index is kept") from exc
         raise
     index.close()
-    swap_in(options.archive, build)
+    swap_in(options.archive, finish_build(build))
     return report
 
 

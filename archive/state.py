@@ -27,6 +27,9 @@ from archive.transactions import BatchedWrites
 
 STATE_SUBDIR = "state"
 STATE_FILENAME = "state.db"
+# Runs whose every archived record was committed to the index with its state
+# ("interrupted" is a graceful shutdown, which commits as it stops).
+CLEAN_STATUSES = ("finished", "finished_with_errors", "interrupted")
 DEFAULT_RECHECK_AFTER = ("1h", "1d", "7d")
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)([smhdw])$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -177,6 +180,20 @@ class CrawlState(BatchedWrites):
             return self.conn.execute(
                 "update crawls set status = 'killed' where status = 'running'"
             ).rowcount
+
+    def unclean_since(self) -> dt.datetime | None:
+        """When the oldest run since the last clean one started, if any run since then
+        ended without committing all it archived (killed, out of disk space, failed):
+        WARC files written since may hold records the index lacks."""
+        with self._lock:
+            row = self.conn.execute(
+                "select min(started) from crawls where status not in "
+                f"({', '.join('?' for _ in CLEAN_STATUSES)}) and id > coalesce("
+                "(select max(id) from crawls where status in "
+                f"({', '.join('?' for _ in CLEAN_STATUSES)})), 0)",
+                [*CLEAN_STATUSES, *CLEAN_STATUSES],
+            ).fetchone()
+        return parse_iso(row[0]) if row and row[0] else None
 
     def recent_crawls(self, limit: int = 10) -> list[dict]:
         with self._lock:

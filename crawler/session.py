@@ -21,7 +21,7 @@ import scrapy
 from twisted.python.threadpool import ThreadPool
 
 from archive import __version__
-from archive.lock import held_lock_descriptor
+from archive.lock import ArchiveLock, held_lock, held_lock_descriptor
 from archive.state import CrawlState
 from archive.warc.repair import repair_open_files
 from crawler.archiver import ArchiverCallError, ArchiverClient, ArchiverDied, InlineArchiver
@@ -96,7 +96,13 @@ class ArchiveSession:
         # `pressarchive crawl` has done this already (it must, to reconcile the
         # index first); this covers a plain `scrapy crawl`, and finds nothing
         # to do otherwise.
-        for action in repair_open_files(directory / WARC_SUBDIR):
+        # A plain `scrapy crawl` takes the archive lock itself: one writer at a time,
+        # and the lock, not the pid in a torn file's name, decides that it may repair.
+        self._own_lock: ArchiveLock | None = None
+        lock = held_lock(directory)
+        if lock is None:
+            lock = self._own_lock = ArchiveLock(directory, "scrapy crawl").acquire()
+        for action in repair_open_files(directory / WARC_SUBDIR, lock=lock):
             logger.warning("WARC repair: %s", action)
         config = StoreConfig(
             directory=directory,
@@ -166,8 +172,12 @@ class ArchiveSession:
         self.threads.stop()
         if self._extractors is not None:
             self._extractors.close()
-        totals = self.archiver.close()
-        self.state.close()
+        try:
+            totals = self.archiver.close()
+            self.state.close()
+        finally:
+            if self._own_lock is not None:
+                self._own_lock.release()
         if totals is not None:
             logger.info(
                 "archive %s closed: %d WARC records in %d file(s)",

@@ -65,6 +65,18 @@ def captures(index_db: Path) -> list[tuple[str, int, str]]:
         conn.close()
 
 
+def indexed_articles(index_db: Path) -> int:
+    if not index_db.exists():
+        return 0
+    conn = sqlite3.connect(index_db, timeout=30)
+    try:
+        return conn.execute("select count(*) from articles").fetchone()[0]
+    except sqlite3.OperationalError:  # not created yet
+        return 0
+    finally:
+        conn.close()
+
+
 def wait_for_group_exit(pgid: int, timeout: float = 30) -> None:
     """The crawl's archive writer and extraction workers die with it, a moment later."""
     deadline = time.monotonic() + timeout
@@ -77,8 +89,10 @@ def wait_for_group_exit(pgid: int, timeout: float = 30) -> None:
     raise AssertionError(f"processes of group {pgid} still alive {timeout} s after SIGKILL")
 
 
-def crawl_and_kill(archive: Path, sample_sites_url: str, log: Path) -> Path:
-    """Start a crawl, SIGKILL it (and its extraction workers) mid-write; the .open file."""
+def crawl_and_kill(archive: Path, sample_sites_url: str, log: Path,
+                   articles: int = 0) -> Path:
+    """Start a crawl, SIGKILL it (and its extraction workers) mid-write, once it has
+    indexed at least `articles` articles; the .open file."""
     with open(log, "w") as stderr:
         process = subprocess.Popen(
             [sys.executable, "-m", "archive.cli", "crawl", "--archive", str(archive),
@@ -95,7 +109,8 @@ def crawl_and_kill(archive: Path, sample_sites_url: str, log: Path) -> Path:
             open_files = sorted((archive / "warc").glob("*.warc.gz.open"))
             # Past the warcinfo, with an indexed capture: the kill lands in mid-crawl.
             if (open_files and complete_groups(open_files[-1]) >= 2
-                    and captures(archive / "index.db")):
+                    and captures(archive / "index.db")
+                    and indexed_articles(archive / "index.db") >= articles):
                 break
             time.sleep(0.02)
         os.kill(process.pid, signal.SIGKILL)

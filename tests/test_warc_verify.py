@@ -311,8 +311,15 @@ def test_index_rows_must_point_to_complete_records(archive: Path) -> None:
     ])
     index.close()
     report = verify_archive(archive, index_db=archive / "index.db")
-    found = {(name, offset, message.split(": ", 1)[1]) for name, offset, message
-             in problems_of(report)}
+    row_problems = [p for p in report.problems if p.message.startswith("index.db ")]
+    # Only the third response kept a row of its own record id: the other two are
+    # archived responses the index does not know.
+    assert [(p.path.name, p.offset, p.message) for p in report.problems
+            if p not in row_problems] == [
+        (path.name, responses[0].offset, "2 response/revisit record(s) from here on have no "
+         "captures row in index.db (the next crawl indexes them, or run pressarchive "
+         "reextract)")]
+    found = {(p.path.name, p.offset, p.message.split(": ", 1)[1]) for p in row_problems}
     assert found == {
         (path.name, size + 100, f"offset is past the end of the file ({size} bytes)"),
         (path.name, responses[1].offset,
@@ -322,14 +329,14 @@ def test_index_rows_must_point_to_complete_records(archive: Path) -> None:
         ("gone.warc.gz", responses[0].offset, "the WARC file does not exist"),
         (path.name, 5, "no complete record starts at this offset"),
     }
-    assert all(p.message.startswith("index.db captures row ") for p in report.problems)
+    assert all(p.message.startswith("index.db captures row ") for p in row_problems)
 
     # A torn last record: its index row (if the crawl had written one) is caught.
     path.write_bytes(path.read_bytes()[:size - 10])
     report = verify_archive(archive, index_db=archive / "index.db")
     assert (path.name, responses[2].offset,
             f"record {responses[2].record_id} is not complete on disk") in {
-        (name, offset, message.split(": ", 1)[1]) for name, offset, message
+        (name, offset, message.split(": ", 1)[-1]) for name, offset, message
         in problems_of(report)}
 
 
@@ -501,8 +508,10 @@ def test_repair_skips_files_of_a_running_writer(archive: Path) -> None:
     assert action.skipped and not action.removed
     assert action.message == f"skipped: its writer (pid {live}) is still running"
     assert torn.read_bytes() == data[:-5]
+    # verify does not trust the pid either: no run holds the archive's lock, so the
+    # file is torn (tests/test_faults_repair.py has the case of a running crawl).
     problems = problems_of(verify_archive(archive))
-    assert problems[0][2].startswith(f"unclosed file: its writer (pid {live}) is still running")
+    assert problems[0][2].startswith("torn/unclosed file: run verify --repair")
 
     assert repair_open_files(warc_dir, live_pids={live})[0].skipped
     # The current process's own pid in a name is a dead writer of a previous run.

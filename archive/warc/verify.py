@@ -15,6 +15,7 @@ import base64
 import hashlib
 import sqlite3
 import zlib
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -387,6 +388,8 @@ class VerifyReport:
     index_rows_checked: int = 0
     problems: list[Problem] = field(default_factory=list)
     problems_total: int = 0  # more than len(problems) if the list was capped
+    # What was not checked and why (a running crawl's file): said, not counted.
+    notes: list[Problem] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -410,7 +413,8 @@ class VerifyReport:
     def format(self) -> str:
         """One line per problem (file, offset, what is wrong), then a summary line."""
         problems = sorted(self.problems, key=lambda p: (str(p.path), p.offset or 0))
-        return "\n".join([*(str(p) for p in problems), self.summary()])
+        notes = [f"not checked: {note}" for note in self.notes]
+        return "\n".join([*notes, *(str(p) for p in problems), self.summary()])
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -419,6 +423,7 @@ class VerifyReport:
             "index_rows_checked": self.index_rows_checked,
             "problems_total": self.problems_total,
             "problems": [p.to_dict() for p in self.problems],
+            "not_checked": [p.to_dict() for p in self.notes],
         }
 
 
@@ -578,28 +583,66 @@ def _open_index(index_db: Path) -> sqlite3.Connection:
 
 
 def _check_index(index_db: Path, warc_dir: Path, report: VerifyReport, table: _RecordTable,
-                 scanned: set[str]) -> None:
+                 scanned: set[str], crawl_running: bool) -> None:
     try:
         index = _open_index(index_db)
     except sqlite3.Error as exc:
         report.add(index_db, None, f"cannot open the index: {exc}")
         return
     sizes: dict[str, int | None] = {}
+    # Rows pointing into an .open file: one line per file, not one per row (a running
+    # crawl's file has thousands).
+    into_open: Counter[str] = Counter()
     try:
         for name, id_column, length_column in (("captures", "record_id", "warc_length"),
                                                ("articles", "capture_record_id", None)):
             for row_id, url, filename, offset, length, record_id in _index_rows(
                     index, name, id_column, length_column):
                 report.index_rows_checked += 1
+                if filename and str(filename) not in scanned and \
+                        (warc_dir / (str(filename) + OPEN_SUFFIX)).exists():
+                    into_open[str(filename) + OPEN_SUFFIX] += 1
+                    continue
                 problem = _index_problem(warc_dir, table, scanned, sizes, filename, offset,
                                          length, record_id)
                 if problem:
                     report.add(warc_dir / str(filename), offset,
                                f"index.db {name} row {row_id} ({url}): {problem}")
+        for filename, rows in sorted(into_open.items()):
+            if crawl_running:
+                report.notes.append(Problem(warc_dir / filename, None,
+                                            f"{rows} index rows point into it"))
+            else:
+                report.add(warc_dir / filename, None,
+                           f"{rows} index rows point into this torn file: run verify --repair")
+        if not crawl_running:
+            # A crawl commits a record's capture row after writing it: while one runs,
+            # the newest records may not have theirs yet.
+            _check_every_response_indexed(index, warc_dir, report, table)
     except sqlite3.Error as exc:
         report.add(index_db, None, f"cannot read the index: {exc}")
     finally:
         index.close()
+
+
+def _check_every_response_indexed(index: sqlite3.Connection, warc_dir: Path,
+                                  report: VerifyReport, table: _RecordTable) -> None:
+    """Every complete response and revisit on disk has its `captures` row: a record
+    the index does not know is an article no search finds, and no later crawl fetches
+    again (its state says fetched)."""
+    table.db.execute("CREATE TEMP TABLE indexed (record_id TEXT PRIMARY KEY) WITHOUT ROWID")
+    cursor = index.execute("SELECT record_id FROM captures WHERE record_id IS NOT NULL")
+    while rows := cursor.fetchmany(10_000):
+        table.db.executemany("INSERT OR IGNORE INTO indexed VALUES (?)", rows)
+    missing = table.db.execute(
+        "SELECT file, count(*), min(offset) FROM records "
+        "WHERE rec_type IN ('response', 'revisit') AND intact "
+        "AND record_id NOT IN (SELECT record_id FROM indexed) GROUP BY file ORDER BY file"
+    ).fetchall()
+    for filename, count, first in missing:
+        report.add(warc_dir / filename, first,
+                   f"{count} response/revisit record(s) from here on have no captures row "
+                   "in index.db (the next crawl indexes them, or run pressarchive reextract)")
 
 
 def _index_problem(warc_dir: Path, table: _RecordTable, scanned: set[str],
@@ -636,27 +679,21 @@ def _index_problem(warc_dir: Path, table: _RecordTable, scanned: set[str],
     return ""
 
 
-def _unclosed_message(path: Path) -> str:
-    from archive.warc.repair import writer_is_running, writer_pid
-
-    pid = writer_pid(path)
-    if pid is not None and writer_is_running(pid):
-        return (f"unclosed file: its writer (pid {pid}) is still running, a crawl may be "
-                "in progress (not checked)")
-    return UNCLOSED_MESSAGE
-
-
 def verify_archive(archive_dir: Path, *, index_db: Path | None = None) -> VerifyReport:
     """Check every closed WARC file in ``archive_dir/warc/``, and ``index_db`` if it exists.
 
     ``.open`` files are reported, not read (a crawl may be writing them). Raises
     VerifyError if ``archive_dir`` is not a directory.
     """
+    from archive.lock import describe_holder, running_holder
+
     archive_dir = Path(archive_dir)
     if not archive_dir.is_dir():
         raise VerifyError(f"no archive directory at {archive_dir}")
     warc_dir = archive_dir / WARC_SUBDIR
     report = VerifyReport(archive_dir)
+    # The lock, not a pid, tells a file being written from a torn one.
+    holder = running_holder(archive_dir)
     table = _RecordTable()
     scanned: set[str] = set()
     try:
@@ -665,7 +702,11 @@ def verify_archive(archive_dir: Path, *, index_db: Path | None = None) -> Verify
             if not path.is_file():
                 continue
             if path.name.endswith(CLOSED_SUFFIX + OPEN_SUFFIX):
-                report.add(path, None, _unclosed_message(path))
+                if holder is None:
+                    report.add(path, None, UNCLOSED_MESSAGE)
+                else:
+                    report.notes.append(Problem(path, None, "being written by "
+                                                f"{describe_holder(holder)}"))
             elif path.name.endswith(CLOSED_SUFFIX):
                 report.files_checked += 1
                 scanned.add(path.name)
@@ -675,7 +716,8 @@ def verify_archive(archive_dir: Path, *, index_db: Path | None = None) -> Verify
         _check_revisits(warc_dir, report, table)
         _check_duplicates(warc_dir, report, table)
         if index_db is not None and Path(index_db).is_file():
-            _check_index(Path(index_db), warc_dir, report, table, scanned)
+            _check_index(Path(index_db), warc_dir, report, table, scanned,
+                         crawl_running=holder is not None)
     finally:
         table.close()
     return report
