@@ -29,9 +29,10 @@ _archive_option = click.option(
 def verify(ctx: click.Context, archive: str | None, repair: bool, as_json: bool) -> None:
     """Check every WARC file (gzip members, lengths, digests, pairs) and the index.
 
-    Exit status 0 if everything is fine, 1 if problems remain (listed with file and
+    Exit status 0 if everything is fine, 6 if problems remain (listed with file and
     offset). --repair takes the archive lock (exit 5 while a crawl runs).
     """
+    from archive import exitcodes
     from archive.cli import resolve_archive
     from archive.index import INDEX_FILENAME
     from archive.lock import holding_lock
@@ -70,4 +71,4 @@ def verify(ctx: click.Context, archive: str | None, repair: bool, as_json: bool)
         click.echo(json.dumps(result, ensure_ascii=False))
     else:
         click.echo(report.format())
-    ctx.exit(0 if report.ok else 1)
+    ctx.exit(exitcodes.OK if report.ok else exitcodes.PROBLEMS_FOUND)

@@ -11,6 +11,7 @@ when some of its files could not be extracted.
                              full disk (status disk_full); the next run retries
     4  COULD_NOT_RUN         nothing was done: bad configuration, archive unusable
     5  LOCKED                nothing was done: another run holds the archive (ArchiveLock)
+    6  PROBLEMS_FOUND        `verify` checked the archive and found problems (listed)
 
 Why these numbers: 1 is what click (and Python itself) exit with on an unexpected error
 or an abort (click.ClickException, Ctrl-C) and 2 is click's usage error (bad option), so
@@ -28,5 +29,6 @@ OK = 0
 FINISHED_WITH_ERRORS = 3
 COULD_NOT_RUN = 4
 LOCKED = 5
+PROBLEMS_FOUND = 6
 
-__all__ = ["OK", "FINISHED_WITH_ERRORS", "COULD_NOT_RUN", "LOCKED"]
+__all__ = ["OK", "FINISHED_WITH_ERRORS", "COULD_NOT_RUN", "LOCKED", "PROBLEMS_FOUND"]

@@ -144,7 +144,7 @@ def test_kill_9_mid_crawl_then_verify_repair(sample_sites_url: str, tmp_path: Pa
 
     runner = CliRunner()
     result = runner.invoke(verify, ["--archive", str(archive)])
-    assert result.exit_code == 1, result.output
+    assert result.exit_code == 6, result.output
     assert f"{torn}: whole file: {UNCLOSED_MESSAGE}" in result.output
 
     result = runner.invoke(verify, ["--archive", str(archive), "--repair"])

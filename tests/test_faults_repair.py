@@ -183,7 +183,7 @@ def test_verify_finds_archived_responses_without_a_capture_row(
     conn.close()
     assert deleted
     result = run_cli("verify", "--archive", str(archive))
-    assert result.returncode == 1
+    assert result.returncode == 6
     lines = [line for line in result.stdout.splitlines() if "have no captures row" in line]
     assert lines and sum(int(line.split(": ")[-1].split()[0]) for line in lines) == deleted
 
@@ -326,7 +326,7 @@ def test_verify_while_a_crawl_runs_is_short_and_checks_the_rest(
 
     # No run holds the lock: the same file is torn, in one line with its rows.
     result = run_cli("verify", "--archive", str(archive))
-    assert result.returncode == 1
+    assert result.returncode == 6
     problems = [line for line in result.stdout.splitlines() if str(live) in line]
     assert len(problems) == 2, result.stdout
     assert any(f"{rows} index rows point into this torn file" in p for p in problems)

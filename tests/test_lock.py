@@ -278,6 +278,8 @@ def test_exit_codes() -> None:
         "FINISHED_WITH_ERRORS": exitcodes.FINISHED_WITH_ERRORS,
         "COULD_NOT_RUN": exitcodes.COULD_NOT_RUN,
         "LOCKED": exitcodes.LOCKED,
+        "PROBLEMS_FOUND": exitcodes.PROBLEMS_FOUND,
     }
-    assert codes == {"OK": 0, "FINISHED_WITH_ERRORS": 3, "COULD_NOT_RUN": 4, "LOCKED": 5}
+    assert codes == {"OK": 0, "FINISHED_WITH_ERRORS": 3, "COULD_NOT_RUN": 4, "LOCKED": 5,
+                     "PROBLEMS_FOUND": 6}
     assert not {1, 2} & set(codes.values())  # click's generic and usage errors

@@ -387,12 +387,12 @@ def test_cli_exit_status_and_report(archive: Path) -> None:
     torn.write_bytes(path.read_bytes()[:locations[-1][1].offset + 30])
     path.unlink()
     result = runner.invoke(verify, ["--archive", str(archive)])
-    assert result.exit_code == 1
+    assert result.exit_code == 6
     assert result.output.splitlines() == [f"{torn}: whole file: {UNCLOSED_MESSAGE}",
                                           "FAILED: 1 problem(s); 0 WARC file(s), 0 records "
                                           "checked"]
     result = runner.invoke(verify, ["--archive", str(archive), "--json"])
-    assert result.exit_code == 1
+    assert result.exit_code == 6
     data = json.loads(result.output)
     assert data["ok"] is False and data["problems"][0]["path"] == str(torn)
 
