@@ -20,6 +20,7 @@ import os
 import shutil
 import sqlite3
 import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -436,3 +437,19 @@ def test_an_archive_the_user_cannot_read_is_one_line(read_only_archive: Path):
     result = as_a_user_without_write_access("status", "--archive", str(read_only_archive))
     assert (result.returncode, result.stderr) == (
         4, f"Error: cannot read {read_only_archive}: permission denied\n")
+
+
+@pytest.mark.parametrize("command", ["list", "crawl"])
+def test_plain_scrapy_on_a_bad_sources_file_is_one_line(tmp_path: Path, command: str):
+    bad = tmp_path / "sources.toml"
+    bad.write_text('[[source]]\nname = 7\n')
+    args = ["trtworld", "-s", f"PRESSARCHIVE_ARCHIVE_DIR={tmp_path / 'a'}"] \
+        if command == "crawl" else []
+    result = subprocess.run(
+        [sys.executable, "-m", "scrapy.cmdline", command, *args,
+         "-s", f"PRESSARCHIVE_SOURCES_FILE={bad}"],
+        cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 4, result.stderr[-2000:]
+    assert "Traceback" not in result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("Error: ")]
+    assert len(errors) == 1 and str(bad) in errors[0], result.stderr[-2000:]
