@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -167,7 +168,6 @@ def run_crawl(options: CrawlOptions) -> CrawlReport:
 
     Holds the archive lock for the whole run; raises ArchiveLocked when another
     run holds it."""
-    import os
     import sqlite3
 
     from archive.lock import ArchiveLock
@@ -256,8 +256,6 @@ def _agree_with_warcs(options: CrawlOptions, known: dict, lock: ArchiveLock,
     are the truth): torn files of a killed run closed, an index that is missing or
     empty rebuilt from the WARC files, records that runs ended uncleanly left without
     a capture row indexed, and archived article pages never extracted extracted."""
-    import logging
-
     from archive.index import INDEX_FILENAME, ArchiveIndex
     from archive.reconcile import (
         add_missing_captures,
@@ -294,6 +292,7 @@ def _agree_with_warcs(options: CrawlOptions, known: dict, lock: ArchiveLock,
         if unclean_since is not None and warc_dir.is_dir():
             written.update(files_written_since(warc_dir, unclean_since))
         report.captures_added = add_missing_captures(index, sorted(written), known)
-        report.reconciled = reconcile(options.archive, index, known)
+        report.reconciled = reconcile(options.archive, index, known,
+                                      workers=options.workers or os.cpu_count() or 1)
     finally:
         index.close()

@@ -14,6 +14,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import sqlite3
+from collections import deque
+from collections.abc import Iterator
 from pathlib import Path
 
 from archive.articles import article_outcome, config_hash, extraction_task, record_extraction
@@ -113,10 +115,11 @@ def reconcile(archive: Path, index: ArchiveIndex, sources: dict[str, Source], *,
     logger.warning("%d archived article page(s) were never indexed (an earlier run was "
                    "killed or ran out of disk space): indexing them from the WARC files",
                    len(missing))
-    done = 0
-    with ExtractorPool(workers=workers) as pool:
+    # In order, as extract_many gives the results: the captures whose tasks it took.
+    extracting: deque[Capture] = deque()
+
+    def tasks() -> Iterator[dict]:
         for capture in missing:
-            source = sources[capture.source]
             if article_outcome(capture) != "extract":
                 continue
             try:
@@ -125,8 +128,16 @@ def reconcile(archive: Path, index: ArchiveIndex, sources: dict[str, Source], *,
             except (WarcReadError, ContentDecodingError, OSError) as exc:
                 logger.error("cannot reconcile %s: %s", capture.url, exc)
                 continue
-            task = extraction_task(capture, body, source, options)
-            result = pool.extract(**task)
-            record_extraction(index, capture, result, config_hash(options, source))
+            extracting.append(capture)
+            yield extraction_task(capture, body, sources[capture.source], options)
+
+    done = 0
+    # Every worker busy: a run killed early can leave hundreds of pages to extract here,
+    # before the crawl starts.
+    with ExtractorPool(workers=workers) as pool:
+        for result in pool.extract_many(tasks()):
+            capture = extracting.popleft()
+            record_extraction(index, capture, result,
+                              config_hash(options, sources[capture.source]))
             done += 1
     return done
