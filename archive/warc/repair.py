@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from archive.warc.verify import MemberScan, scan_members
-from archive.warc.writer import OPEN_SUFFIX
+from archive.warc.writer import OPEN_SUFFIX, fsync_directory
 
 if TYPE_CHECKING:
     from archive.lock import ArchiveLock
@@ -116,14 +116,6 @@ def _keep_length(path: Path) -> tuple[int, int, int]:
     return kept_end, kept, kept_content
 
 
-def _fsync_directory(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def repair_open_file(path: Path) -> RepairAction:
     """Cut a torn ``.open`` file back to its whole groups, then close or remove it.
 
@@ -136,7 +128,7 @@ def repair_open_file(path: Path) -> RepairAction:
     cut = size - keep
     if kept_content == 0:
         path.unlink()
-        _fsync_directory(path.parent)
+        fsync_directory(path.parent)
         what = "only a warcinfo record" if kept else "no complete record"
         return RepairAction(path, None, 0, 0, size, True,
                             f"removed: {what} ({size} bytes)")
@@ -149,7 +141,7 @@ def repair_open_file(path: Path) -> RepairAction:
         fh.flush()
         os.fsync(fh.fileno())
     os.rename(path, final)
-    _fsync_directory(path.parent)
+    fsync_directory(path.parent)
     if cut:
         message = (f"kept {kept} records ({keep} bytes), cut {cut} bytes of torn data; "
                    f"closed as {final.name}")

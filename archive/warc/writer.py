@@ -234,7 +234,7 @@ class WarcFileWriter:
             fh.close()
             os.rename(open_path, final)
             if self.fsync:
-                _fsync_directory(self.directory)
+                fsync_directory(self.directory)
         except OSError as exc:
             raise WarcWriteError(exc.errno, f"cannot close WARC file {open_path}: {exc}") from exc
         self._files_written.append(final)
@@ -257,8 +257,8 @@ class WarcFileWriter:
             log.exception("removing WARC file %s without warcinfo", open_path)
 
 
-def _fsync_directory(directory: Path) -> None:
-    # Makes the rename itself durable.
+def fsync_directory(directory: Path) -> None:
+    """Make a rename (or a removal) in ``directory`` itself durable."""
     fd = os.open(directory, os.O_RDONLY)
     try:
         os.fsync(fd)
