@@ -13,6 +13,8 @@ they measure is what is served:
 - size limits on every connection (archive/serve_limits.py);
 - DIR/index.db followed to the build it points to, per request, so a rebuilt index is
   served without a restart (archive/serve_follow.py);
+- the `search` query on SQL threads of its own, so that pages working up to the time
+  limit on Datasette's threads do not delay it (ArchiveDatasette.executor);
 - with `public`, what a public instance turns off (archive/serve_public.py).
 
 The index is checked at start (check_index): a file that is not a readable index is one
@@ -23,7 +25,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextvars
 import json
+import re
 import signal
 import sqlite3
 import subprocess
@@ -31,6 +35,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Executor, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +81,13 @@ DATASETTE_SETTINGS: dict[str, Any] = {
     "suggest_facets": False,
 }
 PLUGIN_NAME = "pressarchive-search"
+# The `search` query's own SQL threads (Datasette's num_sql_threads, 3, run the rest).
+SEARCH_THREADS = 2
+# The `search` query's page, as HTML, JSON, CSV...
+SEARCH_PATH = re.compile(rf"/{DATABASE}/{SEARCH_QUERY}(\.\w+)?$")
+# True while a request to SEARCH_PATH is answered (asyncio copies context per task).
+_IN_SEARCH: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "pressarchive_in_search", default=False)
 # Tables every index has (an SQLite file without them is someone else's database).
 REQUIRED_TABLES = ("articles", "captures")
 # The start-up check reads the whole of a small index; a large one (about 5 s per GB
@@ -105,7 +117,21 @@ def asgi_wrapper(datasette: Datasette) -> Callable[[Asgi], Asgi]:
     if not isinstance(datasette, ArchiveDatasette):
         return lambda app: app
     public = datasette.public
-    return lambda app: visitor_asgi(follow_asgi(datasette, app), public=public)
+    return lambda app: visitor_asgi(follow_asgi(datasette, search_lane(app)), public=public)
+
+
+def search_lane(app: Asgi) -> Asgi:
+    """The ASGI app, marking the requests to the `search` query (ArchiveDatasette.executor)."""
+
+    async def marking(scope: dict, receive: Callable, send: Callable) -> None:
+        in_search = scope["type"] == "http" and bool(SEARCH_PATH.match(scope.get("path", "")))
+        token = _IN_SEARCH.set(in_search)
+        try:
+            await app(scope, receive, send)
+        finally:
+            _IN_SEARCH.reset(token)
+
+    return marking
 
 
 class ArchiveDatasette(FollowingDatasette):
@@ -113,7 +139,22 @@ class ArchiveDatasette(FollowingDatasette):
 
     def __init__(self, archive: Path, *, public: bool, **kwargs: object):
         self.public = public  # read by asgi_wrapper() while Datasette builds its app
+        self.search_executor = ThreadPoolExecutor(SEARCH_THREADS, "search")
         super().__init__(archive / INDEX_FILENAME, name=DATABASE, **kwargs)
+
+    # Datasette runs every query of every database on self.executor, a few threads in
+    # turn: requests that each keep one busy up to the time limit (a filter scanning
+    # every text, a dozen facets) would make the search wait for them. A request to the
+    # `search` query runs its queries on threads of its own instead.
+    @property
+    def executor(self) -> Executor | None:
+        if _IN_SEARCH.get() and self._shared_executor is not None:
+            return self.search_executor
+        return self._shared_executor
+
+    @executor.setter
+    def executor(self, value: Executor | None) -> None:
+        self._shared_executor = value
 
 
 def register_plugin() -> None:

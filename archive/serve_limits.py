@@ -43,47 +43,61 @@ LIKE_PATTERN_CAP = 100
 PRINTF_WIDTH_CAP = 1_000_000
 
 # A printf conversion: flags, width, precision, length modifier, conversion character.
-_CONVERSION = re.compile(r"%([-+ #0,!]*)(\*|\d+)?(?:\.(\*|\d+))?(l{0,2})(.)", re.DOTALL)
+_CONVERSION = re.compile(r"%([-+ #0,!]*)(\*|[0-9]+)?(?:\.(\*|[0-9]+))?(l{0,2})(.)", re.DOTALL)
+# SQLite reads a width given as text or a blob from the number it starts with (" 12abc"
+# is 12). SQLite 3.40 reads "1e9" as 1: 1e9 here, so that no version reads more.
+_LEADING_NUMBER = re.compile(r"\s*[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
+# The conversions that read no argument: `%%`, and `%n` (which in SQL writes nothing).
+_NO_ARGUMENT = ("%", "n")
 
 
 class PrintfTooWide(ValueError):
     """A printf() call asked for more characters than PRINTF_WIDTH_CAP."""
 
 
-def _as_count(value: object) -> int:
-    """The number SQLite would read a `*` width or precision from (overestimating is
-    safe: it only refuses more)."""
+def _as_text(value: object) -> str:
+    """What SQLite's printf reads as text: a blob byte for byte (the conversions are
+    ASCII), a number as its digits, NULL as nothing."""
     if isinstance(value, bytes):
-        value = value.decode("utf-8", "replace")
-    try:
-        number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError, OverflowError):
-        return 0  # SQLite reads text that is not a number as 0
-    return int(min(abs(number), 2.0**62))
+        return value.decode("latin-1")
+    return "" if value is None else str(value)
 
 
-def printf_widths(fmt: str, args: Sequence[object]) -> Iterator[int]:
-    """Every width and precision a printf() format asks for, literal or `*`."""
+def _as_count(value: object) -> int:
+    """The size of the number SQLite reads a `*` width or precision from: an integer or
+    a real as it is, text or a blob by the number it starts with (overestimating is
+    safe: it only refuses more)."""
+    if isinstance(value, (str, bytes)):
+        match = _LEADING_NUMBER.match(_as_text(value))
+        value = float(match.group()) if match else 0.0
+    if not isinstance(value, (int, float)) or value != value:  # NULL, NaN: 0
+        return 0
+    return int(min(abs(value), 2.0**62))
+
+
+def printf_widths(fmt: object, args: Sequence[object]) -> Iterator[int]:
+    """Every width and precision a printf() format asks for, literal or `*`, read from
+    the arguments SQLite reads them from."""
     next_arg = 0
-    for match in _CONVERSION.finditer(fmt):
+    for match in _CONVERSION.finditer(_as_text(fmt)):
         width, precision, conversion = match.group(2), match.group(3), match.group(5)
         for spec in (width, precision):
             if spec == "*":
                 yield _as_count(args[next_arg]) if next_arg < len(args) else 0
                 next_arg += 1
             elif spec:
-                yield int(spec)
-        if conversion != "%":
+                yield _as_count(spec)
+        if conversion not in _NO_ARGUMENT:
             next_arg += 1
 
 
-def bounded_printf(builtin: sqlite3.Connection, fmt: object, *args: object) -> object:
+def bounded_printf(builtin: sqlite3.Connection, *args: object) -> object:
     """printf(fmt, args...) by SQLite's own printf (on a connection without this
     override), once its widths and precisions are known to be small."""
-    if isinstance(fmt, str) and sum(printf_widths(fmt, args)) > PRINTF_WIDTH_CAP:
+    if args and sum(printf_widths(args[0], args[1:])) > PRINTF_WIDTH_CAP:
         raise PrintfTooWide(f"printf() widths and precisions over {PRINTF_WIDTH_CAP:,}")
-    placeholders = ", ".join("?" * (1 + len(args)))
-    return builtin.execute(f"select printf({placeholders})", (fmt, *args)).fetchone()[0]
+    placeholders = ", ".join("?" * len(args))
+    return builtin.execute(f"select printf({placeholders})", args).fetchone()[0]
 
 
 def quiet_printf_refusals() -> None:
