@@ -290,6 +290,13 @@ def swap_in(archive: Path, build: Path) -> Path:
         # A crawl's plain index file: kept beside the builds as the previous one.
         previous = archive / BUILDS_SUBDIR / f"index-before-reextract-{os.getpid()}.db"
         link.replace(previous)
+        # With its WAL and shared memory (readers such as `serve` leave them, and the WAL
+        # may hold commits not yet checkpointed): beside DIR/index.db they would be
+        # orphans, which SQLite never cleans up once the file was renamed.
+        for suffix in ("-wal", "-shm"):
+            companion = Path(f"{link}{suffix}")
+            if companion.exists():
+                companion.replace(f"{previous}{suffix}")
     os.replace(tmp, link)
     for old in (archive / BUILDS_SUBDIR).glob("index-*.db"):
         if old not in (build, previous):
