@@ -1,7 +1,7 @@
 """Exit codes of `pressarchive`, for schedulers and scripts.
 
 crawl and reextract use all of them; every other command exits COULD_NOT_RUN on an
-error the user can cause (one "Error:" line: archive/cli.py turns every
+error the user can cause (one "Error:" line: archive/cli/common.py turns every
 PressArchiveError and ClickException into it), and `extract` FINISHED_WITH_ERRORS
 when some of its files could not be extracted.
 

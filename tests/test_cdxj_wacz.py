@@ -22,7 +22,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from archive.cdxj import cdx_timestamp, surt_key, write_cdxj
-from archive.cli_export import export
+from archive.cli.export import export
 from archive.errors import PressArchiveError
 from archive.wacz import export_wacz
 from archive.warc.reader import ReadError, iter_archive, read_record_at
@@ -440,5 +440,5 @@ def test_export_group_is_registered_in_the_main_command() -> None:
     from archive.cli import main
 
     assert main.commands.get("export") is export, (
-        "register it in archive/cli.py: from archive.cli_export import export; "
+        "register it in archive/cli/__init__.py: from archive.cli.export import export; "
         "main.add_command(export)")

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from archive.cli_verify import verify
+from archive.cli.verify import verify
 from archive.warc.reader import read_record_at
 from archive.warc.repair import repair_open_files
 from archive.warc.verify import UNCLOSED_MESSAGE, scan_members, verify_archive

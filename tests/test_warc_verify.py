@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 from warcio.recordloader import ArcWarcRecord
 
-from archive.cli_verify import verify
+from archive.cli.verify import verify
 from archive.index import ArchiveIndex, ArticleRow, Capture
 from archive.warc.records import (
     build_request_record,

@@ -1,7 +1,6 @@
 """`pressarchive export ...`: the archive's CDXJ index and WACZ package.
 
-Registered in archive/cli.py with ``main.add_command(export)``. This module does not import
-archive.cli at import time (archive.cli imports it), only inside the commands.
+Registered in archive/cli/__init__.py.
 
 A file of DIR/warc from which no record can be read (random bytes, a text file named
 .warc.gz) is left out of the index and the package, and named; so is damage further into
@@ -16,20 +15,8 @@ from pathlib import Path
 
 import click
 
+from archive.cli.common import UserError, archive_option, resolve_archive
 from archive.errors import PressArchiveError
-
-# The same option as archive.cli.archive_option (not imported, see the module docstring).
-archive_option = click.option(
-    "--archive", "archive", metavar="DIR", envvar="PRESSARCHIVE_ARCHIVE",
-    help="Archive directory (WARC files, index.db). "
-    "Default: $PRESSARCHIVE_ARCHIVE, ./archive-data or ./demo-archive.",
-)
-
-
-def _archive_dir(archive: str | None) -> Path:
-    from archive.cli import resolve_archive
-
-    return resolve_archive(archive)
 
 
 @click.group()
@@ -40,7 +27,6 @@ def export() -> None:
 def _incomplete(left_out: list[str], damaged: list[str], what: str) -> click.ClickException:
     """The one line (exit 3) of an export that was made without some WARC data."""
     from archive import exitcodes
-    from archive.cli import UserError
 
     parts = []
     if left_out:
@@ -63,7 +49,7 @@ def export_cdxj(archive: str | None) -> None:
     left_out: dict[Path, str] = {}
     try:
         # Each unreadable spot is logged as one line as it is met (archive.warc.reader).
-        path = write_cdxj(_archive_dir(archive), errors=errors, left_out=left_out)
+        path = write_cdxj(resolve_archive(archive), errors=errors, left_out=left_out)
     except PressArchiveError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(str(path))
@@ -87,7 +73,7 @@ def export_wacz_command(archive: str | None, out: str, title: str | None,
     from archive.wacz import export_wacz
 
     try:
-        summary = export_wacz(_archive_dir(archive), Path(out), title=title,
+        summary = export_wacz(resolve_archive(archive), Path(out), title=title,
                               include_text=include_text)
     except PressArchiveError as exc:
         raise click.ClickException(str(exc)) from exc

@@ -1,8 +1,6 @@
 """`pressarchive verify`: check (and with --repair, first repair) an archive's WARC files.
 
-Registered in archive/cli.py with ``main.add_command(verify)``. This module imports
-nothing from archive.cli at import time (``resolve_archive`` is imported when the command
-runs), so archive.cli may import it anywhere, also when run as ``python -m archive.cli``.
+Registered in archive/cli/__init__.py.
 """
 
 from __future__ import annotations
@@ -11,16 +9,11 @@ import json
 
 import click
 
-# The same option as archive.cli.archive_option (not imported: see the module docstring).
-_archive_option = click.option(
-    "--archive", "archive", metavar="DIR", envvar="PRESSARCHIVE_ARCHIVE",
-    help="Archive directory (WARC files, index.db). "
-    "Default: $PRESSARCHIVE_ARCHIVE, ./archive-data or ./demo-archive.",
-)
+from archive.cli.common import archive_option, resolve_archive
 
 
 @click.command()
-@_archive_option
+@archive_option
 @click.option("--repair", is_flag=True,
               help="First repair torn .open files left by a crashed crawl: keep every "
               "complete record group, cut the partial tail, close the file.")
@@ -33,7 +26,6 @@ def verify(ctx: click.Context, archive: str | None, repair: bool, as_json: bool)
     offset). --repair takes the archive lock (exit 5 while a crawl runs).
     """
     from archive import exitcodes
-    from archive.cli import resolve_archive
     from archive.index import INDEX_FILENAME
     from archive.lock import holding_lock
     from archive.warc.repair import repair_open_files

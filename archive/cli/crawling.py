@@ -1,0 +1,139 @@
+"""`pressarchive crawl`, `reextract`, `demo` and `sample-sites`: the commands that
+write an archive (each library call takes the archive lock itself).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from archive import exitcodes
+from archive.cli.common import archive_option, exit_with, is_date, resolve_archive
+from archive.errors import PressArchiveError
+
+
+@click.command()
+@click.argument("sources", nargs=-1)
+@archive_option
+@click.option("--via", metavar="URL", help="Send every request to this server (e.g. the "
+              "sample sites at http://127.0.0.1:PORT); the real URLs are kept in the archive.")
+@click.option("--max-pages", type=click.IntRange(min=0), default=0,
+              help="At most N article pages per source (0: no limit).")
+@click.option("--delay", type=click.FloatRange(min=0), default=None,
+              help="Seconds between requests to one host (default 1.0; AutoThrottle adapts).")
+@click.option("--contact", metavar="URL", help="Operator contact URL for the user agent "
+              "and warcinfo (default: PRESSARCHIVE_CONTACT_URL in crawler/settings.py).")
+@click.option("--sources-file", type=click.Path(dir_okay=False), default=None,
+              help="Source definitions (default: settings/sources.toml).")
+@click.option("--workers", type=click.IntRange(min=0), default=0,
+              help="Extraction worker processes (0: one per core).")
+@click.option("--recheck-all", is_flag=True,
+              help="Recheck every known article now, whatever its recheck schedule.")
+@click.option("--no-conditional", is_flag=True,
+              help="Recheck articles with full requests, not If-None-Match/If-Modified-Since.")
+@click.option("--log-level", default="INFO", show_default=True,
+              type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"]))
+def crawl(
+    sources: tuple[str, ...], archive: str | None, via: str | None, max_pages: int,
+    delay: float | None, contact: str | None, sources_file: str | None, workers: int,
+    recheck_all: bool, no_conditional: bool, log_level: str,
+) -> None:
+    """Crawl SOURCES (default: all) into the archive and index them."""
+    from archive.crawl import CrawlOptions, run_crawl
+    from archive.lock import ArchiveLocked
+
+    options = CrawlOptions(
+        archive=resolve_archive(archive), sources=sources, via=via or "",
+        max_articles=max_pages, delay=delay, contact_url=contact,
+        sources_file=sources_file, workers=workers, log_level=log_level,
+        conditional=not no_conditional, recheck_all=recheck_all,
+    )
+    try:
+        report = run_crawl(options)
+    except ArchiveLocked as exc:
+        exit_with(str(exc), exitcodes.LOCKED)
+    except PressArchiveError as exc:
+        exit_with(str(exc), exitcodes.COULD_NOT_RUN)
+    click.echo(report.summary(), err=True)
+    sys.exit(report.exit_code)
+
+
+@click.command()
+@archive_option
+@click.option("--workers", type=click.IntRange(min=0), default=0,
+              help="Extraction worker processes (0: one per core).")
+@click.option("--source", help="Re-extract only this source (other rows are kept).")
+@click.option("--since", metavar="DATE", help="Re-extract only captures made on or after "
+              "DATE (YYYY-MM-DD); other rows are kept.")
+@click.option("--from", "from_paths", multiple=True, type=click.Path(exists=True),
+              help="Read these WARC files or folders (e.g. other crawlers' WARCs) instead of "
+              "DIR/warc/; may be repeated.")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=30.0, show_default=True,
+              help="Seconds before one page's extraction is killed and counted.")
+@click.option("--compare", "compare_with", type=click.Path(dir_okay=False, exists=True),
+              help="After rebuilding, report what changed against this older index.")
+@click.option("--force", is_flag=True,
+              help="Swap the rebuild in even if it has no trace of some articles of the "
+              "current index (WARC files that could not be read).")
+def reextract(archive: str | None, workers: int, source: str | None, since: str | None,
+              from_paths: tuple[str, ...], timeout: float, compare_with: str | None,
+              force: bool) -> None:
+    """Rebuild the index from the WARC files alone (no network) and swap it in."""
+    from archive.lock import ArchiveLocked
+    from archive.reextract import ReextractOptions, run_reextract, warc_inputs
+    from archive.sources import load_sources
+
+    if since and not is_date(since):
+        raise click.BadParameter("use YYYY-MM-DD", param_hint="--since")
+    archive_dir = resolve_archive(archive)
+    try:
+        options = ReextractOptions(
+            archive=archive_dir, sources=load_sources(), workers=workers, source=source,
+            since=since, timeout=timeout, warc_paths=tuple(Path(p) for p in from_paths),
+            force=force,
+        )
+        warc_inputs(options)  # a missing archive is reported before the lock creates DIR/state
+        # Under the archive lock (taken by run_reextract): no crawl writes meanwhile.
+        report = run_reextract(options)
+    except ArchiveLocked as exc:
+        exit_with(str(exc), exitcodes.LOCKED)
+    except PressArchiveError as exc:
+        exit_with(str(exc), exitcodes.COULD_NOT_RUN)
+    click.echo(report.summary(), err=True)
+    if compare_with:
+        from archive.compare import compare_indexes
+
+        click.echo(compare_indexes(Path(compare_with), report.index).format())
+
+
+@click.command()
+@click.option("--archive", "archive", metavar="DIR", default="demo-archive", show_default=True)
+@click.option("--no-serve", is_flag=True, help="Stop after crawling and indexing.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8001, show_default=True,
+              help="Datasette port.")
+def demo(archive: str, no_serve: bool, port: int) -> None:
+    """Crawl the bundled sample sites of every source, index them, then serve."""
+    from archive.demo import run_demo
+
+    sys.exit(run_demo(Path(archive), serve=not no_serve, port=port))
+
+
+@click.command("sample-sites")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+@click.option("--edition", type=click.IntRange(1, 3), default=1, show_default=True,
+              help="A later edition of the sites: new, edited, deleted articles.")
+@click.option("--scale", type=click.IntRange(0, 20_000), default=0, show_default=True,
+              help="Generate N extra article pages per source, for benchmarks.")
+def sample_sites(host: str, port: int, edition: int, scale: int) -> None:
+    """Serve the bundled copies of every source's site, chosen by Host header."""
+    from archive.samplesites import serve
+
+    try:
+        serve(host, port, edition=edition, scale=scale)
+    except OSError as exc:
+        raise click.ClickException(f"cannot serve on {host}:{port}: {exc}") from exc
+    except KeyboardInterrupt:
+        pass

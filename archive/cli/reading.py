@@ -1,0 +1,94 @@
+"""`pressarchive search`, `status`, `history` and `compare`: the commands that only
+read an index (opened read-only by the library).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from archive.cli.common import archive_option, is_date, resolve_archive
+
+
+@click.command()
+@click.argument("query")
+@archive_option
+@click.option("--source", help="Only this source.")
+@click.option("--since", metavar="DATE", help="Only articles published on or after DATE "
+              "(YYYY-MM-DD).")
+@click.option("--limit", type=click.IntRange(min=1, max=10_000), default=20, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+def search(query: str, archive: str | None, source: str | None, since: str | None,
+           limit: int, as_json: bool) -> None:
+    """Full-text search of article titles and texts, best match first."""
+    from archive.index import INDEX_FILENAME
+    from archive.search import check_source_known
+    from archive.search import search as run_search
+
+    if since and not is_date(since):
+        raise click.BadParameter("use YYYY-MM-DD", param_hint="--since")
+    db_path = resolve_archive(archive) / INDEX_FILENAME
+    hits = run_search(db_path, query, source=source, since=since, limit=limit)
+    if not hits and source:
+        check_source_known(db_path, source)
+    for n, hit in enumerate(hits, 1):
+        if as_json:
+            click.echo(json.dumps(hit.to_dict(), ensure_ascii=False))
+        else:
+            click.echo(f"{n}. {hit.title}\n   {hit.source} | {hit.published or 'undated'} | "
+                       f"{hit.url}\n   {hit.snippet}\n")
+    if not hits and not as_json:
+        click.echo("no match", err=True)
+
+
+@click.command()
+@archive_option
+@click.option("--runs", type=click.IntRange(min=1), default=10, show_default=True,
+              help="How many of the last runs to show.")
+@click.option("--json", "as_json", is_flag=True, help="The status as one JSON object.")
+def status(archive: str | None, runs: int, as_json: bool) -> None:
+    """The last crawl runs and the health of each source."""
+    from archive.status import archive_status
+
+    report = archive_status(resolve_archive(archive), runs=runs)
+    click.echo(json.dumps(report.to_dict(), ensure_ascii=False) if as_json else report.format())
+
+
+@click.command()
+@click.argument("url", required=False)
+@archive_option
+@click.option("--edited", is_flag=True, help="List the articles that have several versions.")
+@click.option("--all", "show_all", is_flag=True,
+              help="Show the changes between every pair of versions, not just the last.")
+def history(url: str | None, archive: str | None, edited: bool, show_all: bool) -> None:
+    """The versions of an article and a word-level diff of its edits."""
+    from archive.history import describe_changes, edited_articles, versions
+    from archive.index import INDEX_FILENAME
+
+    db_path = resolve_archive(archive) / INDEX_FILENAME
+    if edited or not url:
+        for row_url, source, title, count, changed in edited_articles(db_path):
+            click.echo(f"{count} versions, last {changed}  {source}  {title}\n  {row_url}")
+        return
+    found = versions(db_path, url)
+    for v in found:
+        click.echo(f"version {v.version}: {v.fetched_at}  {v.word_count} words  "
+                   f"{v.capture_record_id}  {v.title}")
+    pairs = list(zip(found, found[1:], strict=False))
+    for old, new in (pairs if show_all else pairs[-1:]):
+        click.echo("\n" + describe_changes(old, new))
+
+
+@click.command()
+@click.argument("old", type=click.Path(dir_okay=False, exists=True))
+@click.argument("new", type=click.Path(dir_okay=False, exists=True))
+@click.option("--json", "as_json", is_flag=True, help="The comparison as one JSON object.")
+def compare(old: str, new: str, as_json: bool) -> None:
+    """Compare two indexes per source (e.g. before and after a re-extraction)."""
+    from archive.compare import compare_indexes
+
+    comparison = compare_indexes(Path(old), Path(new))
+    click.echo(json.dumps(comparison.to_dict(), ensure_ascii=False) if as_json
+               else comparison.format())
