@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from archive import exitcodes, user_agent
-from archive.cdxj import write_cdxj
 from archive.errors import PressArchiveError
 from archive.sources import load_sources
+from archive.warc.cdxj import write_cdxj
 
 if TYPE_CHECKING:
     from archive.lock import ArchiveLock

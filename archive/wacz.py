@@ -30,9 +30,9 @@ from pathlib import Path
 from typing import BinaryIO
 
 from archive import __version__
-from archive.cdxj import CdxjEntry, index_files, warc_directory
 from archive.errors import PressArchiveError
 from archive.index import INDEX_FILENAME
+from archive.warc.cdxj import CdxjEntry, index_files, warc_directory
 from archive.warc.reader import ReadError, archive_files
 
 __all__ = ["WACZ_VERSION", "WaczSummary", "export_wacz"]

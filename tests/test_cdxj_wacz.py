@@ -1,4 +1,4 @@
-"""The CDXJ index (archive/cdxj.py) and the WACZ export (archive/wacz.py).
+"""The CDXJ index (archive/warc/cdxj.py) and the WACZ export (archive/wacz.py).
 
 Checked against the reference tools installed in .venv-tools by `make test`: the `surt`
 package (through cdxj-indexer's environment), `cdxj-indexer` and `wacz validate`.
@@ -21,10 +21,10 @@ from click.testing import CliRunner
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from archive.cdxj import cdx_timestamp, surt_key, write_cdxj
 from archive.cli.export import export
 from archive.errors import PressArchiveError
 from archive.wacz import export_wacz
+from archive.warc.cdxj import cdx_timestamp, surt_key, write_cdxj
 from archive.warc.reader import ReadError, iter_archive, read_record_at
 from tests.conftest import REPO
 

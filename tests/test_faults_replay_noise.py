@@ -31,10 +31,10 @@ from pathlib import Path
 import pytest
 
 from archive import exitcodes
-from archive.cdxj import write_cdxj
 from archive.index import ArchiveIndex
 from archive.samplesites import seed_pages
 from archive.wacz import export_wacz
+from archive.warc.cdxj import write_cdxj
 from archive.warc.reader import read_record_at
 from tests.conftest import REPO, run_cli
 from tests.test_cdxj_wacz import TOOLS_BIN, copy_archive, parse_cdxj

@@ -18,8 +18,8 @@ from pathlib import Path
 import lxml.html
 import pytest
 
-from archive.cdxj import surt_key, write_cdxj
 from archive.samplesites import seed_pages
+from archive.warc.cdxj import surt_key, write_cdxj
 from tests.conftest import run_cli
 from tests.test_cdxj_wacz import (
     cdxj_indexer_lines,

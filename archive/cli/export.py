@@ -42,7 +42,7 @@ def _incomplete(left_out: list[str], damaged: list[str], what: str) -> click.Cli
 @archive_option
 def export_cdxj(archive: str | None) -> None:
     """Write DIR/indexes/index.cdxj (for pywb and other replay tools); print its path."""
-    from archive.cdxj import write_cdxj
+    from archive.warc.cdxj import write_cdxj
     from archive.warc.reader import ReadError
 
     errors: list[ReadError] = []
