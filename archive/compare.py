@@ -12,9 +12,9 @@ from pathlib import Path
 
 from archive.errors import PressArchiveError
 from archive.readonly import connect_read_only, exists, read_only
-from archive.sources import PROJECT_ROOT
+from archive.settings_files import settings_file
 
-BOILERPLATE_FILE = PROJECT_ROOT / "settings" / "boilerplate.txt"
+BOILERPLATE_FILE = settings_file("boilerplate.txt")
 
 
 def load_phrases(path: Path = BOILERPLATE_FILE) -> list[str]:

@@ -58,9 +58,9 @@ from archive.search import (
 from archive.serve_follow import Asgi, FollowingDatasette, follow_asgi
 from archive.serve_limits import limit_connection, quiet_printf_refusals
 from archive.serve_public import PUBLIC_SETTINGS, is_loopback, public_by_default, visitor_asgi
-from archive.sources import PROJECT_ROOT
+from archive.settings_files import settings_file
 
-DATASETTE_METADATA = PROJECT_ROOT / "settings" / "datasette-metadata.json"
+DATASETTE_METADATA = settings_file("datasette-metadata.json")
 # Datasette names a database after its file: DIR/index.db is /index.
 DATABASE = Path(INDEX_FILENAME).stem
 SEARCH_QUERY = "search"

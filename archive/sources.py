@@ -16,10 +16,10 @@ import lxml.html
 from lxml import etree
 
 from archive.errors import ConfigError
+from archive.settings_files import settings_file
 from archive.state import DEFAULT_RECHECK_AFTER, parse_duration
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_SOURCES_FILE = PROJECT_ROOT / "settings" / "sources.toml"
+DEFAULT_SOURCES_FILE = settings_file("sources.toml")
 
 
 @dataclass(frozen=True)
