@@ -24,44 +24,16 @@ from warcio.warcwriter import WARCWriter
 from archive.cli.export import export
 from archive.errors import PressArchiveError
 from archive.wacz import export_wacz
-from archive.warc.cdxj import cdx_timestamp, surt_key, write_cdxj
-from archive.warc.reader import ReadError, iter_archive, read_record_at
-from tests.conftest import REPO
-
-TOOLS_BIN = REPO / ".venv-tools" / "bin"
-
-
-def tool(name: str) -> Path:
-    """A program of the tools venv; a missing venv fails the test (never skips it)."""
-    path = TOOLS_BIN / name
-    if not path.exists():
-        pytest.fail(f"{path} is missing: `make test` creates .venv-tools from "
-                    "requirements-tools.lock (or run `make tools`)", pytrace=False)
-    return path
-
-
-def copy_archive(source: Path, target: Path, *, link: bool = True) -> Path:
-    """A copy of the archive ``source`` with its own index.db; its WARC files are symlinks
-    to ``source``'s if ``link`` (nothing may write to them then), else copies."""
-    (target / "warc").mkdir(parents=True)
-    for path in sorted((source / "warc").iterdir()):
-        if link:
-            (target / "warc" / path.name).symlink_to(path)
-        else:
-            shutil.copy2(path, target / "warc" / path.name)
-    with sqlite3.connect(source / "index.db") as src, sqlite3.connect(target / "index.db") as dst:
-        src.backup(dst)
-    src.close()
-    dst.close()
-    return target
-
-
-def parse_cdxj(text: str) -> list[tuple[str, str, dict[str, str]]]:
-    lines = []
-    for line in text.splitlines():
-        key, timestamp, data = line.split(" ", 2)
-        lines.append((key, timestamp, json.loads(data)))
-    return lines
+from archive.warc.cdxj import surt_key, write_cdxj
+from archive.warc.reader import ReadError, iter_archive
+from tests.helpers.replay import (
+    cdxj_indexer_lines,
+    check_cdxj_locations,
+    copy_archive,
+    normalized,
+    parse_cdxj,
+    tool,
+)
 
 
 def articles(archive: Path) -> list[sqlite3.Row]:
@@ -168,49 +140,9 @@ def test_cdxj_is_sorted_with_one_line_per_response_record(archive_copy: Path,
     assert list((archive_copy / "indexes").iterdir()) == [cdxj_path]  # no temporary file left
 
 
-def check_cdxj_locations(archive: Path, cdxj: Path) -> None:
-    for key, timestamp, data in parse_cdxj(cdxj.read_text()):
-        path = archive / "warc" / data["filename"]
-        offset, length = int(data["offset"]), int(data["length"])
-        record = read_record_at(path, offset)
-        assert record.rec_type in ("response", "revisit")
-        assert (data["mime"] == "warc/revisit") == (record.rec_type == "revisit")
-        assert record.length == length
-        assert record.target_uri == data["url"]
-        assert key == surt_key(record.target_uri)
-        assert timestamp == cdx_timestamp(record.date) and len(timestamp) == 14
-        assert data["status"] == str(record.http_status)
-        if record.rec_type == "response":
-            assert data["mime"] == record.content_type.split(";")[0].strip()
-        assert "sha1:" + data["digest"] == record.payload_digest
-        with path.open("rb") as fh:
-            fh.seek(offset)
-            member = fh.read(length)
-        # The length is exactly one gzip member: the whole record.
-        warc_type = f"WARC/1.1\r\nWARC-Type: {record.rec_type}\r\n".encode()
-        assert gzip.decompress(member).startswith(warc_type)
-
-
 def test_cdxj_offsets_and_lengths_point_at_their_records(archive_copy: Path,
                                                          cdxj_path: Path) -> None:
     check_cdxj_locations(archive_copy, cdxj_path)
-
-
-def cdxj_indexer_lines(files: list[Path]) -> list[tuple[str, str, dict[str, str]]]:
-    result = subprocess.run([tool("cdxj-indexer"), "--sort", *map(str, files)],
-                            capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, result.stderr[-2000:]
-    return parse_cdxj(result.stdout)
-
-
-def normalized(lines: list[tuple[str, str, dict[str, str]]]) -> list[tuple]:
-    """Comparable lines: the one known difference, the digest's "sha1:" prefix, removed."""
-    out = []
-    for key, timestamp, data in lines:
-        data = dict(data)
-        data["digest"] = data.get("digest", "").removeprefix("sha1:")
-        out.append((key, timestamp, sorted(data.items())))
-    return sorted(out)
 
 
 def test_cdxj_matches_cdxj_indexer_on_the_crawl(archive_copy: Path, cdxj_path: Path) -> None:

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from archive.cli import main
 from archive.index import ArchiveIndex
 from tests.conftest import REPO
-from tests.test_index_search import article
+from tests.helpers.rows import article
 
 
 def invoke(*args: str):

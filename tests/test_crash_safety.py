@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -16,8 +13,9 @@ from click.testing import CliRunner
 from archive.cli.verify import verify
 from archive.warc.reader import read_record_at
 from archive.warc.repair import repair_open_files
-from archive.warc.verify import UNCLOSED_MESSAGE, scan_members, verify_archive
+from archive.warc.verify import UNCLOSED_MESSAGE, verify_archive
 from tests.conftest import REPO, run_cli
+from tests.helpers.kills import captures, crawl_and_kill
 
 # Writes request/response groups with 1-4 MB random bodies, stored (gzip level 0), so that
 # a kill often lands inside a write.
@@ -42,87 +40,6 @@ while True:
         date=warc_date(0), concurrent_to=request.rec_headers.get_header("WARC-Record-ID"))
     writer.write([request, response])
 """
-
-
-def complete_groups(path: Path) -> int:
-    """Responses whose gzip member is whole, in a file that may be being written."""
-    try:
-        with open(path, "rb") as fh:
-            return sum(m.intact and m.rec_type == "response" for m in scan_members(fh))
-    except OSError:
-        return 0
-
-
-def captures(index_db: Path) -> list[tuple[str, int, str]]:
-    if not index_db.exists():
-        return []
-    conn = sqlite3.connect(index_db, timeout=30)
-    try:
-        return conn.execute("select warc_file, warc_offset, record_id from captures").fetchall()
-    except sqlite3.OperationalError:  # not created yet
-        return []
-    finally:
-        conn.close()
-
-
-def indexed_articles(index_db: Path) -> int:
-    if not index_db.exists():
-        return 0
-    conn = sqlite3.connect(index_db, timeout=30)
-    try:
-        return conn.execute("select count(*) from articles").fetchone()[0]
-    except sqlite3.OperationalError:  # not created yet
-        return 0
-    finally:
-        conn.close()
-
-
-def wait_for_group_exit(pgid: int, timeout: float = 30) -> None:
-    """The crawl's archive writer and extraction workers die with it, a moment later."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            os.killpg(pgid, 0)
-        except ProcessLookupError:
-            return
-        time.sleep(0.02)
-    raise AssertionError(f"processes of group {pgid} still alive {timeout} s after SIGKILL")
-
-
-def crawl_and_kill(archive: Path, sample_sites_url: str, log: Path,
-                   articles: int = 0) -> Path:
-    """Start a crawl, SIGKILL it (and its extraction workers) mid-write, once it has
-    indexed at least `articles` articles; the .open file."""
-    with open(log, "w") as stderr:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "archive.cli", "crawl", "--archive", str(archive),
-             "--via", sample_sites_url, "--delay", "0", "--workers", "1"],
-            cwd=REPO, env=dict(os.environ, PYTHONUNBUFFERED="1"),
-            stdout=subprocess.DEVNULL, stderr=stderr, start_new_session=True,
-        )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert process.poll() is None, (
-                f"the crawl ended before it could be killed:\n{log.read_text()[-3000:]}")
-            assert time.monotonic() < deadline, "no WARC file grew within 60 s"
-            open_files = sorted((archive / "warc").glob("*.warc.gz.open"))
-            # Past the warcinfo, with an indexed capture: the kill lands in mid-crawl.
-            if (open_files and complete_groups(open_files[-1]) >= 2
-                    and captures(archive / "index.db")
-                    and indexed_articles(archive / "index.db") >= articles):
-                break
-            time.sleep(0.02)
-        os.kill(process.pid, signal.SIGKILL)
-    finally:
-        try:
-            os.killpg(process.pid, signal.SIGKILL)  # the extraction workers too
-        except ProcessLookupError:
-            pass
-        process.wait(timeout=30)
-        wait_for_group_exit(process.pid)
-    assert process.returncode == -signal.SIGKILL
-    return open_files[-1]
 
 
 def assert_index_points_to_complete_records(archive: Path) -> None:

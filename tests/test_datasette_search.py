@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from archive.index import ArchiveIndex, ArticleRow
+from archive.index import ArchiveIndex
 from archive.search import RANK_WINDOW, ranked_search_sql, search
 from archive.serve import (
     DATASETTE_METADATA,
@@ -26,33 +26,10 @@ from archive.serve import (
     datasette_command,
     warm_up,
 )
+from tests.helpers.search_corpus import article
 
-SOURCES = ("ina", "nina", "trtworld")
 # More articles than the ranking window, so that a common word is ranked approximately.
 ROWS = RANK_WINDOW + 400
-
-
-def article(i: int) -> ArticleRow:
-    """Row i: "mosul" everywhere; "ramadi" in one row in five, more often in some;
-    "haider al abadi" as a phrase in one row in seven."""
-    words = ["The coalition said Mosul."]
-    if i % 5 == 0:
-        words.append(" ".join(["Ramadi"] * (1 + i % 4)))
-    if i % 7 == 0:
-        words.append("Prime minister Haider al Abadi spoke.")
-    else:
-        words.append("Abadi and Haider met al-Qaeda.")
-    words.append(" filler" * (i % 13))
-    url = f"https://x.org/{i}"
-    text = " ".join(words)
-    return ArticleRow(
-        url=url, source=SOURCES[i % 3], title=f"Ramadi report {i}" if i % 50 == 0 else f"T {i}",
-        author="", published=f"{2014 + i * 7 % 11}-06-{1 + i % 28:02d}", language="en",
-        canonical_url=url, text=text, word_count=len(text.split()),
-        capture_record_id=f"<urn:uuid:{i:08d}>", warc_file="a.warc.gz", warc_offset=i,
-        payload_digest="sha1:X", fetched_at="2026-11-21T10:00:00Z", extractor="trafilatura",
-        extractor_version="2.3.1", config_hash="abc",
-    )
 
 
 @pytest.fixture(scope="module")

@@ -20,9 +20,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO, run_cli
-from tests.test_crash_safety import crawl_and_kill, wait_for_group_exit
-from tests.test_faults_writes import FAULTS
-from tests.test_lock import HOLDER
+from tests.helpers.faults import FAULTS
+from tests.helpers.kills import HOLDER, crawl_and_kill, wait_for_group_exit
 
 
 def query(db: Path, sql: str, *args: object) -> list[tuple]:

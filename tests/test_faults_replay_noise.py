@@ -37,9 +37,8 @@ from archive.wacz import export_wacz
 from archive.warc.cdxj import write_cdxj
 from archive.warc.reader import read_record_at
 from tests.conftest import REPO, run_cli
-from tests.test_cdxj_wacz import TOOLS_BIN, copy_archive, parse_cdxj
-from tests.test_cdxj_wacz import tool as venv_tool
-from tests.test_replay import decoded, fetch, free_port
+from tests.helpers.replay import TOOLS_BIN, copy_archive, decoded, fetch, free_port, parse_cdxj
+from tests.helpers.replay import tool as venv_tool
 
 STARTUP_TIMEOUT = 30.0
 # pywb and py-wacz: those of .venv-tools, or of another checkout's (to run these tests on

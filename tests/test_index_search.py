@@ -5,8 +5,9 @@ import dataclasses
 import pytest
 
 from archive.errors import PressArchiveError
-from archive.index import ArchiveIndex, ArticleRow, Capture
+from archive.index import ArchiveIndex, Capture
 from archive.search import search, to_fts_query
+from tests.helpers.rows import article
 
 
 def capture(url: str, n: int) -> Capture:
@@ -14,17 +15,6 @@ def capture(url: str, n: int) -> Capture:
         url=url, source="trtworld", status=200, content_type="text/html",
         fetched_at="2026-11-21T10:00:00Z", warc_file="a.warc.gz", warc_offset=n * 100,
         warc_length=100, record_id=f"<urn:uuid:{n:08d}>", payload_digest="sha1:X",
-    )
-
-
-def article(url: str, title: str, text: str, *, published: str = "2015-07-28",
-            source: str = "trtworld") -> ArticleRow:
-    return ArticleRow(
-        url=url, source=source, title=title, author="", published=published, language="en",
-        canonical_url=url, text=text, word_count=len(text.split()),
-        capture_record_id="<urn:uuid:1>", warc_file="a.warc.gz", warc_offset=0,
-        payload_digest="sha1:X", fetched_at="2026-11-21T10:00:00Z", extractor="trafilatura",
-        extractor_version="2.3.1", config_hash="abc",
     )
 
 

@@ -24,29 +24,10 @@ from archive import exitcodes
 from archive.errors import PressArchiveError
 from archive.lock import ArchiveLock, ArchiveLocked, lock_path, read_lock_info
 from tests.conftest import REPO
+from tests.helpers.kills import HOLDER
 
 HOSTNAME = socket.gethostname()
 ISO_UTC = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ"
-
-# argv: archive dir, purpose, and optionally a multiprocessing start method: then a child
-# process of that kind sleeps 30 s while the holder sleeps.
-HOLDER = """
-import multiprocessing, sys, time
-from pathlib import Path
-from archive.lock import ArchiveLock
-
-if __name__ == "__main__":
-    lock = ArchiveLock(Path(sys.argv[1]), sys.argv[2]).acquire()
-    child_pid = 0
-    if len(sys.argv) > 3:
-        child = multiprocessing.get_context(sys.argv[3]).Process(
-            target=time.sleep, args=(30,), daemon=False
-        )
-        child.start()
-        child_pid = child.pid
-    print("locked", child_pid, flush=True)
-    time.sleep(60)
-"""
 
 
 def _kill(pid: int) -> None:

@@ -4,13 +4,8 @@ capture (a response record) and from a second crawl (a revisit record: head only
 
 from __future__ import annotations
 
-import gzip
-import socket
 import subprocess
 import time
-import urllib.error
-import urllib.request
-import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,10 +16,13 @@ import pytest
 from archive.samplesites import seed_pages
 from archive.warc.cdxj import surt_key, write_cdxj
 from tests.conftest import run_cli
-from tests.test_cdxj_wacz import (
+from tests.helpers.replay import (
     cdxj_indexer_lines,
     check_cdxj_locations,
     copy_archive,
+    decoded,
+    fetch,
+    free_port,
     normalized,
     parse_cdxj,
     tool,
@@ -32,8 +30,6 @@ from tests.test_cdxj_wacz import (
 
 COLLECTION = "press"
 STARTUP_TIMEOUT = 30.0
-# No proxy from the environment for 127.0.0.1.
-OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
 @dataclass(frozen=True)
@@ -41,31 +37,6 @@ class Pywb:
     base: str  # http://127.0.0.1:PORT
     # URL -> {"response": timestamp, "revisit": timestamp} of its 200 captures, from our CDXJ
     captures: dict[str, dict[str, str]]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def fetch(url: str) -> tuple[int, dict[str, str], bytes]:
-    try:
-        with OPENER.open(url, timeout=30) as response:
-            return response.status, dict(response.headers), response.read()
-    except urllib.error.HTTPError as exc:
-        return exc.code, dict(exc.headers), exc.read()
-
-
-def decoded(headers: dict[str, str], body: bytes) -> bytes:
-    coding = {k.lower(): v for k, v in headers.items()}.get("content-encoding", "").lower()
-    if coding in ("", "identity"):
-        return body
-    if coding in ("gzip", "x-gzip"):
-        return gzip.decompress(body)
-    if coding == "deflate":
-        return zlib.decompress(body)
-    raise AssertionError(f"unexpected Content-Encoding {coding!r}")
 
 
 def page_text(html: bytes) -> str:

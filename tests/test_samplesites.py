@@ -25,58 +25,17 @@ from archive.samplesites import (
     seed_pages,
 )
 from archive.samplesites.data import SITE_NAMES, load_articles, load_config
-from archive.sources import Source, load_sources
+from archive.sources import Source
+from tests.helpers.samplesites import NS, SOURCES, XML_PARSER, body_text, fetch, norm
 
-SOURCES = load_sources()
 CATALOG = catalog()
 BY_URL = {p.url: p for p in CATALOG}
 STORY_KINDS = ("article", "unrelated")
 DEAD_KINDS = ("soft404", "notfound", "redirect")
 HTML_KINDS = ("home", "listing", "article", "unrelated", "soft404", "notfound")
-NS = {
-    "sm": "http://www.sitemaps.org/schemas/sitemap/0.9",
-    "news": "http://www.google.com/schemas/sitemap-news/0.9",
-    "dc": "http://purl.org/dc/elements/1.1/",
-}
-# Where each site keeps the story text (the selectors the dossier gives for each template).
-BODY_XPATH = {
-    "trtworld": "//div[contains(@class,'contentBox')]",
-    "france24": "//article[contains(@class,'article-long')]"
-    "//div[contains(concat(' ',normalize-space(@class),' '),' bd ')]",
-    "ina": "//div[@id='news-id-text']",
-    "chinatopix": "//div[contains(@class,'artbody')]",
-    "nina": "//div[contains(@class,'main-content-wrapper')]//div[contains(@class,'container')]"
-    "//div[contains(@class,'justify-content-center')]//div[contains(@class,'post-content')]",
-}
 # Paragraph counts of the seed texts in /work/shared/seeds (sub-headings and datelines
 # included): a guard against a seed losing paragraphs in an edit.
 SEED_PARAGRAPHS = {"trtworld": 20, "france24": 27, "ina": 12, "chinatopix": 12, "nina": 8}
-# Strict XML parsing: no entities, no network (feeds are untrusted input in production too).
-XML_PARSER = lxml.etree.XMLParser(resolve_entities=False, no_network=True)
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args: object, **kwargs: object) -> None:
-        return None
-
-
-# No proxies from the environment and no redirect following: we look at the raw answer.
-OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirect())
-
-
-class Fetched:
-    def __init__(self, status: int, headers: http.client.HTTPMessage, body: bytes) -> None:
-        self.status, self.headers, self.raw = status, headers, body
-
-    @property
-    def body(self) -> bytes:
-        if self.headers.get("Content-Encoding") == "gzip":
-            return gzip.decompress(self.raw)
-        return self.raw
-
-    @property
-    def text(self) -> str:
-        return self.body.decode("utf-8")
 
 
 @pytest.fixture(scope="module")
@@ -89,44 +48,8 @@ def port() -> Iterator[int]:
     server.server_close()
 
 
-def fetch(port: int, url: str, *, gzip_ok: bool = False, method: str = "GET",
-          host: str | None = None) -> Fetched:
-    """Send the real URL's path and query with its real Host header, as the crawler does."""
-    split = urlsplit(url)
-    target = split.path + ("?" + split.query if split.query else "")
-    headers = {"Host": host or split.netloc, "User-Agent": "pressarchive-tests"}
-    if gzip_ok:
-        headers["Accept-Encoding"] = "gzip"
-    request = urllib.request.Request(
-        f"http://127.0.0.1:{port}{target}", headers=headers, method=method
-    )
-    try:
-        with OPENER.open(request, timeout=10) as response:
-            return Fetched(response.status, response.headers, response.read())
-    except urllib.error.HTTPError as error:
-        with error:
-            return Fetched(error.code, error.headers, error.read())
-
-
 def pages(*kinds: str, source: str | None = None) -> list[SamplePage]:
     return [p for p in CATALOG if p.kind in kinds and (source is None or p.source == source)]
-
-
-def norm(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip()
-
-
-def body_text(source: str, html: str, *, drop_chrome: bool) -> str:
-    """The story element's text; with drop_chrome, after the source's drop_xpaths have run (the
-    one place a real template nests chrome inside the story: China Topix's share widget)."""
-    tree = lxml.html.fromstring(html)
-    if drop_chrome:
-        for xpath in SOURCES[source].extraction.drop_xpaths:
-            for element in tree.xpath(xpath):
-                element.drop_tree()
-    found = tree.xpath(BODY_XPATH[source])
-    assert len(found) == 1, f"{source}: {len(found)} body elements"
-    return norm(found[0].text_content())
 
 
 def links(url: str, html: str) -> set[str]:

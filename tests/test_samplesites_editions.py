@@ -27,7 +27,7 @@ from archive.samplesites.data import SITES_DIR, load_config
 from archive.samplesites.dates import to_datetime
 from archive.samplesites.editions import load_changes
 from archive.sources import load_sources
-from tests.test_samplesites import NS, XML_PARSER, body_text, fetch, norm
+from tests.helpers.samplesites import NS, XML_PARSER, body_text, fetch, norm
 
 SOURCES = load_sources()
 LATER = (2, 3)

@@ -33,7 +33,7 @@ from archive.samplesites import seed_pages
 from archive.search import search
 from archive.serve import datasette_app, datasette_command
 from tests.conftest import REPO
-from tests.test_datasette_search import article
+from tests.helpers.search_corpus import article
 
 # The expressions of the issue: 4.8 s and 1 GB, 7.9 s, each in one SQLite step.
 HOSTILE_SQL = [
