@@ -32,7 +32,8 @@ class GcTuning:
     def from_crawler(cls, crawler: Crawler) -> GcTuning:
         threshold = crawler.settings.getint("PRESSARCHIVE_GC_THRESHOLD")
         if threshold <= 0:
-            raise NotConfigured
+            raise NotConfigured(f"PRESSARCHIVE_GC_THRESHOLD is {threshold}: "
+                                "Python's own garbage collector settings")
         extension = cls(threshold)
         crawler.signals.connect(extension.engine_started, signal=signals.engine_started)
         return extension

@@ -69,8 +69,9 @@ class ArticlePipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArticlePipeline:
-        if not crawler.settings.getbool("PRESSARCHIVE_INDEX_ENABLED", True):
-            raise NotConfigured
+        if not crawler.settings.getbool("PRESSARCHIVE_INDEX_ENABLED"):
+            raise NotConfigured("PRESSARCHIVE_INDEX_ENABLED is off: article pages are "
+                                "archived, not extracted nor indexed")
         pipeline = cls(crawler, ArchiveSession.acquire(crawler.settings))
         crawler.signals.connect(pipeline.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)

@@ -13,6 +13,8 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.utils.defer import maybe_deferred_to_future
 
+from crawler import meta
+
 RETRY_AFTER_STATUSES = (429, 503)
 # Requests that got no response at all, retries included (refused, unresolved, timed out).
 DOWNLOAD_FAILED_STAT = "download/failed"
@@ -85,7 +87,7 @@ class RetryAfterMiddleware(RetryMiddleware):
 
     def _retried(self, request: Request, exception: Exception) -> bool:
         return (isinstance(exception, self.exceptions_to_retry)
-                and not request.meta.get("dont_retry", False))
+                and not request.meta.get(meta.DONT_RETRY, False))
 
 
 class CountingHttpCompressionMiddleware(HttpCompressionMiddleware):

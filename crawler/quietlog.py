@@ -8,6 +8,13 @@ only repeat crawler/settings.py: they are logged at DEBUG (`--log-level DEBUG` s
 them). The stats are what a run did: with PRESSARCHIVE_ONE_LINE_STATS (`pressarchive
 crawl` sets it; its summary and the `crawls` table say the rest) each source's dump is
 one line, the same dict; plain `scrapy crawl` keeps Scrapy's listing.
+
+A component of this project switched off by its setting says so when it raises
+NotConfigured ("PRESSARCHIVE_INDEX_ENABLED is off: ..."); Scrapy logs that reason as a
+WARNING ("Disabled crawler.pipelines.ArticlePipeline: ..."), meant for a component that
+could not start. A setting the operator chose is not a problem: the line is logged at
+INFO, so that a scheduled run (`--log-level WARNING`, mailed by cron) stays quiet.
+Scrapy's own components keep their warnings.
 """
 
 from __future__ import annotations
@@ -24,6 +31,10 @@ LISTINGS = {
 }
 STATS_LOGGER = "scrapy.statscollectors"
 STATS_DUMP = "Dumping Scrapy stats:"
+# Scrapy's component managers log a NotConfigured with a reason on this logger.
+DISABLED_LOGGER = "scrapy.middleware"
+DISABLED = "Disabled "
+OWN_COMPONENTS = "crawler."
 
 
 class ListingsAtDebug(logging.Filter):
@@ -49,6 +60,18 @@ class OneLineStats(logging.Filter):
         return True
 
 
+class OwnSwitchOffsAtInfo(logging.Filter):
+    """Scrapy's "Disabled <component>: <reason>" warning at INFO for this project's
+    components, which raise NotConfigured with a reason when their setting is off."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if (record.levelno == logging.WARNING and isinstance(record.msg, str)
+                and record.msg.startswith(DISABLED) and isinstance(record.args, dict)
+                and str(record.args.get("clspath", "")).startswith(OWN_COMPONENTS)):
+            record.levelno, record.levelname = logging.INFO, "INFO"
+        return True
+
+
 def _add_once(logger: logging.Logger, log_filter: logging.Filter) -> None:
     # The loggers are the process's, shared by every crawler of a run.
     if not any(type(f) is type(log_filter) for f in logger.filters):
@@ -62,5 +85,6 @@ class QuietListings:
     def update_settings(self, settings: BaseSettings) -> None:
         for name, prefixes in LISTINGS.items():
             _add_once(logging.getLogger(name), ListingsAtDebug(prefixes))
+        _add_once(logging.getLogger(DISABLED_LOGGER), OwnSwitchOffsAtInfo())
         if settings.getbool("PRESSARCHIVE_ONE_LINE_STATS"):
             _add_once(logging.getLogger(STATS_LOGGER), OneLineStats())

@@ -23,10 +23,11 @@ from scrapy.core.downloader.handlers.http11 import (
 )
 from twisted.internet.defer import Deferred
 
-RAW_HEAD_META_KEY = "pressarchive_raw_head"
-# When the transfer started (the WARC-Date), and why a body was cut.
-STARTED_AT_META_KEY = "pressarchive_started_at"
-TRUNCATED_META_KEY = "pressarchive_truncated"
+from crawler import meta
+
+# Where the parser leaves the RawHead on Twisted's response, for the agent to move it
+# to the request's meta.
+RAW_HEAD_ATTRIBUTE = "_pressarchive_raw_head"
 
 
 class RawHead:
@@ -61,7 +62,7 @@ class _RecordingParser(_LenientHTTPClientParser):
         super().headerReceived(name, value)
 
     def allHeadersReceived(self) -> None:
-        self.response._pressarchive_raw_head = RawHead(self._raw_status, self._raw_headers)
+        setattr(self.response, RAW_HEAD_ATTRIBUTE, RawHead(self._raw_status, self._raw_headers))
         super().allHeadersReceived()
 
 
@@ -80,9 +81,9 @@ class RecordingClientFactory(_LenientHTTP11ClientFactory):
 
 class RecordingAgent(_ScrapyAgent):
     def _cb_bodyready(self, txresponse: Any, request: Request) -> Any:
-        raw = getattr(txresponse, "_pressarchive_raw_head", None)
+        raw = getattr(txresponse, RAW_HEAD_ATTRIBUTE, None)
         if raw is not None:
-            request.meta[RAW_HEAD_META_KEY] = raw
+            request.meta[meta.RAW_HEAD] = raw
         result = super()._cb_bodyready(txresponse, request)
         if isinstance(result, Deferred):
             self._cut_body_at_time_limit(txresponse, request, result)
@@ -97,11 +98,11 @@ class RecordingAgent(_ScrapyAgent):
         limit = self._crawler.settings.getfloat("PRESSARCHIVE_MAX_RESPONSE_SECONDS")
         if not limit:
             return
-        started = request.meta.get(STARTED_AT_META_KEY, time.time())
+        started = request.meta.get(meta.STARTED_AT, time.time())
         remaining = max(0.0, started + limit - time.time())
 
         def cut() -> None:
-            request.meta[TRUNCATED_META_KEY] = "time"
+            request.meta[meta.TRUNCATED] = "time"
             txresponse._transport.loseConnection()
 
         timer = reactor.callLater(remaining, cut)

@@ -14,12 +14,11 @@ from typing import Any
 
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import IgnoreRequest, NotConfigured
 
+from crawler import meta
 from crawler.session import ArchiveSession
 
-ARTICLE_META_KEY = "pressarchive_article"
-CONDITIONAL_META_KEY = "pressarchive_conditional"
 NOT_MODIFIED = 304
 
 
@@ -32,14 +31,20 @@ class RecheckMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RecheckMiddleware:
+        if not crawler.settings.getbool("PRESSARCHIVE_RECHECK_ENABLED"):
+            raise NotConfigured("PRESSARCHIVE_RECHECK_ENABLED is off: every article page "
+                                "is fetched in full on every run")
         middleware = cls(crawler, ArchiveSession.acquire(crawler.settings))
-        crawler.signals.connect(middleware.session.release, signal=signals.spider_closed)
+        crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
         return middleware
 
+    def spider_closed(self) -> None:
+        self.session.release()
+
     def process_request(self, request: Request, spider: Any = None) -> None:
-        if not request.meta.get(ARTICLE_META_KEY) or request.method != "GET":
+        if not request.meta.get(meta.ARTICLE) or request.method != "GET":
             return None
-        if request.meta.get("retry_times"):
+        if request.meta.get(meta.RETRY_TIMES):
             return None  # a retry within this run, not a recheck
         known = self.session.state.get(request.url)
         if known is None:
@@ -57,11 +62,11 @@ class RecheckMiddleware:
             request.headers[b"If-None-Match"] = known.etag.encode("latin-1")
         if known.last_modified:
             request.headers[b"If-Modified-Since"] = known.last_modified.encode("latin-1")
-        request.meta[CONDITIONAL_META_KEY] = True
+        request.meta[meta.CONDITIONAL] = True
         # The 304 is the answer hoped for, not an error: the spider gets it (and counts
         # it) instead of Scrapy's HttpErrorMiddleware logging "Ignoring response <304 …>"
         # once per unchanged article.
-        handled = request.meta.get("handle_httpstatus_list", [])
-        request.meta["handle_httpstatus_list"] = [*handled, NOT_MODIFIED]
+        handled = request.meta.get(meta.HANDLE_HTTPSTATUS_LIST, [])
+        request.meta[meta.HANDLE_HTTPSTATUS_LIST] = [*handled, NOT_MODIFIED]
         self.stats.inc_value("conditional/requests")
         return None

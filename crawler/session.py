@@ -4,6 +4,25 @@ Several sources crawl at once in one process; they write to the same WARC
 files, the same index and the same extraction workers. The first component
 that needs the session opens it and the last one to let go closes it, so WARC
 files are closed (and renamed from .open) when the crawl ends.
+
+Why a registry in the class (`ArchiveSession._sessions`, one session per archive
+directory, counted users) rather than a session handed to the components through the
+crawler: Scrapy gives a component its crawler and nothing else, and nothing reachable
+from a crawler is shared by the crawlers of one process (one per source).
+
+- A Crawler has no reference to the CrawlerProcess that made it.
+- Each crawler gets its own copy of the settings (`Settings.copy()` is a deep copy):
+  a session put in the settings would become one session per source, i.e. several
+  writers, archive locks and worker pools for one archive.
+- `scrapy crawl NAME` makes its CrawlerProcess itself: no project code runs before
+  the components are built, so the first component has to open the session anyway.
+- An object stored on each crawler would still be found through a process-wide
+  lookup to be shared, and would only move the counting of users.
+
+The registry is keyed by the resolved archive directory, so crawlers of different
+archives in one process (tests, benches) get a session each; the lock makes
+`acquire` / `release` safe from any thread. Each component that uses the session
+acquires it in `from_crawler` and releases it on its crawler's `spider_closed`.
 """
 
 from __future__ import annotations

@@ -35,6 +35,12 @@ PRESSARCHIVE_WARC_GZIP_LEVEL = 6
 # WARC records, capture rows and crawl state are written by a process of its own
 # (off: in the crawl process, which then spends its CPU and waits on disk there).
 PRESSARCHIVE_WARC_WRITER_PROCESS = True
+# Archive every exchange as WARC records (crawler/warcmiddleware.py); the index is
+# built from the WARC captures, so nothing is indexed without it.
+PRESSARCHIVE_WARC_ENABLED = True
+# Extract and index article pages (crawler/pipelines.py); off: a WARC-only crawl, the
+# article pages are archived and the spider yields no items.
+PRESSARCHIVE_INDEX_ENABLED = True
 # Extraction runs in this many worker processes (0: one per core).
 PRESSARCHIVE_EXTRACT_WORKERS = 0
 # A page whose extraction takes longer is killed and counted.
@@ -52,6 +58,9 @@ AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 RETRY_TIMES = 2
+# Known article pages are fetched again only when due, and conditionally
+# (crawler/recheck.py); off: every article page found is fetched in full every run.
+PRESSARCHIVE_RECHECK_ENABLED = True
 # Recheck article pages with If-None-Match / If-Modified-Since.
 PRESSARCHIVE_CONDITIONAL_REQUESTS = True
 # Recheck every known article now, whatever its schedule (recheck_after).

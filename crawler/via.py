@@ -19,22 +19,17 @@ from scrapy.utils._download_handlers import wrap_twisted_exceptions
 from scrapy.utils.defer import maybe_deferred_to_future
 
 from archive.errors import ConfigError
-from crawler.rawhttp import (
-    RAW_HEAD_META_KEY,
-    STARTED_AT_META_KEY,
-    TRUNCATED_META_KEY,
-    RecordingAgent,
-    RecordingClientFactory,
-)
+from crawler import meta
+from crawler.rawhttp import RecordingAgent, RecordingClientFactory
 
 if TYPE_CHECKING:
     from scrapy import Request
     from scrapy.crawler import Crawler
     from scrapy.http import Response
 
-VIA_META_KEY = "pressarchive_via"
-# Set on the routed copy during the download (bytes_received handler, cut timer).
-COPIED_META_KEYS = (TRUNCATED_META_KEY, "pressarchive_bytes_received")
+# Set during a transfer (bytes_received handler, cut timer): a retry or redirect copies
+# them from the earlier transfer, and with --via they are set on the routed copy.
+COPIED_META_KEYS = (meta.TRUNCATED, meta.BYTES_RECEIVED)
 
 
 def parse_via(via: str) -> tuple[str, str]:
@@ -54,13 +49,13 @@ class ViaDownloadHandler(HTTP11DownloadHandler):
     def __init__(self, crawler: Crawler):
         super().__init__(crawler)
         self._pool._factory = RecordingClientFactory
-        via = crawler.settings.get("PRESSARCHIVE_VIA", "")
+        via = crawler.settings.get("PRESSARCHIVE_VIA")
         self._via = parse_via(via) if via else None
 
     async def download_request(self, request: Request) -> Response:
         # The capture starts now, when the request leaves Scrapy's queues: this is
         # the WARC-Date, and the time limit counts from here.
-        request.meta[STARTED_AT_META_KEY] = time.time()
+        request.meta[meta.STARTED_AT] = time.time()
         # Retries and redirects copy meta: what an earlier transfer set is not ours.
         for key in COPIED_META_KEYS:
             request.meta.pop(key, None)
@@ -69,7 +64,7 @@ class ViaDownloadHandler(HTTP11DownloadHandler):
             routed = request.replace(url=via_url(request.url, *self._via))
             # Twisted's agent only adds Host when it is missing: keep the real one.
             routed.headers[b"Host"] = urlsplit(request.url).netloc.encode("ascii")
-            request.meta[VIA_META_KEY] = f"{self._via[0]}://{self._via[1]}"
+            request.meta[meta.VIA] = f"{self._via[0]}://{self._via[1]}"
         agent = RecordingAgent(
             contextFactory=self._contextFactory,
             bindAddress=self._bind_address,
@@ -84,7 +79,7 @@ class ViaDownloadHandler(HTTP11DownloadHandler):
             response = await maybe_deferred_to_future(agent.download_request(routed))
         if routed is request:
             return response
-        for key in ("download_latency", RAW_HEAD_META_KEY, *COPIED_META_KEYS):
+        for key in (meta.DOWNLOAD_LATENCY, meta.RAW_HEAD, *COPIED_META_KEYS):
             # AutoThrottle and the WARC middleware read these from the original request.
             if key in routed.meta:
                 request.meta[key] = routed.meta[key]

@@ -21,20 +21,12 @@ from scrapy.exceptions import IgnoreRequest, NotConfigured, StopDownload
 from scrapy.http import Headers, Response
 from scrapy.utils.defer import maybe_deferred_to_future
 
+from crawler import meta
 from crawler.exchange import Exchange
-from crawler.rawhttp import (
-    RAW_HEAD_META_KEY,
-    STARTED_AT_META_KEY,
-    TRUNCATED_META_KEY,
-    RawHead,
-)
-from crawler.recheck import ARTICLE_META_KEY, CONDITIONAL_META_KEY
+from crawler.rawhttp import RawHead
 from crawler.session import WRITE_FAILURES, ArchiveSession
 
 logger = logging.getLogger(__name__)
-
-CAPTURE_META_KEY = "warc_capture"
-RECEIVED_META_KEY = "pressarchive_bytes_received"
 
 
 def header_lines(headers: Headers) -> list[tuple[bytes, bytes]]:
@@ -70,8 +62,8 @@ class WarcCaptureMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> WarcCaptureMiddleware:
-        if not crawler.settings.getbool("PRESSARCHIVE_WARC_ENABLED", True):
-            raise NotConfigured
+        if not crawler.settings.getbool("PRESSARCHIVE_WARC_ENABLED"):
+            raise NotConfigured("PRESSARCHIVE_WARC_ENABLED is off: nothing is archived")
         middleware = cls(crawler, ArchiveSession.acquire(crawler.settings))
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(middleware.bytes_received, signal=signals.bytes_received)
@@ -79,13 +71,13 @@ class WarcCaptureMiddleware:
 
     def bytes_received(self, data: bytes, request: Request, spider: Any = None) -> None:
         """Stop a body at the size or time limit, keeping what arrived for the WARC."""
-        received = request.meta.get(RECEIVED_META_KEY, 0) + len(data)
-        request.meta[RECEIVED_META_KEY] = received
-        started = request.meta.get(STARTED_AT_META_KEY, time.time())
+        received = request.meta.get(meta.BYTES_RECEIVED, 0) + len(data)
+        request.meta[meta.BYTES_RECEIVED] = received
+        started = request.meta.get(meta.STARTED_AT, time.time())
         if self.max_bytes and received > self.max_bytes:
-            request.meta[TRUNCATED_META_KEY] = "length"
+            request.meta[meta.TRUNCATED] = "length"
         elif self.max_seconds and time.time() - started > self.max_seconds:
-            request.meta[TRUNCATED_META_KEY] = "time"
+            request.meta[meta.TRUNCATED] = "time"
         else:
             return
         raise StopDownload(fail=False)
@@ -109,20 +101,20 @@ class WarcCaptureMiddleware:
             raise IgnoreRequest(f"not archived: {request.url}") from None
         for key, count in counts.items():
             self.stats.inc_value(key, count)
-        request.meta[CAPTURE_META_KEY] = capture
+        request.meta[meta.CAPTURE] = capture
         return response
 
     def truncation(self, request: Request, response: Response) -> str | None:
         # Only set when this crawler cut the body (size or time limit).
-        if TRUNCATED_META_KEY in request.meta:
-            return request.meta[TRUNCATED_META_KEY]
+        if meta.TRUNCATED in request.meta:
+            return request.meta[meta.TRUNCATED]
         if "dataloss" in response.flags:
             return "disconnect"
         return None
 
     def exchange(self, request: Request, response: Response) -> Exchange:
         url = request.url
-        raw: RawHead | None = request.meta.get(RAW_HEAD_META_KEY)
+        raw: RawHead | None = request.meta.get(meta.RAW_HEAD)
         request_headers = header_lines(request.headers)
         if not any(name.lower() == b"host" for name, _ in request_headers):
             request_headers.insert(0, (b"Host", urlsplit(url).netloc.encode("ascii")))
@@ -130,7 +122,7 @@ class WarcCaptureMiddleware:
         return Exchange(
             url=url,
             source=self.source_name,
-            started_at=request.meta.get(STARTED_AT_META_KEY) or time.time(),
+            started_at=request.meta.get(meta.STARTED_AT) or time.time(),
             method=request.method,
             target=request_target(url),
             request_headers=request_headers,
@@ -142,8 +134,8 @@ class WarcCaptureMiddleware:
             body=response.body,
             ip_address=str(response.ip_address) if response.ip_address else None,
             truncated=self.truncation(request, response),
-            conditional=bool(request.meta.get(CONDITIONAL_META_KEY)),
-            article=bool(request.meta.get(ARTICLE_META_KEY)),
+            conditional=bool(request.meta.get(meta.CONDITIONAL)),
+            article=bool(request.meta.get(meta.ARTICLE)),
             content_type=headers.get(b"Content-Type", b"").decode("latin-1"),
             location=headers.get(b"Location", b"").decode("latin-1"),
             etag=headers.get(b"ETag", b"").decode("latin-1"),

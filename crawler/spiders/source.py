@@ -19,9 +19,9 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from archive.sources import Source
+from crawler import meta
 from crawler.discovery import DiscoveryError, feed_links, sitemap_links
 from crawler.politeness import DOWNLOAD_FAILED_STAT
-from crawler.recheck import ARTICLE_META_KEY
 
 
 def _class_name(source_name: str) -> str:
@@ -43,7 +43,7 @@ class SourceSpider(scrapy.Spider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.max_articles = crawler.settings.getint("PRESSARCHIVE_MAX_ARTICLES")
         # Without the article pipeline an item would only cost Scrapy's item handling.
-        spider.index_articles = crawler.settings.getbool("PRESSARCHIVE_INDEX_ENABLED", True)
+        spider.index_articles = crawler.settings.getbool("PRESSARCHIVE_INDEX_ENABLED")
         return spider
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
@@ -95,7 +95,7 @@ class SourceSpider(scrapy.Spider):
             url,
             self.parse_article,
             cb_kwargs={"found_in": found_in, "listed_date": published},
-            meta={ARTICLE_META_KEY: True},
+            meta={meta.ARTICLE: True},
         )
 
     def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
@@ -163,7 +163,7 @@ class SourceSpider(scrapy.Spider):
             "source": self.source.name,
             "found_in": found_in,
             "listed_date": listed_date,
-            "capture": response.meta.get("warc_capture"),
+            "capture": response.meta.get(meta.CAPTURE),
             "body": response.body,
             "content_type": response.headers.get(b"Content-Type", b"").decode("latin-1"),
         }
