@@ -8,35 +8,12 @@ import os
 import re
 import signal
 import sqlite3
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 from archive.warc.repair import repair_open_files
 from archive.warc.verify import verify_archive
-
-REPO = Path(__file__).resolve().parents[1]
-SCRAPY = Path(sys.executable).with_name("scrapy")
-
-
-def scrapy_crawl(archive: Path, sample_sites_url: str, source: str, **settings: str
-                 ) -> subprocess.Popen:
-    args = [str(SCRAPY), "crawl", source]
-    base = {"PRESSARCHIVE_ARCHIVE_DIR": str(archive), "PRESSARCHIVE_VIA": sample_sites_url,
-            "DOWNLOAD_DELAY": "0", "PRESSARCHIVE_EXTRACT_WORKERS": "1"}
-    for key, value in {**base, **settings}.items():
-        args += ["-s", f"{key}={value}"]
-    return subprocess.Popen(args, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            text=True, env=dict(os.environ, PYTHONUNBUFFERED="1"))
-
-
-def rows(archive: Path, sql: str) -> list[tuple]:
-    conn = sqlite3.connect(archive / "index.db")
-    try:
-        return sorted(conn.execute(sql).fetchall())
-    finally:
-        conn.close()
+from tests.helpers.crawls import rows, scrapy_crawl
 
 
 def test_writer_process_and_inline_writer_make_the_same_archive(sample_sites_url, tmp_path):

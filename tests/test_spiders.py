@@ -9,7 +9,7 @@ import pytest
 from scrapy.utils.misc import is_generator_with_return_value
 
 from crawler.spiders.source import SourceSpider
-from tests.test_archiver import rows, scrapy_crawl
+from tests.helpers.crawls import rows, scrapy_crawl
 
 CALLBACKS = [name for name, member in inspect.getmembers(SourceSpider, inspect.isfunction)
              if name.startswith("parse_")]
