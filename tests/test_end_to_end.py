@@ -121,6 +121,7 @@ def test_seed_articles_are_complete_with_metadata(crawled_archive):
 
 def test_no_boilerplate_reaches_any_article_text(crawled_archive):
     rows = db(crawled_archive).execute("select url, title, text from articles").fetchall()
+    assert len(rows) >= 25
     for row in rows:
         for phrase in BOILERPLATE_PHRASES:
             assert phrase not in row["text"], (row["url"], phrase)
@@ -142,16 +143,17 @@ def test_soft_404_is_archived_but_not_indexed(crawled_archive):
 
 def test_redirects_and_404s_are_captured_not_indexed(crawled_archive):
     conn = db(crawled_archive)
-    for page in catalog():
-        if page.kind in ("redirect", "notfound"):
-            indexed = conn.execute("select 1 from articles where url = ?", [page.url]).fetchone()
-            assert indexed is None
-            capture = conn.execute("select * from captures where url = ?", [page.url]).fetchone()
-            assert capture["status"] == page.status
-            if page.kind == "redirect":
-                target = urlsplit(page.redirect_to)
-                path = target.path + (f"?{target.query}" if target.query else "")
-                assert capture["location"].endswith(path)
+    pages = [page for page in catalog() if page.kind in ("redirect", "notfound")]
+    assert {page.kind for page in pages} == {"redirect", "notfound"} and len(pages) >= 10
+    for page in pages:
+        indexed = conn.execute("select 1 from articles where url = ?", [page.url]).fetchone()
+        assert indexed is None
+        capture = conn.execute("select * from captures where url = ?", [page.url]).fetchone()
+        assert capture["status"] == page.status
+        if page.kind == "redirect":
+            target = urlsplit(page.redirect_to)
+            path = target.path + (f"?{target.query}" if target.query else "")
+            assert capture["location"].endswith(path)
 
 
 @pytest.mark.parametrize(
