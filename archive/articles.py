@@ -7,7 +7,7 @@ extractor: no feed date, no crawl-time state.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
 from archive.index import ArchiveIndex, ArticleRow, Capture
@@ -16,7 +16,7 @@ from archive.sources import Source
 if TYPE_CHECKING:
     # Types only: the archive writer process indexes results without importing
     # trafilatura (half a second of its start-up).
-    from archive.extract import ExtractionOptions, ExtractionResult
+    from archive.extract import ExtractionOptions, ExtractionResult, ExtractionTask
 
 
 def article_outcome(capture: Capture) -> str:
@@ -32,22 +32,24 @@ def article_outcome(capture: Capture) -> str:
 
 def extraction_task(
     capture: Capture, body: bytes, source: Source | None, options: ExtractionOptions
-) -> dict[str, Any]:
-    """Arguments of the extractor for one capture: the same in a crawl and a rebuild.
+) -> ExtractionTask:
+    """The extraction of one capture: the same in a crawl and a rebuild.
 
     Only the WARC record (through the capture and its decoded body) and the source
     configuration go in: the capture date bounds the publication date, so the
     result does not depend on the day it is computed.
     """
-    return {
-        "body": body,
-        "url": capture.url,
-        "content_type": capture.content_type,
-        "rules": source.extraction if source else None,
-        "options": options,
-        "language": source.language if source else "",
-        "captured_at": capture.fetched_at,
-    }
+    from archive.extract import ExtractionTask  # here: see the imports above
+
+    return ExtractionTask(
+        body=body,
+        url=capture.url,
+        content_type=capture.content_type,
+        rules=source.extraction if source else None,
+        options=options,
+        language=source.language if source else "",
+        captured_at=capture.fetched_at,
+    )
 
 
 def config_hash(options: ExtractionOptions, source: Source | None) -> str:

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from archive.articles import article_outcome, config_hash, extraction_task, record_extraction
-from archive.extract import DEFAULT_OPTIONS, ExtractionOptions
+from archive.extract import DEFAULT_OPTIONS, ExtractionOptions, ExtractionTask
 from archive.index import CAPTURE_FIELDS, ArchiveIndex, Capture
 from archive.sources import Source, source_for_url
 from archive.warc.decoding import ContentDecodingError
@@ -118,7 +118,7 @@ def reconcile(archive: Path, index: ArchiveIndex, sources: dict[str, Source], *,
     # In order, as extract_many gives the results: the captures whose tasks it took.
     extracting: deque[Capture] = deque()
 
-    def tasks() -> Iterator[dict]:
+    def tasks() -> Iterator[ExtractionTask]:
         for capture in missing:
             if article_outcome(capture) != "extract":
                 continue

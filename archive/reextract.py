@@ -34,7 +34,7 @@ from archive.articles import (
     record_truncated,
 )
 from archive.errors import PressArchiveError
-from archive.extract import DEFAULT_OPTIONS, ExtractionOptions
+from archive.extract import DEFAULT_OPTIONS, ExtractionOptions, ExtractionTask
 from archive.index import INDEX_FILENAME, ArchiveIndex, Capture, enable_search
 from archive.lock import ArchiveLock, holding_lock
 from archive.sources import Source, source_for_url
@@ -400,7 +400,7 @@ def _rebuild(options: ReextractOptions, paths: list[Path], started: float) -> Re
     pending: deque[tuple[str, Capture, Source | None]] = deque()
     captures: list[Capture] = []
 
-    def tasks() -> Iterator[dict]:
+    def tasks() -> Iterator[ExtractionTask]:
         """Extraction tasks in WARC order; capture rows are written on the way."""
         for record in iter_warc_records(paths, report.read_errors, progress):
             report.records += 1

@@ -8,7 +8,7 @@ kills when it overruns, and replaces.
 Use from a Twisted/Scrapy pipeline through a thread, never on the reactor thread:
 
     pool = ExtractorPool(workers=2, timeout=30)
-    result = yield deferToThread(pool.extract, body, url, rules=rules, language="en")
+    result = yield deferToThread(pool.extract, ExtractionTask(body, url, language="en"))
 
 `extract` blocks until a worker is free and is safe to call from many threads at once.
 """
@@ -25,18 +25,17 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from multiprocessing.connection import Connection
 from typing import Any
 
-from archive.extract import DEFAULT_OPTIONS, ExtractionOptions, ExtractionResult
+from archive.extract import ExtractionResult, ExtractionTask
 from archive.gc_tuning import freeze_and_relax
-from archive.sources import ExtractionRules
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_TASK = "archive.extract:extract_html"
+DEFAULT_TASK = "archive.extract.text:extract"
 WARM_PRELOAD = "archive.warm_worker"
 # A worker is recycled when its resident memory has grown past this (fragmentation after a
 # huge page, a leak in C code), not after a fixed number of pages: over 4,000 real pages
@@ -90,7 +89,7 @@ def _worker_main(
         return
     if warm_up:
         # Before "ready", so the one-off loading is not charged to a page's timeout.
-        from archive.extract import warm_up as warm_up_extractor
+        from archive.extract.warmup import warm_up as warm_up_extractor
 
         warm_up_extractor()
     freeze_and_relax()
@@ -104,9 +103,8 @@ def _worker_main(
             return  # the parent died or closed the pipe
         if task is None:
             return
-        args, kwargs = task
         try:
-            kind, value = "ok", function(*args, **kwargs)
+            kind, value = "ok", function(task)
         except BaseException as exc:  # noqa: B036 - report, then keep serving
             kind, value = "raised", f"{type(exc).__name__}: {exc}"
         # With every reply, so the parent can recycle a worker whose memory has grown,
@@ -224,16 +222,16 @@ class _Worker:
 
 
 class ExtractorPool:
-    """Up to `workers` processes running `archive.extract.extract_html`.
+    """Up to `workers` processes running `archive.extract.extract` on ExtractionTasks.
 
     timeout               wall-clock seconds per page; the worker is then SIGKILLed
     recycle_rss_mb        a worker is replaced after a page that leaves its resident
                           memory above this (memory creep); None: never for memory
     max_tasks_per_worker  a worker is replaced after this many pages in any case
     memory_limit_mb       RLIMIT_AS of each worker; None for no limit
-    task_function         "module:function" run instead of extract_html, with the same
-                          arguments; for tests (a task that sleeps or crashes on demand).
-                          It must be importable in a fresh interpreter.
+    task_function         "module:function" run instead of extract on each
+                          ExtractionTask; for tests (a task that sleeps or crashes on
+                          demand). It must be importable in a fresh interpreter.
     start_method          "forkserver" (default) or "spawn"; never fork, which would copy
                           the locks of the caller's other threads (the reactor's) mid-use.
                           The fork server is a fresh single-threaded interpreter that
@@ -388,37 +386,23 @@ class ExtractorPool:
 
     # ------------------------------------------------------------------ extraction
 
-    def extract(
-        self,
-        body: bytes | str,
-        url: str,
-        *,
-        content_type: str = "",
-        rules: ExtractionRules | None = None,
-        options: ExtractionOptions = DEFAULT_OPTIONS,
-        language: str = "",
-        captured_at: str = "",
-    ) -> ExtractionResult:
+    def extract(self, task: ExtractionTask) -> ExtractionResult:
         """Blocking and thread-safe. Returns a result for every page (status "timeout" or
         "error" when the worker overran or died); raises only PoolClosed."""
-        if len(body) > options.max_html_bytes:
-            # Answered here: shipping 20+ MB through a pipe to say "too large" is waste.
-            return ExtractionResult(
-                status="too_large", url=url,
-                error=f"{len(body)} bytes exceeds max_html_bytes={options.max_html_bytes}",
-            )
-        kwargs = {"content_type": content_type, "rules": rules, "options": options,
-                  "language": language, "captured_at": captured_at}
-        return self._run((body, url), kwargs, url)
+        # Answered here: shipping 20+ MB through a pipe to say "too large" is waste.
+        too_large = task.too_large()
+        if too_large is not None:
+            return too_large
+        return self._run(task)
 
     def extract_many(
         self,
-        tasks: Iterable[Mapping[str, Any]],
+        tasks: Iterable[ExtractionTask],
         *,
         window: int = 0,
         window_bytes: int = 64 * 1024 * 1024,
     ) -> Iterator[ExtractionResult]:
-        """Results in task order; each task holds extract()'s arguments by name.
+        """extract() of every task, the results in task order.
 
         At most `window` tasks (default and minimum 2 x workers) are read ahead of the
         result being waited for, and beyond 2 x workers only while their bodies total
@@ -433,8 +417,8 @@ class ExtractorPool:
         in_flight = 0
         try:
             for task in tasks:
-                size = len(task.get("body") or b"")
-                pending.append((executor.submit(self._extract_task, task), size))
+                size = len(task.body)
+                pending.append((executor.submit(self.extract, task), size))
                 in_flight += size
                 while pending and (
                     len(pending) >= window
@@ -450,11 +434,8 @@ class ExtractorPool:
             # Abandoned early (an error, a closed generator): the queued pages are not run.
             executor.shutdown(wait=True, cancel_futures=True)
 
-    def _extract_task(self, task: Mapping[str, Any]) -> ExtractionResult:
-        task = dict(task)
-        return self.extract(task.pop("body"), task.pop("url"), **task)
-
-    def _run(self, args: tuple[Any, ...], kwargs: dict[str, Any], url: str) -> Any:
+    def _run(self, task: ExtractionTask) -> Any:
+        url = task.url
         for attempt in range(2):
             worker = self._acquire()
             problem = worker.wait_ready(STARTUP_TIMEOUT)
@@ -463,7 +444,7 @@ class ExtractorPool:
                 return ExtractionResult(status="error", url=url,
                                         error=f"extraction worker failed: {problem}")
             try:
-                worker.conn.send((args, kwargs))
+                worker.conn.send(task)
             except (OSError, ValueError):
                 # Died while idle, before it saw this task: not the page's fault, retry once.
                 self._discard(worker, crashed=True)

@@ -20,10 +20,10 @@ Every extractor gets the same raw bytes of every page (each decodes them its own
    share of BOILERPLATE_PHRASES leaking into the text.
 
 Extractors: "trafilatura" = trafilatura.extract(html) with defaults; "traf. precision" =
-the same with favor_precision=True; "ours" = archive.extract.extract_html(html, url) as the
-archive indexes it (text only when status is "ok", i.e. >= 20 words and not a soft 404);
-"ours, any status" = its text whatever the status (what the extraction alone yields);
-"ours, recall opts" = extract_html with ExtractionOptions(favor_precision=False), to show
+the same with favor_precision=True; "ours" = archive.extract.extract(ExtractionTask(html,
+url)) as the archive indexes it (text only when status is "ok", i.e. >= 20 words and not a
+soft 404); "ours, any status" = its text whatever the status (what the extraction alone yields);
+"ours, recall opts" = the same with ExtractionOptions(favor_precision=False), to show
 what that one option costs or gains.
 
 The last line is "ratio ours/trafilatura F1: trafilatura-eval X.XX, newspaper3k Y.YY".
@@ -51,7 +51,7 @@ sys.path.insert(0, str(REPO))
 import htmldate  # noqa: E402
 import trafilatura  # noqa: E402
 
-from archive.extract import ExtractionOptions, extract_html, warm_up  # noqa: E402
+from archive.extract import ExtractionOptions, ExtractionTask, extract, warm_up  # noqa: E402
 
 REALDATA = REPO.parent / "shared" / "realdata"
 BENCH = REALDATA / "benchmark"
@@ -103,11 +103,11 @@ def text_outputs(body: bytes, url: str, rules=None) -> dict[str, str]:
         "traf. precision": timed("traf. precision", trafilatura.extract, body,
                                  favor_precision=True) or "",
     }
-    ours = timed("ours", extract_html, body, url, rules=rules)
+    ours = timed("ours", extract, ExtractionTask(body, url, rules=rules))
     out["ours"] = ours.text if ours is not None and ours.status == "ok" else ""
     out["ours, any status"] = ours.text if ours is not None else ""
-    recall = timed("ours, recall opts", extract_html, body, url, rules=rules,
-                   options=RECALL_OPTIONS)
+    recall = timed("ours, recall opts", extract,
+                   ExtractionTask(body, url, rules=rules, options=RECALL_OPTIONS))
     out["ours, recall opts"] = recall.text if recall is not None and recall.status == "ok" else ""
     return out
 
@@ -293,7 +293,7 @@ def bench_dates(limit: int | None) -> None:
             lambda b, u: getattr(trafilatura.bare_extraction(b, url=u, with_metadata=True),
                                  "date", None),
         "ours (extract_html .published)":
-            lambda b, u: extract_html(b, u).published,
+            lambda b, u: extract(ExtractionTask(b, u)).published,
     }
     counts = {name: [0, 0, 0] for name in methods}  # right wrong missing
     invented = dict.fromkeys(methods, 0)  # a date on a page whose truth is "no date" (nan)
@@ -365,11 +365,11 @@ def bench_sample_sites(limit: int | None) -> None:
     extractors = {
         "trafilatura": lambda b, p: trafilatura.extract(b) or "",
         "traf. precision": lambda b, p: trafilatura.extract(b, favor_precision=True) or "",
-        "ours, no rules": lambda b, p: extract_html(b, p.url).text,
-        "ours, with rules": lambda b, p: extract_html(
-            b, p.url, rules=sources[p.source].extraction).text,
-        "ours, recall opts, rules": lambda b, p: extract_html(
-            b, p.url, rules=sources[p.source].extraction, options=RECALL_OPTIONS).text,
+        "ours, no rules": lambda b, p: extract(ExtractionTask(b, p.url)).text,
+        "ours, with rules": lambda b, p: extract(ExtractionTask(
+            b, p.url, rules=sources[p.source].extraction)).text,
+        "ours, recall opts, rules": lambda b, p: extract(ExtractionTask(
+            b, p.url, rules=sources[p.source].extraction, options=RECALL_OPTIONS)).text,
     }
     stats = {name: [0, 0, 0] for name in extractors}  # phrases found, boilerplate leaks, pages
     dates_right = {"trafilatura metadata": 0, "ours, with rules": 0}
@@ -394,7 +394,7 @@ def bench_sample_sites(limit: int | None) -> None:
         want = page.published[:10]
         traf = trafilatura.bare_extraction(body, url=page.url, with_metadata=True)
         dates_right["trafilatura metadata"] += bool(traf is not None and traf.date == want)
-        ours = extract_html(body, page.url, rules=sources[page.source].extraction)
+        ours = extract(ExtractionTask(body, page.url, rules=sources[page.source].extraction))
         dates_right["ours, with rules"] += ours.published == want
     n = len(pages)
     possible = n * len(BOILERPLATE_PHRASES)

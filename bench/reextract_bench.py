@@ -8,9 +8,9 @@
 2. Baselines, one process, same HTML: trafilatura.extract() with default
    settings (no metadata), and trafilatura.bare_extraction() with metadata
    (title, author, date: what the index needs).
-3. Ours, one process: archive.extract.extract_html, with the garbage collector tuned
+3. Ours, one process: archive.extract.extract, with the garbage collector tuned
    as in the workers (archive/gc_tuning.py; about 10 % faster than Python's defaults).
-4. The ceiling: WORKERS independent processes, each running extract_html over its share
+4. The ceiling: WORKERS independent processes, each running extract over its share
    of the same pages (warmed up, started together), with nothing else: what this
    machine gives WORKERS processes at once, whatever the pool does.
 5. Ours: run_reextract() with the default workers (one per core), timed from WARC to
@@ -41,7 +41,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from archive.extract import extract_html  # noqa: E402
+from archive.extract import ExtractionTask, extract  # noqa: E402
 from archive.gc_tuning import freeze_and_relax  # noqa: E402
 from archive.index import ArchiveIndex, ArticleRow  # noqa: E402
 from archive.reextract import ReextractOptions, run_reextract  # noqa: E402
@@ -112,7 +112,7 @@ def _ceiling_worker(share: int, workers: int, count: int, ready: Any, go: Any,
     go.wait()
     started = time.perf_counter()
     for url, body in mine:
-        extract_html(body, url)
+        extract(ExtractionTask(body, url))
     done.put((len(mine), time.perf_counter() - started))
 
 
@@ -210,7 +210,7 @@ def main() -> None:
         # From here on this process's garbage collector is tuned as the workers' is
         # (archive/gc_tuning.py): ours in one process is measured as the workers run.
         freeze_and_relax()
-        ours_s, ours_pp = time_loop(sample, lambda url, body: extract_html(body, url))
+        ours_s, ours_pp = time_loop(sample, lambda url, body: extract(ExtractionTask(body, url)))
         ours_single = rate(len(sample), ours_s)
         print(f"ours extract_html, 1 process, GC tuned as in the workers: {ours_single:.1f} "
               f"pages/s (median {statistics.median(ours_pp) * 1000:.0f} ms/page; metadata, "

@@ -112,7 +112,7 @@ class ArticlePipeline:
             task = extraction_task(capture, item["body"], source,
                                    self.session.extraction_options)
             result = await maybe_deferred_to_future(
-                self.session.call_in_thread(self.session.extractors.extract, **task)
+                self.session.call_in_thread(self.session.extractors.extract, task)
             )
         except PoolClosed as exc:
             # Shutting down: the page stays archived and is not marked as failed.

@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 import trafilatura
 
-from archive import extract as extract_module
 from archive.extract import (
     DEFAULT_OPTIONS,
     ExtractionOptions,
@@ -22,6 +21,7 @@ from archive.extract import (
     extract_file,
     extract_html,
 )
+from archive.extract import text as text_module
 from archive.sources import ExtractionRules, load_sources
 
 FIXTURES = Path(__file__).parent / "fixtures" / "extract"
@@ -705,8 +705,8 @@ def test_extract_file_too_large(tmp_path):
 
 def test_caches_are_reset_periodically(monkeypatch):
     calls = []
-    monkeypatch.setattr(extract_module, "_RESET_EVERY", 3)
-    monkeypatch.setattr(extract_module, "_calls", 0)
+    monkeypatch.setattr(text_module, "_RESET_EVERY", 3)
+    monkeypatch.setattr(text_module, "_calls", 0)
     monkeypatch.setattr(trafilatura.meta, "reset_caches", lambda: calls.append(1))
     for _ in range(7):
         extract_html(b"", "https://x/")

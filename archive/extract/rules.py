@@ -1,0 +1,106 @@
+"""A source's cleanup rules (settings/sources.toml, `ExtractionRules`) applied to a page.
+
+Elements matching `drop_xpaths` leave the tree before trafilatura sees it, lines matching
+`drop_lines` leave the text it extracted, and `soft404_markers` recognise an error page
+served with status 200. Rules are compiled once per set (cached) and checked before any
+work on a page, so a bad rule fails on every page, not by luck.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from typing import Any
+
+import lxml.html
+from lxml import etree
+
+from archive.extract.words import single_spaced
+from archive.sources import ExtractionRules
+
+_BLANK_RUNS = re.compile(r"\n{3,}")
+
+
+class BadRule(ValueError):
+    """A drop_xpaths or drop_lines entry that does not compile; the page's status is
+    then "error" with this message."""
+
+
+CompiledRules = tuple[tuple[etree.XPath, ...], tuple[re.Pattern, ...]]
+
+
+def _compile_rules(rules: ExtractionRules) -> CompiledRules:
+    xpaths = []
+    for expr in rules.drop_xpaths:
+        try:
+            xpaths.append(etree.XPath(expr))
+        except etree.XPathError as exc:
+            raise BadRule(f"bad drop_xpath {expr!r}: {exc}") from None
+    patterns = []
+    for expr in rules.drop_lines:
+        try:
+            patterns.append(re.compile(expr))
+        except re.error as exc:
+            raise BadRule(f"bad drop_lines regex {expr!r}: {exc}") from None
+    return tuple(xpaths), tuple(patterns)
+
+
+_compile_rules_cached = functools.lru_cache(maxsize=64)(_compile_rules)
+
+
+def compiled(rules: ExtractionRules) -> CompiledRules:
+    """(drop_xpaths, drop_lines) compiled; raises BadRule."""
+    try:
+        hash(rules)
+    except TypeError:  # rules built by hand with lists: correct, just not cacheable
+        return _compile_rules(rules)
+    return _compile_rules_cached(rules)
+
+
+def drop_elements(tree: Any, xpaths: tuple[etree.XPath, ...]) -> None:
+    """Remove what the drop_xpaths match from the tree, in place."""
+    for xpath in xpaths:
+        for element in xpath(tree):
+            if isinstance(element, lxml.html.HtmlElement) and element.getparent() is not None:
+                element.drop_tree()  # keeps the element's tail text, which is not its own
+
+
+def clean_text(text: str, patterns: tuple[re.Pattern, ...]) -> str:
+    """The text without the lines the drop_lines match whole, trailing spaces and runs of
+    more than one blank line."""
+    lines = []
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped and any(p.fullmatch(stripped) for p in patterns):
+            continue
+        lines.append(line.rstrip())
+    return _BLANK_RUNS.sub("\n\n", "\n".join(lines)).strip()
+
+
+def _starts_with_marker(value: str, marker: str) -> bool:
+    # "Page not found | Site" matches "page not found"; "Page not founders" does not.
+    return value == marker or (
+        value.startswith(marker) and not value[len(marker)].isalnum()
+    )
+
+
+def is_soft404(titles: list[str], text: str, markers: tuple[str, ...], min_words: int) -> bool:
+    """Whether a title or the text starts with a soft-404 marker, or the text is
+    essentially only a marker."""
+    markers_l = [single_spaced(m).lower() for m in markers if m.strip()]
+    if not markers_l:
+        return False
+    titles_l = [single_spaced(t).lower() for t in titles if t]
+    text_l = single_spaced(text).lower()
+    for marker in markers_l:
+        if any(_starts_with_marker(t, marker) for t in titles_l):
+            return True
+        if text_l and _starts_with_marker(text_l, marker):
+            return True
+    # "Essentially only a marker": an error page wrapped in a few words of chrome.
+    if any(m in text_l for m in markers_l):
+        rest = text_l
+        for marker in markers_l:
+            rest = rest.replace(marker, " ")
+        return len(rest.split()) < min_words
+    return False
