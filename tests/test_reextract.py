@@ -15,6 +15,7 @@ import pytest
 
 from archive.compare import compare_indexes
 from tests.conftest import REPO, SHARED
+from tests.helpers.index_rows import TABLES, rows
 
 GUARD = '''
 import socket
@@ -45,15 +46,6 @@ socket.getaddrinfo = _refuse
 socket.create_connection = _refuse
 '''
 
-# Provenance and content of each table, ids included; seq and the run's own timestamps
-# excluded.
-TABLES = {
-    "captures": "record_id",
-    "articles": "url",
-    "non_articles": "url",
-    "article_versions": "url, version",
-}
-
 
 @pytest.fixture(scope="module")
 def guard_dir(tmp_path_factory) -> Path:
@@ -68,19 +60,6 @@ def offline_cli(guard_dir: Path, *args: str) -> subprocess.CompletedProcess:
     env = dict(os.environ, PYTHONPATH=f"{guard_dir}{os.pathsep}{REPO}")
     return subprocess.run([sys.executable, "-m", "archive.cli", *args], cwd=REPO, env=env,
                           capture_output=True, text=True, timeout=300)
-
-
-def rows(db: Path, table: str) -> list[tuple]:
-    conn = sqlite3.connect(db)
-    try:
-        # Ids are compared (they derive from the URLs); seq is the order rows were
-        # written in, extraction order in a crawl, WARC order in a rebuild.
-        columns = [r[1] for r in conn.execute(f"pragma table_info({table})") if r[1] != "seq"]
-        return conn.execute(
-            f"select {', '.join(columns)} from {table} order by {TABLES[table]}"
-        ).fetchall()
-    finally:
-        conn.close()
 
 
 def test_the_guard_really_blocks_the_network(guard_dir, sample_sites_url):

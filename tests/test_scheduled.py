@@ -259,7 +259,7 @@ def test_a_rebuild_of_the_multi_run_archive_equals_its_index(runs, tmp_path):
     """Revisits, 304s, versions and removals: reextract makes the same rows."""
     import shutil
 
-    from tests.test_reextract import TABLES, rows
+    from tests.helpers.index_rows import TABLES, rows
 
     copy = tmp_path / "rebuilt"
     shutil.copytree(runs["archive"], copy)

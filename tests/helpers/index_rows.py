@@ -1,0 +1,29 @@
+"""The rows of an index table in a comparable order: a rebuild must equal the crawl's
+index row for row."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+# Provenance and content of each table, ids included; seq and the run's own timestamps
+# excluded.
+TABLES = {
+    "captures": "record_id",
+    "articles": "url",
+    "non_articles": "url",
+    "article_versions": "url, version",
+}
+
+
+def rows(db: Path, table: str) -> list[tuple]:
+    conn = sqlite3.connect(db)
+    try:
+        # Ids are compared (they derive from the URLs); seq is the order rows were
+        # written in, extraction order in a crawl, WARC order in a rebuild.
+        columns = [r[1] for r in conn.execute(f"pragma table_info({table})") if r[1] != "seq"]
+        return conn.execute(
+            f"select {', '.join(columns)} from {table} order by {TABLES[table]}"
+        ).fetchall()
+    finally:
+        conn.close()
