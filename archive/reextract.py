@@ -23,6 +23,7 @@ from dataclasses import dataclass, field, replace
 from importlib.metadata import version
 from itertools import islice
 from pathlib import Path
+from typing import Literal
 from urllib.parse import urlsplit
 
 from archive.articles import (
@@ -34,8 +35,17 @@ from archive.articles import (
     record_truncated,
 )
 from archive.errors import PressArchiveError
-from archive.extract import DEFAULT_OPTIONS, ExtractionOptions, ExtractionTask
+from archive.extract import DEFAULT_OPTIONS, ExtractionOptions, ExtractionResult, ExtractionTask
 from archive.index import INDEX_FILENAME, ArchiveIndex, Capture, enable_search
+from archive.index_builds import (
+    LostArticles,
+    finish_build,
+    lost_articles,
+    new_build_path,
+    remove_abandoned_builds,
+    remove_database,
+    swap_in,
+)
 from archive.lock import ArchiveLock, holding_lock
 from archive.sources import Source, source_for_url
 from archive.warc.decoding import ContentDecodingError
@@ -52,8 +62,6 @@ from archive.workers import ExtractorPool
 
 logger = logging.getLogger(__name__)
 
-BUILDS_SUBDIR = "index-builds"
-BUILDING_SUFFIX = ".building.db"
 BATCH_SIZE = 500
 # Pages read ahead per worker (bounded by extract_many's window_bytes too). Results are
 # written in WARC order, so while one worker is on a slow page (seconds, for some real
@@ -222,88 +230,6 @@ def warc_inputs(options: ReextractOptions) -> list[Path]:
     return archive_files(warc_dir)
 
 
-class LostArticles(PressArchiveError):
-    """The rebuild has no trace of articles the current index has."""
-
-
-def new_build_path(archive: Path) -> Path:
-    """Where a build is written: `*.building.db` until it is complete, so that what a
-    killed rebuild leaves is known for what it is (remove_abandoned_builds)."""
-    builds = archive / BUILDS_SUBDIR
-    builds.mkdir(parents=True, exist_ok=True)
-    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
-    return builds / f"index-{stamp}-{os.getpid()}{BUILDING_SUFFIX}"
-
-
-def _remove_database(path: Path) -> None:
-    for companion in (path, Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal")):
-        companion.unlink(missing_ok=True)
-
-
-def remove_abandoned_builds(archive: Path) -> int:
-    """Delete the half-built indexes of rebuilds that were killed; the caller holds the
-    archive lock, so no rebuild is under way."""
-    builds = sorted((archive / BUILDS_SUBDIR).glob(f"*{BUILDING_SUFFIX}"))
-    for build in builds:
-        _remove_database(build)
-    return len(builds)
-
-
-def finish_build(build: Path) -> Path:
-    """The complete build under its final name (closed, its WAL checkpointed away)."""
-    final = build.with_name(build.name.removesuffix(BUILDING_SUFFIX) + ".db")
-    os.replace(build, final)
-    return final
-
-
-def lost_articles(index: ArchiveIndex, old_db: Path) -> tuple[int, int]:
-    """(articles of the index at old_db of which the new one has no trace: neither an
-    article nor a non-article row for the URL, articles in old_db)."""
-    if not old_db.exists():
-        return 0, 0
-    db = index.db
-    db.execute("attach database ? as old", [f"{old_db.resolve().as_uri()}?mode=ro"])
-    try:
-        total = db.execute("select count(*) from old.articles").fetchone()[0]
-        lost = db.execute(
-            "select count(*) from old.articles o where not exists "
-            "(select 1 from main.articles a where a.url = o.url) and not exists "
-            "(select 1 from main.non_articles n where n.url = o.url)").fetchone()[0]
-        return lost, total
-    except sqlite3.DatabaseError as exc:
-        # An index that cannot be read is what a rebuild is for: nothing to lose.
-        logger.warning("the current index %s cannot be read (%s): not compared", old_db, exc)
-        return 0, 0
-    finally:
-        db.execute("detach database old")
-
-
-def swap_in(archive: Path, build: Path) -> Path:
-    """Point DIR/index.db at the new build in one rename; drop builds older than
-    the one replaced (a reader may still hold that one)."""
-    link = archive / INDEX_FILENAME
-    previous = link.resolve() if link.is_symlink() else None
-    tmp = archive / f".{INDEX_FILENAME}.{os.getpid()}.tmp"
-    tmp.unlink(missing_ok=True)
-    tmp.symlink_to(build.relative_to(archive))
-    if link.exists() and not link.is_symlink():
-        # A crawl's plain index file: kept beside the builds as the previous one.
-        previous = archive / BUILDS_SUBDIR / f"index-before-reextract-{os.getpid()}.db"
-        link.replace(previous)
-        # With its WAL and shared memory (readers such as `serve` leave them, and the WAL
-        # may hold commits not yet checkpointed): beside DIR/index.db they would be
-        # orphans, which SQLite never cleans up once the file was renamed.
-        for suffix in ("-wal", "-shm"):
-            companion = Path(f"{link}{suffix}")
-            if companion.exists():
-                companion.replace(f"{previous}{suffix}")
-    os.replace(tmp, link)
-    for old in (archive / BUILDS_SUBDIR).glob("index-*.db"):
-        if old not in (build, previous):
-            _remove_database(old)
-    return link
-
-
 def carry_over(index: ArchiveIndex, old_db: Path, extracted_urls_sql: str) -> int:
     """Rows of the previous index outside --source/--since, kept as they were.
 
@@ -374,6 +300,139 @@ def _prepare_archive(options: ReextractOptions, lock: ArchiveLock) -> list[str]:
     return [str(action) for action in actions]
 
 
+@dataclass(frozen=True)
+class PendingWrite:
+    """What one capture calls for, queued in WARC order: `extract` waits for its
+    extraction result; the others are written as they come up."""
+
+    action: Literal["extract", "removal", "truncated", "unchanged", "undecodable"]
+    capture: Capture
+    source: Source | None
+    error: str = ""
+
+
+class _Rebuild:
+    """The captures of the WARC records in order, their extraction tasks, and the
+    writes of both into the new index.
+
+    Every write for a capture goes through one queue, in WARC order, whether it waits
+    for an extraction result or not: a later capture of a URL (a 404, a cut body) must
+    never be written before an earlier one's extraction."""
+
+    def __init__(self, options: ReextractOptions, paths: list[Path], index: ArchiveIndex,
+                 report: ReextractReport, started: float) -> None:
+        self.options = options
+        self.paths = paths
+        self.index = index
+        self.report = report
+        self.started = started
+        self.progress = Progress(sum(p.stat().st_size for p in paths))
+        self.foreign = bool(options.warc_paths)
+        self.hashes = {name: config_hash(options.options, s)
+                       for name, s in options.sources.items()}
+        self.foreign_hash = config_hash(options.options, None)
+        self.pending: deque[PendingWrite] = deque()
+        self.captures: list[Capture] = []
+
+    def tasks(self) -> Iterator[ExtractionTask]:
+        """Extraction tasks in WARC order; capture rows are written on the way."""
+        for record in iter_warc_records(self.paths, self.report.read_errors, self.progress):
+            capture, source = self._capture(record)
+            write, body = self._what_to_write(capture, source, record)
+            if write is None:
+                continue
+            self.pending.append(write)
+            if body is not None:
+                self.report.candidates += 1
+                yield extraction_task(capture, body, source, self.options.options)
+                self.progress.update(self.report.candidates)
+
+    def _capture(self, record: ArchivedRecord) -> tuple[Capture, Source | None]:
+        self.report.records += 1
+        source = source_for_url(record.target_uri, self.options.sources)
+        capture = capture_from_record(record, source)
+        if source is None and self.foreign:
+            capture = replace(capture, source=urlsplit(capture.url).hostname or "")
+        self.captures.append(capture)
+        self.report.captures += 1
+        if len(self.captures) >= BATCH_SIZE:
+            self.index.add_captures(self.captures)
+            self.captures.clear()
+        return capture, source
+
+    def _what_to_write(self, capture: Capture, source: Source | None, record: ArchivedRecord
+                       ) -> tuple[PendingWrite | None, bytes | None]:
+        """The write a capture calls for (None outside --source/--since, or for a page
+        that is no article), and the body to extract for an `extract`."""
+        options = self.options
+        if options.source and capture.source != options.source:
+            return None, None
+        if options.since and capture.fetched_at < options.since:
+            return None, None
+        if source is not None and source.is_article(capture.url) and \
+                not 200 <= capture.status < 300:
+            return PendingWrite("removal", capture, source), None
+        if (source is None and not self.foreign) or not is_article_page(capture, source):
+            return None, None
+        outcome = article_outcome(capture)
+        if outcome != "extract":
+            return PendingWrite(outcome, capture, source), None  # type: ignore[arg-type]
+        try:
+            body = record.decoded_body()
+        except ContentDecodingError as exc:
+            return PendingWrite("undecodable", capture, source, error=str(exc)), None
+        return PendingWrite("extract", capture, source), body
+
+    def write_until_extraction(self) -> PendingWrite | None:
+        """Write queued outcomes up to the next one that waits for a result."""
+        while self.pending:
+            write = self.pending.popleft()
+            if write.action == "extract":
+                return write
+            self._write_outcome(write)
+        return None
+
+    def _write_outcome(self, write: PendingWrite) -> None:
+        capture, outcomes = write.capture, self.report.outcomes
+        if write.action == "removal":
+            if record_removal(self.index, capture, write.source):
+                outcomes["removed"] += 1
+            return
+        outcomes[write.action] += 1
+        if write.action == "truncated":
+            record_truncated(self.index, capture)
+        elif write.action == "undecodable":
+            self.index.add_non_article(
+                url=capture.url, source=capture.source, status="error",
+                error=f"cannot decode body: {write.error}", title="",
+                capture_record_id=capture.record_id, fetched_at=capture.fetched_at,
+            )
+
+    def write_results(self, results: Iterator[ExtractionResult]) -> None:
+        """Every result and queued outcome, one transaction per batch of results."""
+        while True:
+            with self.index.batch():
+                chunk = 0
+                for result in islice(results, BATCH_SIZE):
+                    write = self.write_until_extraction()
+                    assert write is not None, "a result without its capture"
+                    config = (self.hashes[write.source.name] if write.source
+                              else self.foreign_hash)
+                    record_extraction(self.index, write.capture, result, config)
+                    self.report.outcomes[result.status] += 1
+                    self.report.last_result_at = time.monotonic() - self.started
+                    if not self.report.first_result_at:
+                        self.report.first_result_at = self.report.last_result_at
+                    chunk += 1
+                if not chunk:
+                    self.write_until_extraction()
+                    return
+
+    def finish(self) -> None:
+        self.index.add_captures(self.captures)
+        self.progress.update(self.report.candidates, final=True)
+
+
 def _rebuild(options: ReextractOptions, paths: list[Path], started: float) -> ReextractReport:
     # Workers take seconds to import and warm up: started first, that overlaps the
     # index creation and the carry-over of rows outside --source/--since.
@@ -385,136 +444,35 @@ def _rebuild(options: ReextractOptions, paths: list[Path], started: float) -> Re
         index = ArchiveIndex(build, search=False)
     except BaseException as exc:
         pool.close()
-        _remove_database(build)
+        remove_database(build)
         if isinstance(exc, sqlite3.OperationalError | OSError):
             raise PressArchiveError(f"cannot create the new index {build}: {exc}") from exc
         raise
     report = ReextractReport(index=options.archive / INDEX_FILENAME, warc_files=len(paths))
-    progress = Progress(sum(p.stat().st_size for p in paths))
-    hashes = {name: config_hash(options.options, s) for name, s in options.sources.items()}
-    foreign = bool(options.warc_paths)
-    foreign_hash = config_hash(options.options, None)
-    # Every write for a capture goes through this queue, in WARC order, whether
-    # it waits for an extraction result or not: a later capture of a URL (a 404,
-    # a cut body) must never be written before an earlier one's extraction.
-    pending: deque[tuple[str, Capture, Source | None]] = deque()
-    captures: list[Capture] = []
-
-    def tasks() -> Iterator[ExtractionTask]:
-        """Extraction tasks in WARC order; capture rows are written on the way."""
-        for record in iter_warc_records(paths, report.read_errors, progress):
-            report.records += 1
-            source = source_for_url(record.target_uri, options.sources)
-            capture = capture_from_record(record, source)
-            if source is None and foreign:
-                capture = replace(capture, source=urlsplit(capture.url).hostname or "")
-            captures.append(capture)
-            report.captures += 1
-            if len(captures) >= BATCH_SIZE:
-                index.add_captures(captures)
-                captures.clear()
-            if options.source and capture.source != options.source:
-                continue
-            if options.since and capture.fetched_at < options.since:
-                continue
-            if source is not None and source.is_article(capture.url) and \
-                    not 200 <= capture.status < 300:
-                pending.append(("removal", capture, source))
-                continue
-            if (source is None and not foreign) or not is_article_page(capture, source):
-                continue
-            outcome = article_outcome(capture)
-            if outcome != "extract":
-                pending.append((outcome, capture, source))
-                continue
-            try:
-                body = record.decoded_body()
-            except ContentDecodingError as exc:
-                pending.append((f"undecodable: {exc}", capture, source))
-                continue
-            report.candidates += 1
-            pending.append(("extract", capture, source))
-            yield extraction_task(capture, body, source, options.options)
-            progress.update(report.candidates)
-
-    def write_until_extraction() -> tuple[Capture, Source | None] | None:
-        """Write queued outcomes up to the next one that waits for a result."""
-        while pending:
-            action, capture, source = pending.popleft()
-            if action == "extract":
-                return capture, source
-            if action == "removal":
-                if record_removal(index, capture, source):
-                    report.outcomes["removed"] += 1
-                continue
-            report.outcomes[action.split(":", 1)[0]] += 1
-            if action == "truncated":
-                record_truncated(index, capture)
-            elif action.startswith("undecodable"):
-                index.add_non_article(
-                    url=capture.url, source=capture.source, status="error",
-                    error=f"cannot decode body: {action.split(': ', 1)[1]}", title="",
-                    capture_record_id=capture.record_id, fetched_at=capture.fetched_at,
-                )
-        return None
-
+    rebuild = _Rebuild(options, paths, index, report, started)
     try:
         if options.source or options.since:
-            conditions = []
-            if options.source:
-                conditions.append(f"source = {_sql_literal(options.source)}")
-            if options.since:
-                conditions.append(f"fetched_at >= {_sql_literal(options.since)}")
-            report.carried_over = carry_over(
-                index, options.archive / INDEX_FILENAME, " and ".join(conditions)
-            )
+            report.carried_over = carry_over(index, options.archive / INDEX_FILENAME,
+                                             _filter_sql(options))
         extract_started = time.monotonic()
         with pool:
-            results = pool.extract_many(tasks(), window=WINDOW_PER_WORKER * pool.workers)
-            while True:
-                # One writer, one transaction per batch of results.
-                with index.batch():
-                    chunk = 0
-                    for result in islice(results, BATCH_SIZE):
-                        waiting = write_until_extraction()
-                        assert waiting is not None, "a result without its capture"
-                        capture, source = waiting
-                        record_extraction(index, capture, result,
-                                          hashes[source.name] if source else foreign_hash)
-                        report.outcomes[result.status] += 1
-                        report.last_result_at = time.monotonic() - started
-                        if not report.first_result_at:
-                            report.first_result_at = report.last_result_at
-                        chunk += 1
-                    if not chunk:
-                        write_until_extraction()
-                if not chunk:
-                    break
+            rebuild.write_results(pool.extract_many(
+                rebuild.tasks(), window=WINDOW_PER_WORKER * pool.workers))
             report.worker_recycles = pool.recycled
             report.worker_cpu_seconds = pool.worker_cpu_seconds
             report.worker_peak_rss_mb = pool.peak_worker_rss_bytes / 1024 / 1024
-        index.add_captures(captures)
+        rebuild.finish()
         report.extract_seconds = time.monotonic() - extract_started
-        progress.update(report.candidates, final=True)
         enable_search(index.db)
         report.seconds = time.monotonic() - started
-        record_run(index, report, options, hashes)
-        report.lost, had = lost_articles(index, options.archive / INDEX_FILENAME)
-        if report.lost and not options.force:
-            unreadable = (f"; {len(report.read_errors)} WARC read error(s), the first: "
-                          f"{report.read_errors[0].filename} at offset "
-                          f"{report.read_errors[0].offset}: {report.read_errors[0].message}"
-                          if report.read_errors else "")
-            raise LostArticles(
-                f"not swapped in: the rebuild has no trace of {report.lost} of the "
-                f"{had} articles in {options.archive / INDEX_FILENAME}{unreadable}; "
-                "the current index is kept (--force swaps the rebuild in anyway)")
+        record_run(index, report, options, rebuild.hashes)
+        _refuse_lost_articles(index, report, options)
         # The swapped-in file must not depend on a WAL left beside it.
         index.db.execute("pragma wal_checkpoint(truncate)")
     except BaseException as exc:
         pool.close()
         index.close()
-        _remove_database(build)
+        remove_database(build)
         if isinstance(exc, sqlite3.OperationalError | OSError):
             # A full disk, most often: one line, and the current index stays in place.
             raise PressArchiveError(
@@ -524,6 +482,32 @@ def _rebuild(options: ReextractOptions, paths: list[Path], started: float) -> Re
     index.close()
     swap_in(options.archive, finish_build(build))
     return report
+
+
+def _filter_sql(options: ReextractOptions) -> str:
+    """The rows --source/--since re-extract (the others are carried over)."""
+    conditions = []
+    if options.source:
+        conditions.append(f"source = {_sql_literal(options.source)}")
+    if options.since:
+        conditions.append(f"fetched_at >= {_sql_literal(options.since)}")
+    return " and ".join(conditions)
+
+
+def _refuse_lost_articles(index: ArchiveIndex, report: ReextractReport,
+                          options: ReextractOptions) -> None:
+    report.lost, had = lost_articles(index, options.archive / INDEX_FILENAME)
+    if not report.lost or options.force:
+        return
+    unreadable = ""
+    if report.read_errors:
+        first = report.read_errors[0]
+        unreadable = (f"; {len(report.read_errors)} WARC read error(s), the first: "
+                      f"{first.filename} at offset {first.offset}: {first.message}")
+    raise LostArticles(
+        f"not swapped in: the rebuild has no trace of {report.lost} of the {had} "
+        f"articles in {options.archive / INDEX_FILENAME}{unreadable}; the current index "
+        "is kept (--force swaps the rebuild in anyway)")
 
 
 def _sql_literal(value: str) -> str:

@@ -28,7 +28,7 @@ import pytest
 
 from archive.extract import DEFAULT_OPTIONS
 from archive.index import ArchiveIndex
-from archive.reextract import swap_in
+from archive.index_builds import swap_in
 from archive.samplesites import seed_pages
 from archive.search import search
 from archive.serve import datasette_app, datasette_command
