@@ -59,7 +59,7 @@ def serve(scale: int, port_file: Path) -> None:
     server.serve_forever()
 
 
-def bare_spider_class():
+def bare_spider_class():  # noqa: C901 - the baseline spider, kept in one piece to compare
     import scrapy
 
     from archive.sources import load_sources

@@ -484,7 +484,7 @@ def print_table(crawls: list[Crawl]) -> None:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
 
 
-def main() -> int:
+def main() -> int:  # noqa: C901 - a bench script's sequence of phases, read top to bottom
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--kills", type=int, default=20)
     parser.add_argument("--scale", type=int, default=100,
