@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime
 import os
-import sys
 from pathlib import Path
 
 import click
@@ -74,12 +73,6 @@ archive_option = click.option(
     help="Archive directory (WARC files, index.db). "
     "Default: $PRESSARCHIVE_ARCHIVE, ./archive-data or ./demo-archive.",
 )
-
-
-def exit_with(message: str, code: int) -> None:
-    """A user-facing failure: one line on stderr and a documented exit code."""
-    click.echo(f"Error: {message}", err=True)
-    sys.exit(code)
 
 
 def is_date(value: str) -> bool:

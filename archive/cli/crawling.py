@@ -9,9 +9,7 @@ from pathlib import Path
 
 import click
 
-from archive import exitcodes
-from archive.cli.common import archive_option, exit_with, is_date, resolve_archive
-from archive.errors import PressArchiveError
+from archive.cli.common import archive_option, is_date, resolve_archive
 
 
 @click.command()
@@ -42,7 +40,6 @@ def crawl(
 ) -> None:
     """Crawl SOURCES (default: all) into the archive and index them."""
     from archive.crawl import CrawlOptions, run_crawl
-    from archive.lock import ArchiveLocked
 
     options = CrawlOptions(
         archive=resolve_archive(archive), sources=sources, via=via or "",
@@ -50,12 +47,8 @@ def crawl(
         sources_file=sources_file, workers=workers, log_level=log_level,
         conditional=not no_conditional, recheck_all=recheck_all,
     )
-    try:
-        report = run_crawl(options)
-    except ArchiveLocked as exc:
-        exit_with(str(exc), exitcodes.LOCKED)
-    except PressArchiveError as exc:
-        exit_with(str(exc), exitcodes.COULD_NOT_RUN)
+    # A PressArchiveError (ArchiveLocked: exit 5) is one line, by the command group.
+    report = run_crawl(options)
     click.echo(report.summary(), err=True)
     sys.exit(report.exit_code)
 
@@ -81,26 +74,20 @@ def reextract(archive: str | None, workers: int, source: str | None, since: str 
               from_paths: tuple[str, ...], timeout: float, compare_with: str | None,
               force: bool) -> None:
     """Rebuild the index from the WARC files alone (no network) and swap it in."""
-    from archive.lock import ArchiveLocked
     from archive.reextract import ReextractOptions, run_reextract, warc_inputs
     from archive.sources import load_sources
 
     if since and not is_date(since):
         raise click.BadParameter("use YYYY-MM-DD", param_hint="--since")
-    archive_dir = resolve_archive(archive)
-    try:
-        options = ReextractOptions(
-            archive=archive_dir, sources=load_sources(), workers=workers, source=source,
-            since=since, timeout=timeout, warc_paths=tuple(Path(p) for p in from_paths),
-            force=force,
-        )
-        warc_inputs(options)  # a missing archive is reported before the lock creates DIR/state
-        # Under the archive lock (taken by run_reextract): no crawl writes meanwhile.
-        report = run_reextract(options)
-    except ArchiveLocked as exc:
-        exit_with(str(exc), exitcodes.LOCKED)
-    except PressArchiveError as exc:
-        exit_with(str(exc), exitcodes.COULD_NOT_RUN)
+    options = ReextractOptions(
+        archive=resolve_archive(archive), sources=load_sources(), workers=workers,
+        source=source, since=since, timeout=timeout,
+        warc_paths=tuple(Path(p) for p in from_paths), force=force,
+    )
+    warc_inputs(options)  # a missing archive is reported before the lock creates DIR/state
+    # Under the archive lock (taken by run_reextract): no crawl writes meanwhile. A
+    # PressArchiveError (ArchiveLocked: exit 5) is one line, by the command group.
+    report = run_reextract(options)
     click.echo(report.summary(), err=True)
     if compare_with:
         from archive.compare import compare_indexes
