@@ -22,7 +22,6 @@ import socket
 import sqlite3
 import subprocess
 import sys
-import time
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -37,10 +36,16 @@ from archive.wacz import export_wacz
 from archive.warc.cdxj import write_cdxj
 from archive.warc.reader import read_record_at
 from tests.conftest import REPO, run_cli
-from tests.helpers.replay import TOOLS_BIN, copy_archive, decoded, fetch, free_port, parse_cdxj
+from tests.helpers.replay import (
+    TOOLS_BIN,
+    copy_archive,
+    decoded,
+    fetch,
+    parse_cdxj,
+    running_wayback,
+)
 from tests.helpers.replay import tool as venv_tool
 
-STARTUP_TIMEOUT = 30.0
 # pywb and py-wacz: those of .venv-tools, or of another checkout's (to run these tests on
 # a worktree without one, e.g. an older commit).
 TOOLS = Path(os.environ.get("PRESSARCHIVE_TOOLS_BIN", TOOLS_BIN))
@@ -146,36 +151,9 @@ def test_cdxj_points_a_304_revisit_at_its_original_and_the_warc_keeps_the_304(re
 @contextmanager
 def wayback(root: Path) -> Iterator[str]:
     """pywb's `wayback` serving the collections under ``root``; yields its base URL."""
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
     (root / "config.yaml").write_text("framed_replay: false\n")
-    log_path = root / "wayback.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [str(tool("wayback")), "--bind", "127.0.0.1", "--port", str(port)], cwd=root,
-            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + STARTUP_TIMEOUT
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"pywb exited with {process.returncode}:\n"
-                            f"{log_path.read_text(errors='replace')[-3000:]}")
-            try:
-                if fetch(f"{base}/")[0] == 200:
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"pywb did not answer within {STARTUP_TIMEOUT} s")
-            time.sleep(0.1)
+    with running_wayback(root) as base:
         yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,6 @@ capture (a response record) and from a second crawl (a revisit record: head only
 
 from __future__ import annotations
 
-import subprocess
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,14 +21,12 @@ from tests.helpers.replay import (
     copy_archive,
     decoded,
     fetch,
-    free_port,
     normalized,
     parse_cdxj,
-    tool,
+    running_wayback,
 )
 
 COLLECTION = "press"
-STARTUP_TIMEOUT = 30.0
 
 
 @dataclass(frozen=True)
@@ -70,7 +67,6 @@ def test_cdxj_of_a_recrawl_indexes_revisits_like_cdxj_indexer(recrawled_archive:
 
 @pytest.fixture(scope="module")
 def pywb(recrawled_archive: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pywb]:
-    wayback = tool("wayback")
     root = tmp_path_factory.mktemp("pywb")
     archive = recrawled_archive
     cdxj = write_cdxj(archive)
@@ -88,37 +84,8 @@ def pywb(recrawled_archive: Path, tmp_path_factory: pytest.TempPathFactory) -> I
             kind = "revisit" if data["mime"] == "warc/revisit" else "response"
             captures.setdefault(data["url"], {})[kind] = timestamp
 
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    log_path = root / "wayback.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen([str(wayback), "--bind", "127.0.0.1", "--port", str(port)],
-                                   cwd=root, stdout=log, stderr=subprocess.STDOUT,
-                                   stdin=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + STARTUP_TIMEOUT
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"pywb exited with {process.returncode}:\n"
-                            f"{log_path.read_text(errors='replace')[-3000:]}")
-            try:
-                status, _, _ = fetch(f"{base}/")
-                if status == 200:
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"pywb did not answer within {STARTUP_TIMEOUT} s:\n"
-                            f"{log_path.read_text(errors='replace')[-3000:]}")
-            time.sleep(0.1)
+    with running_wayback(root) as base:
         yield Pywb(base=base, captures=captures)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
 
 
 SOURCES = sorted(seed_pages())

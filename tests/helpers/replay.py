@@ -9,9 +9,12 @@ import shutil
 import socket
 import sqlite3
 import subprocess
+import time
 import urllib.error
 import urllib.request
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -123,3 +126,42 @@ def normalized(lines: list[tuple[str, str, dict[str, str]]]) -> list[tuple]:
         data["digest"] = data.get("digest", "").removeprefix("sha1:")
         out.append((key, timestamp, sorted(data.items())))
     return sorted(out)
+
+
+PYWB_STARTUP_TIMEOUT = 30.0
+
+
+@contextmanager
+def running_wayback(root: Path) -> Iterator[str]:
+    """pywb's `wayback` on a free port of 127.0.0.1, serving the collections under
+    ``root`` (its config.yaml there); yields its base URL, stops it after."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    log_path = root / "wayback.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [str(tool("wayback")), "--bind", "127.0.0.1", "--port", str(port)], cwd=root,
+            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + PYWB_STARTUP_TIMEOUT
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"pywb exited with {process.returncode}:\n"
+                            f"{log_path.read_text(errors='replace')[-3000:]}")
+            try:
+                if fetch(f"{base}/")[0] == 200:
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"pywb did not answer within {PYWB_STARTUP_TIMEOUT} s:\n"
+                            f"{log_path.read_text(errors='replace')[-3000:]}")
+            time.sleep(0.1)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
