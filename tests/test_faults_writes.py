@@ -225,8 +225,18 @@ def test_a_full_disk_stops_the_crawl_with_one_line_and_leaves_a_valid_archive(
     assert "status: disk_full (exit 3)" in result.stderr
     assert "finish: disk_full" in result.stderr
     assert fetched_without_capture(archive) == []
+    # Every WARC file is whole. The records of the batch whose commit the full disk
+    # failed have no capture row yet: verify names them (and only them) ...
+    verified = cli(faults_dir, "verify", "--archive", str(archive))
+    problems = verified.stdout.splitlines()[:-1]
+    assert verified.returncode == (6 if problems else 0), verified.stdout + verified.stderr
+    assert all("have no captures row in index.db" in line for line in problems), problems
+    # ... and the next run, with room again, indexes them and everything else.
+    rerun = crawl(faults_dir, archive, sample_sites_url)
+    assert rerun.returncode == 0, rerun.stderr[-4000:]
     verified = cli(faults_dir, "verify", "--archive", str(archive))
     assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert article_urls(archive) == article_urls(crawled_archive)
 
 
 # ---------------------------------------------------------------- case 11
