@@ -20,6 +20,7 @@ from pathlib import Path
 
 from archive.articles import article_outcome, config_hash, extraction_task, record_extraction
 from archive.extract import DEFAULT_OPTIONS, ExtractionOptions, ExtractionTask
+from archive.extract.pool import ExtractorPool
 from archive.index import CAPTURE_FIELDS, ArchiveIndex, Capture
 from archive.sources import Source, source_for_url
 from archive.warc.decoding import ContentDecodingError
@@ -30,7 +31,6 @@ from archive.warc.reader import (
     iter_records,
     read_record_at,
 )
-from archive.workers import ExtractorPool
 
 logger = logging.getLogger(__name__)
 

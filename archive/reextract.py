@@ -36,6 +36,7 @@ from archive.articles import (
 )
 from archive.errors import PressArchiveError
 from archive.extract import DEFAULT_OPTIONS, ExtractionOptions, ExtractionResult, ExtractionTask
+from archive.extract.pool import ExtractorPool
 from archive.index import INDEX_FILENAME, ArchiveIndex, Capture, enable_search
 from archive.index_builds import (
     LostArticles,
@@ -58,7 +59,6 @@ from archive.warc.reader import (
     iter_records,
 )
 from archive.warc.repair import repair_open_files
-from archive.workers import ExtractorPool
 
 logger = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """Item pipeline: extract each archived article page and index it.
 
-Extraction runs in worker processes (archive.workers) with a time limit per
+Extraction runs in worker processes (archive.extract.pool) with a time limit per
 page; the reactor thread only hands the body over and writes the result.
 """
 
@@ -105,7 +105,7 @@ class ArticlePipeline:
             return {"url": item["url"], "source": item["source"], "status": outcome}
         # Imported here: Scrapy imports this module even when the pipeline is
         # off, and the worker module brings trafilatura with it.
-        from archive.workers import PoolClosed
+        from archive.extract.pool import PoolClosed
 
         source = self.source
         try:

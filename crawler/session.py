@@ -50,7 +50,7 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
     from archive.extract import ExtractionOptions
-    from archive.workers import ExtractorPool
+    from archive.extract.pool import ExtractorPool
 
 logger = logging.getLogger(__name__)
 
@@ -155,7 +155,7 @@ class ArchiveSession:
         # Made on first use, like the options: a crawl without extraction never
         # imports the extractor (trafilatura: half a second of CPU at start-up).
         if self._extractors is None:
-            from archive.workers import ExtractorPool
+            from archive.extract.pool import ExtractorPool
 
             self._extractors = ExtractorPool(workers=self._extract_workers,
                                              timeout=self._extract_timeout)

@@ -200,7 +200,7 @@ def test_every_capture_of_an_unchanged_article_replays_the_page(replay, collecti
 
 CLOSE_WHILE_STARTING = """
 import sys, time
-from archive.workers import ExtractorPool
+from archive.extract.pool import ExtractorPool
 
 if __name__ == "__main__":
     pool = ExtractorPool(workers=2)

@@ -1,4 +1,4 @@
-"""archive.workers.ExtractorPool: same results as in-process, timeouts, crashes, threads.
+"""archive.extract.pool.ExtractorPool: same results as in-process, timeouts, crashes, threads.
 
 Slow and crashing pages are simulated with `task_function`: the pool runs any importable
 "module:function" in its workers on each ExtractionTask. `scripted_task` below is
@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 
 from archive.extract import ExtractionResult, ExtractionTask, extract, extract_html
+from archive.extract.pool import ExtractorPool, PoolClosed
 from archive.sources import load_sources
-from archive.workers import ExtractorPool, PoolClosed
 
 FIXTURES = Path(__file__).parent / "fixtures" / "extract"
 URL = "https://www.trtworld.com/middle-east/blinken-coalition-killed-more-than-10000-isis-militants-4521"
@@ -348,7 +348,7 @@ def test_bad_task_function_fails_at_construction():
 
 def test_workers_are_forked_warm_from_the_fork_server():
     # warm_up=False: the worker itself does nothing; it is warm because the fork server
-    # imported archive.warm_worker before forking it, so neither the first worker nor
+    # imported archive.extract.warm_worker before forking it, so neither the first worker nor
     # a replacement pays trafilatura's seconds-long warm-up again.
     with make_pool(workers=1, max_tasks_per_worker=1, task_function=scripted_task) as pool:
         assert pool.extract(ExtractionTask(b"warm?", URL)).text == "True"

@@ -7,7 +7,7 @@ options, rules and `captured_at`), and never raises for bad input: every failure
 a result with a status.
 
 It is CPU-bound and has no timeout of its own (trafilatura offers none from Python); the
-crawl runs it in killable processes through `archive.workers.ExtractorPool`.
+crawl runs it in killable processes through `archive.extract.pool.ExtractorPool`.
 
 Modules, each importing only those above it:
 
@@ -22,6 +22,12 @@ Modules, each importing only those above it:
 - text      extract(task), extract_html(body, url, ...): the extraction itself
 - warmup    warm_up(): a worker process's one-off loading
 - files     extract_file(): a saved file, plain or .gz
+
+The worker pool, which this package does not import (its users do, by module):
+
+- worker       one worker process: its loop in the child, the parent's handle on it
+- warm_worker  imported by the workers' fork server: trafilatura loaded and warmed once
+- pool         ExtractorPool: extract(task) in killable, recycled worker processes
 """
 
 from archive.extract.charset import decode_html

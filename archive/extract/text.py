@@ -51,7 +51,7 @@ def _count_call() -> None:
 def extract(task: ExtractionTask) -> ExtractionResult:
     """Extract one page. Never raises: failures come back as status "error".
 
-    What the worker processes run (archive.workers); everything else calls it too, or
+    What the worker processes run (archive.extract.pool); everything else calls it too, or
     extract_html, so a page extracted twice gives the same record.
     """
     try:

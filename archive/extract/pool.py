@@ -11,32 +11,31 @@ Use from a Twisted/Scrapy pipeline through a thread, never on the reactor thread
     result = yield deferToThread(pool.extract, ExtractionTask(body, url, language="en"))
 
 `extract` blocks until a worker is free and is safe to call from many threads at once.
+
+This module is the pool: how many workers, which one gets a page, when one is killed,
+recycled or replaced, and what the callers get back. One worker process, both its loop
+and the parent's handle on it, is archive/extract/worker.py.
 """
 
 from __future__ import annotations
 
 import collections
-import importlib
 import logging
 import multiprocessing as mp
 import os
-import resource
-import signal
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from multiprocessing.connection import Connection
 from typing import Any
 
-from archive.extract import ExtractionResult, ExtractionTask
-from archive.gc_tuning import freeze_and_relax
+from archive.extract.task import ExtractionResult, ExtractionTask
+from archive.extract.worker import STOP_TIMEOUT, Worker, resolve_task_function
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_TASK = "archive.extract.text:extract"
-WARM_PRELOAD = "archive.warm_worker"
+WARM_PRELOAD = "archive.extract.warm_worker"
 # A worker is recycled when its resident memory has grown past this (fragmentation after a
 # huge page, a leak in C code), not after a fixed number of pages: over 4,000 real pages
 # one worker levels off at about 170 MB. (Spawned, each replacement cost 4-6 s of CPU for
@@ -49,176 +48,11 @@ DEFAULT_MAX_TASKS = 10_000
 # and so does the fork server before its first worker; this bounds that, separately from
 # the per-task timeout.
 STARTUP_TIMEOUT = 60.0
-STOP_TIMEOUT = 5.0
 
 
 class PoolClosed(RuntimeError):
     """extract() was called on a closed pool: the page was not extracted (not an error
     of the page, so it must not be recorded as one)."""
-
-
-def _resolve(dotted: str) -> Callable[..., Any]:
-    module_name, _, attr = dotted.partition(":")
-    if not module_name or not attr:
-        raise ValueError(f"task_function must be 'module:function', got {dotted!r}")
-    target: Any = importlib.import_module(module_name)
-    for part in attr.split("."):
-        target = getattr(target, part)
-    if not callable(target):
-        raise ValueError(f"task_function {dotted!r} is not callable")
-    return target
-
-
-def _worker_main(
-    conn: Connection, task_function: str, memory_limit_mb: int | None, warm_up: bool
-) -> None:
-    """Child process: import once, then run tasks until told to stop or the parent is gone."""
-    # Ctrl-C reaches the whole process group; the parent decides when workers stop, so a
-    # keyboard interrupt must not kill them mid-task with a traceback.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if memory_limit_mb:
-        limit = memory_limit_mb * 1024 * 1024
-        try:
-            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-        except (ValueError, OSError):
-            pass  # a lower hard limit already applies
-    try:
-        function = _resolve(task_function)
-    except Exception as exc:
-        _send_to_parent(conn, ("failed", f"cannot load task_function {task_function!r}: {exc!r}"))
-        return
-    if warm_up:
-        # Before "ready", so the one-off loading is not charged to a page's timeout.
-        from archive.extract.warmup import warm_up as warm_up_extractor
-
-        warm_up_extractor()
-    freeze_and_relax()
-    if not _send_to_parent(conn, ("ready", os.getpid())):
-        return
-    page_size = os.sysconf("SC_PAGE_SIZE")
-    while True:
-        try:
-            task = conn.recv()
-        except (EOFError, OSError):
-            return  # the parent died or closed the pipe
-        if task is None:
-            return
-        try:
-            kind, value = "ok", function(task)
-        except BaseException as exc:  # noqa: B036 - report, then keep serving
-            kind, value = "raised", f"{type(exc).__name__}: {exc}"
-        # With every reply, so the parent can recycle a worker whose memory has grown,
-        # and count the workers' CPU (forked by the fork server, they are not the
-        # parent's children: its rusage never sees them).
-        rss, cpu = _resident_bytes(page_size), time.process_time()
-        try:
-            conn.send((kind, value, rss, cpu))
-        except (OSError, EOFError):
-            return  # the parent is gone
-        except Exception as exc:  # an unpicklable or oversized return value
-            if not _send_to_parent(
-                    conn, ("raised", f"cannot send result: {type(exc).__name__}: {exc}",
-                           rss, cpu)):
-                return
-
-
-def _send_to_parent(conn: Connection, message: tuple[Any, ...]) -> bool:
-    """Send ``message``; False if the parent has closed its end or exited.
-
-    A worker still warming up when its pool is closed (a run with next to nothing to
-    extract ends within a worker's start-up) or when the parent process exits finds the
-    pipe closed: nobody waits for it any more, so it leaves quietly instead of dying on a
-    BrokenPipeError traceback printed after the run's summary.
-    """
-    try:
-        conn.send(message)
-    except (OSError, EOFError):  # BrokenPipeError, ConnectionResetError
-        return False
-    return True
-
-
-def _resident_bytes(page_size: int) -> int:
-    """This process's resident memory now (Linux), else its peak (other Unixes)."""
-    try:
-        with open("/proc/self/statm", "rb") as statm:
-            return int(statm.read().split()[1]) * page_size
-    except (OSError, ValueError, IndexError):
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        return peak if sys.platform == "darwin" else peak * 1024  # bytes there, KiB here
-
-
-class _Worker:
-    def __init__(
-        self, context: Any, task_function: str, memory_limit_mb: int | None, warm_up: bool
-    ) -> None:
-        parent_end, child_end = context.Pipe(duplex=True)
-        self.conn: Connection = parent_end
-        self.process = context.Process(
-            target=_worker_main,
-            args=(child_end, task_function, memory_limit_mb, warm_up),
-            name="pressarchive-extractor",
-            daemon=True,  # never outlive the crawl, even if close() is skipped
-        )
-        self.process.start()
-        # Only the child may hold its end: with our copy open, a dead child would never
-        # read as EOF here.
-        child_end.close()
-        self.ready = False
-        self.tasks = 0
-        self.resident_bytes = 0  # as of its last reply
-        self.cpu_seconds = 0.0  # as of its last reply
-
-    @property
-    def pid(self) -> int | None:
-        return self.process.pid
-
-    def wait_ready(self, timeout: float) -> str:
-        """"" when ready, else why not."""
-        if self.ready:
-            return ""
-        try:
-            if not self.conn.poll(timeout):
-                return f"worker did not start within {timeout:.0f}s"
-            kind, value = self.conn.recv()
-        except (EOFError, OSError):
-            return f"worker died while starting ({self.exit_description()})"
-        if kind != "ready":
-            return str(value)
-        self.ready = True
-        return ""
-
-    def exit_description(self) -> str:
-        self.process.join(1.0)
-        code = self.process.exitcode
-        if code is None:
-            return "still running"
-        if code < 0:
-            try:
-                return f"killed by {signal.Signals(-code).name}"
-            except ValueError:
-                return f"killed by signal {-code}"
-        return f"exit code {code}"
-
-    def started(self) -> bool:
-        """Past its import and warm-up (its "ready" is sent), or dead."""
-        try:
-            return self.ready or self.conn.poll(0)
-        except (OSError, ValueError):
-            return True  # dead: whoever looks next finds out and cleans up
-
-    def kill(self) -> None:
-        if self.process.is_alive():
-            self.process.kill()  # SIGKILL: a worker stuck in C code ignores anything softer
-        self.process.join(STOP_TIMEOUT)
-        self.conn.close()
-
-    def stop(self, timeout: float = STOP_TIMEOUT) -> None:
-        try:
-            self.conn.send(None)
-        except (OSError, ValueError):
-            pass
-        self.process.join(timeout)
-        self.kill()
 
 
 class ExtractorPool:
@@ -235,7 +69,7 @@ class ExtractorPool:
     start_method          "forkserver" (default) or "spawn"; never fork, which would copy
                           the locks of the caller's other threads (the reactor's) mid-use.
                           The fork server is a fresh single-threaded interpreter that
-                          imports and warms up trafilatura once (archive.warm_worker);
+                          imports and warms up trafilatura once (archive.extract.warm_worker);
                           each worker forked from it starts warm in milliseconds, where a
                           spawned one spends 2-4 s of CPU first, at every recycling too
     stop_timeout          grace for busy workers in close()
@@ -259,7 +93,7 @@ class ExtractorPool:
             raise ValueError("start_method must be 'spawn' or 'forkserver'")
         if callable(task_function):
             task_function = f"{task_function.__module__}:{task_function.__qualname__}"
-        _resolve(task_function)  # fail here, not in every child
+        resolve_task_function(task_function)  # fail here, not in every child
         self.workers = max(1, workers or os.cpu_count() or 1)
         self.timeout = float(timeout)
         self.max_tasks_per_worker = max(1, max_tasks_per_worker)
@@ -274,8 +108,8 @@ class ExtractorPool:
             self._context.set_forkserver_preload([WARM_PRELOAD])
         self._lock = threading.Lock()
         self._available = threading.Condition(self._lock)
-        self._idle: list[_Worker] = []
-        self._live: set[_Worker] = set()  # idle and busy
+        self._idle: list[Worker] = []
+        self._live: set[Worker] = set()  # idle and busy
         self._slots = 0  # workers running or being started; at most self.workers
         self._closed = False
         self.tasks_done = 0
@@ -299,7 +133,7 @@ class ExtractorPool:
         if not wait:
             # close() does not wait for this thread: it kills the worker it is creating once
             # it exists (_add_idle), or if this process has exited by then, the worker finds
-            # its pipe closed and leaves quietly (_send_to_parent).
+            # its pipe closed and leaves quietly (_send_to_parent in worker.py).
             threading.Thread(target=self._start_in_background, daemon=True,
                              name="extractor-pool-start").start()
             return self
@@ -319,7 +153,7 @@ class ExtractorPool:
         except Exception as exc:  # noqa: BLE001 - the next extract() starts its own
             logger.warning("extraction workers did not start in advance: %s", exc)
 
-    def _add_idle(self, worker: _Worker) -> None:
+    def _add_idle(self, worker: Worker) -> None:
         with self._available:
             if not self._closed:
                 self._idle.append(worker)
@@ -491,9 +325,9 @@ class ExtractorPool:
         if self._closed:
             raise PoolClosed("ExtractorPool is closed")
 
-    def _spawn(self) -> _Worker:
+    def _spawn(self) -> Worker:
         try:
-            worker = _Worker(self._context, self.task_function, self.memory_limit_mb,
+            worker = Worker(self._context, self.task_function, self.memory_limit_mb,
                              self.warm_up)
         except BaseException:
             with self._available:
@@ -504,7 +338,7 @@ class ExtractorPool:
             self._live.add(worker)
         return worker
 
-    def _acquire(self) -> _Worker:
+    def _acquire(self) -> Worker:
         with self._available:
             while True:
                 self._check_open()
@@ -524,7 +358,7 @@ class ExtractorPool:
         # Started outside the lock: process creation must not stall the other callers.
         return self._spawn()
 
-    def _take_idle(self) -> _Worker:
+    def _take_idle(self) -> Worker:
         # A started worker before one still importing and warming up (a replacement after
         # a timeout takes seconds): nobody waits for it while another is ready.
         for index in range(len(self._idle) - 1, -1, -1):
@@ -532,7 +366,7 @@ class ExtractorPool:
                 return self._idle.pop(index)
         return self._idle.pop()
 
-    def _release(self, worker: _Worker) -> None:
+    def _release(self, worker: Worker) -> None:
         worker.tasks += 1
         grown = (self.recycle_rss_bytes is not None
                  and worker.resident_bytes > self.recycle_rss_bytes)
@@ -549,11 +383,11 @@ class ExtractorPool:
         self._retire(worker)
         self._replace()
 
-    def _retire(self, worker: _Worker) -> None:
+    def _retire(self, worker: Worker) -> None:
         worker.stop()
         self._forget(worker)
 
-    def _discard(self, worker: _Worker, *, timed_out: bool = False, crashed: bool = False) -> None:
+    def _discard(self, worker: Worker, *, timed_out: bool = False, crashed: bool = False) -> None:
         worker.kill()
         with self._available:
             if timed_out:
@@ -581,7 +415,7 @@ class ExtractorPool:
         if closed:
             self._retire(worker)
 
-    def _forget(self, worker: _Worker) -> None:
+    def _forget(self, worker: Worker) -> None:
         with self._available:
             if worker in self._live:
                 self._retired_cpu_seconds += worker.cpu_seconds

@@ -1,4 +1,4 @@
-"""Preloaded by the extraction workers' fork server (see archive.workers).
+"""Preloaded by the extraction workers' fork server (see archive/extract/pool.py).
 
 Importing this module loads trafilatura and runs its one-off warm-up (dateparser compiles
 regular expressions for some 200 locales: 2-3 s of CPU). Done once in the fork server,
@@ -6,7 +6,7 @@ every worker forked from it starts warm in milliseconds; spawned, each worker pa
 again, at every start and every recycling.
 """
 
-from archive.extract import warm_up
+from archive.extract.warmup import warm_up
 from archive.gc_tuning import freeze_and_relax
 
 try:
