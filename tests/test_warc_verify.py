@@ -17,6 +17,7 @@ from warcio.recordloader import ArcWarcRecord
 
 from archive.cli.verify import verify
 from archive.index import ArchiveIndex, ArticleRow, Capture
+from archive.warc.members import scan_members
 from archive.warc.records import (
     build_request_record,
     build_response_record,
@@ -29,7 +30,6 @@ from archive.warc.verify import (
     UNCLOSED_MESSAGE,
     VerifyError,
     VerifyReport,
-    scan_members,
     verify_archive,
 )
 from archive.warc.writer import RecordLocation, WarcFileWriter, gzip_member

@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from archive.warc.verify import MemberScan, scan_members
+from archive.warc.members import MemberScan, scan_members
 from archive.warc.writer import OPEN_SUFFIX, fsync_directory
 
 if TYPE_CHECKING:

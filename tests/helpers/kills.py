@@ -11,7 +11,8 @@ import sys
 import time
 from pathlib import Path
 
-from archive.warc.verify import VerifyReport, scan_members
+from archive.warc.members import scan_members
+from archive.warc.verify import VerifyReport
 from tests.conftest import REPO
 
 
