@@ -9,7 +9,6 @@ import shutil
 import socket
 import sqlite3
 import subprocess
-import time
 import urllib.error
 import urllib.request
 import zlib
@@ -19,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from archive.samplesites.webarchive.pywb import PywbError, running_pywb
 from archive.warc.cdxj import cdx_timestamp, surt_key
 from archive.warc.reader import read_record_at
 from tests.conftest import REPO
@@ -128,40 +128,18 @@ def normalized(lines: list[tuple[str, str, dict[str, str]]]) -> list[tuple]:
     return sorted(out)
 
 
-PYWB_STARTUP_TIMEOUT = 30.0
-
-
 @contextmanager
 def running_wayback(root: Path) -> Iterator[str]:
     """pywb's `wayback` on a free port of 127.0.0.1, serving the collections under
-    ``root`` (its config.yaml there); yields its base URL, stops it after."""
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    log_path = root / "wayback.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [str(tool("wayback")), "--bind", "127.0.0.1", "--port", str(port)], cwd=root,
-            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + PYWB_STARTUP_TIMEOUT
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"pywb exited with {process.returncode}:\n"
-                            f"{log_path.read_text(errors='replace')[-3000:]}")
-            try:
-                if fetch(f"{base}/")[0] == 200:
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"pywb did not answer within {PYWB_STARTUP_TIMEOUT} s:\n"
-                            f"{log_path.read_text(errors='replace')[-3000:]}")
-            time.sleep(0.1)
+    ``root`` (its config.yaml there); yields its base URL, stops it after. A pywb that
+    does not come up fails the test with the end of its log."""
+    with pywb_failures_fail_the_test(), running_pywb(root, wayback=tool("wayback")) as base:
         yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+
+
+@contextmanager
+def pywb_failures_fail_the_test() -> Iterator[None]:
+    try:
+        yield
+    except PywbError as exc:
+        pytest.fail(str(exc), pytrace=False)
