@@ -52,8 +52,8 @@ from archive.warc.decoding import ContentDecodingError
 from archive.warc.reader import (
     ARCHIVE_SUFFIXES,
     OPEN_SUFFIX,
-    ArchivedRecord,
     ReadError,
+    StoredRecord,
     archive_files,
     iter_records,
 )
@@ -135,7 +135,7 @@ class ReextractReport:
         return "\n".join(lines)
 
 
-def capture_from_record(record: ArchivedRecord, source: Source | None) -> Capture:
+def capture_from_record(record: StoredRecord, source: Source | None) -> Capture:
     """The capture row of a response or revisit record (as the crawl writes it)."""
     return Capture(
         url=record.target_uri,
@@ -202,7 +202,7 @@ class Progress:
 
 
 def iter_warc_records(paths: list[Path], errors: list[ReadError],
-                      progress: Progress) -> Iterator[ArchivedRecord]:
+                      progress: Progress) -> Iterator[StoredRecord]:
     for path in paths:
         yield from iter_records(path, types={"response", "revisit"}, errors=errors)
         progress.done_bytes += path.stat().st_size
@@ -347,7 +347,7 @@ class _Rebuild:
                 yield extraction_task(capture, body, source, self.options.options)
                 self.progress.update(self.report.candidates)
 
-    def _capture(self, record: ArchivedRecord) -> tuple[Capture, Source | None]:
+    def _capture(self, record: StoredRecord) -> tuple[Capture, Source | None]:
         self.report.records += 1
         source = source_for_url(record.target_uri, self.options.sources)
         capture = capture_from_record(record, source)
@@ -360,7 +360,7 @@ class _Rebuild:
             self.captures.clear()
         return capture, source
 
-    def _what_to_write(self, capture: Capture, source: Source | None, record: ArchivedRecord
+    def _what_to_write(self, capture: Capture, source: Source | None, record: StoredRecord
                        ) -> tuple[PendingWrite | None, bytes | None]:
         """The write a capture calls for (None outside --source/--since, or for a page
         that is no article), and the body to extract for an `extract`."""

@@ -21,10 +21,10 @@ from scrapy.exceptions import IgnoreRequest, NotConfigured, StopDownload
 from scrapy.http import Headers, Response
 from scrapy.utils.defer import maybe_deferred_to_future
 
+from archive.capture.exchange import Exchange
 from crawler import meta
-from crawler.exchange import Exchange
 from crawler.rawhttp import RawHead
-from crawler.session import WRITE_FAILURES, ArchiveSession
+from crawler.session import WRITE_FAILURES, CrawlSession
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ def reason_phrase(status: int) -> str:
 
 
 class WarcCaptureMiddleware:
-    def __init__(self, crawler: Crawler, session: ArchiveSession):
+    def __init__(self, crawler: Crawler, session: CrawlSession):
         self.crawler = crawler
         self.stats = crawler.stats
         self.session = session
@@ -57,14 +57,14 @@ class WarcCaptureMiddleware:
         self.source_name = source.name if source else crawler.spidercls.name
         session.register_crawler(crawler)
         if source is not None:
-            session.archiver.call("register_source", source).addErrback(
+            session.writer.call("register_source", source).addErrback(
                 lambda failure: logger.error("archive writer: %s", failure.value))
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> WarcCaptureMiddleware:
         if not crawler.settings.getbool("PRESSARCHIVE_WARC_ENABLED"):
             raise NotConfigured("PRESSARCHIVE_WARC_ENABLED is off: nothing is archived")
-        middleware = cls(crawler, ArchiveSession.acquire(crawler.settings))
+        middleware = cls(crawler, CrawlSession.acquire(crawler.settings))
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(middleware.bytes_received, signal=signals.bytes_received)
         return middleware
@@ -90,7 +90,7 @@ class WarcCaptureMiddleware:
     ) -> Response:
         try:
             capture, counts = await maybe_deferred_to_future(
-                self.session.archiver.call("archive", self.exchange(request, response))
+                self.session.writer.call("store", self.exchange(request, response))
             )
         except WRITE_FAILURES as exc:
             # The WARC stays valid up to the last whole record; this page is
