@@ -19,7 +19,7 @@ import sys
 import time
 from collections import Counter, deque
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from importlib.metadata import version
 from itertools import islice
 from pathlib import Path
@@ -34,6 +34,7 @@ from archive.articles import (
     record_removal,
     record_truncated,
 )
+from archive.capture.rows import capture_from_record
 from archive.errors import PressArchiveError
 from archive.extract import DEFAULT_OPTIONS, ExtractionOptions, ExtractionResult, ExtractionTask
 from archive.index import INDEX_FILENAME, ArchiveIndex, Capture, enable_search
@@ -133,29 +134,6 @@ class ReextractReport:
             lines.append(f"unreadable: {error.filename} at offset {error.offset}: "
                          f"{error.message}")
         return "\n".join(lines)
-
-
-def capture_from_record(record: StoredRecord, source: Source | None) -> Capture:
-    """The capture row of a response or revisit record (as the crawl writes it)."""
-    return Capture(
-        url=record.target_uri,
-        source=source.name if source else "",
-        status=record.http_status or 0,
-        content_type=record.http_header("Content-Type"),
-        fetched_at=record.date,
-        warc_file=record.filename,
-        warc_offset=record.offset,
-        warc_length=record.length,
-        record_id=record.record_id,
-        payload_digest=record.payload_digest,
-        ip_address=record.warc_header("WARC-IP-Address"),
-        location=record.http_header("Location"),
-        truncated=record.truncated,
-        rec_type=record.rec_type,
-        refers_to=record.refers_to,
-        etag=record.http_header("ETag"),
-        last_modified=record.http_header("Last-Modified"),
-    )
 
 
 def is_article_page(capture: Capture, source: Source | None) -> bool:
@@ -350,9 +328,12 @@ class _Rebuild:
     def _capture(self, record: StoredRecord) -> tuple[Capture, Source | None]:
         self.report.records += 1
         source = source_for_url(record.target_uri, self.options.sources)
-        capture = capture_from_record(record, source)
-        if source is None and self.foreign:
-            capture = replace(capture, source=urlsplit(capture.url).hostname or "")
+        if source is not None:
+            name = source.name
+        else:
+            # Another tool's WARC: its sites are told apart by host name.
+            name = (urlsplit(record.target_uri).hostname or "") if self.foreign else ""
+        capture = capture_from_record(record, name)
         self.captures.append(capture)
         self.report.captures += 1
         if len(self.captures) >= BATCH_SIZE:

@@ -118,7 +118,6 @@ class WarcCaptureMiddleware:
         request_headers = header_lines(request.headers)
         if not any(name.lower() == b"host" for name, _ in request_headers):
             request_headers.insert(0, (b"Host", urlsplit(url).netloc.encode("ascii")))
-        headers = response.headers
         return Exchange(
             url=url,
             source=self.source_name,
@@ -130,14 +129,10 @@ class WarcCaptureMiddleware:
             protocol=raw.protocol if raw else (response.protocol or "HTTP/1.1"),
             status=response.status,
             reason=raw.reason if raw else reason_phrase(response.status),
-            response_headers=raw.headers if raw else header_lines(headers),
+            response_headers=raw.headers if raw else header_lines(response.headers),
             body=response.body,
             ip_address=str(response.ip_address) if response.ip_address else None,
             truncated=self.truncation(request, response),
             conditional=bool(request.meta.get(meta.CONDITIONAL)),
             article=bool(request.meta.get(meta.ARTICLE)),
-            content_type=headers.get(b"Content-Type", b"").decode("latin-1"),
-            location=headers.get(b"Location", b"").decode("latin-1"),
-            etag=headers.get(b"ETag", b"").decode("latin-1"),
-            last_modified=headers.get(b"Last-Modified", b"").decode("latin-1"),
         )

@@ -128,7 +128,6 @@ def exchange(n: int) -> Exchange:
         response_headers=[(b"Content-Type", b"text/html")],
         body=b"<html><body>" + os.urandom(2000).hex().encode() + b"</body></html>",
         ip_address="127.0.0.1", truncated=None, conditional=False, article=True,
-        content_type="text/html",
     )
 
 

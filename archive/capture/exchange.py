@@ -31,8 +31,4 @@ class Exchange:
     truncated: str | None  # "length", "time" or "disconnect" when the body was cut
     conditional: bool  # sent with If-None-Match / If-Modified-Since
     article: bool  # the URL is an article page of its source
-    content_type: str = ""
-    location: str = ""
-    etag: str = ""
-    last_modified: str = ""
 

@@ -20,9 +20,11 @@ from typing import TYPE_CHECKING, Any
 from archive.articles import record_extraction, record_removal, record_truncated
 from archive.capture.errors import StoreWriteError, write_error
 from archive.capture.exchange import Exchange
+from archive.capture.rows import capture_from_record
 from archive.index import INDEX_FILENAME, ArchiveIndex, Capture
 from archive.sources import Source
 from archive.state import CrawlState
+from archive.warc.reader import written_record
 from archive.warc.records import (
     IDENTICAL_PAYLOAD_PROFILE,
     SERVER_NOT_MODIFIED_PROFILE,
@@ -183,7 +185,6 @@ class CaptureStore:
         original, profile = self.find_original(exchange, payload_digest)
         if original is not None:
             # The payload is already archived: store the head only.
-            payload_digest = original.payload_digest
             response_record = build_revisit_record(
                 exchange.url,
                 status=exchange.status,
@@ -191,7 +192,7 @@ class CaptureStore:
                 protocol=exchange.protocol,
                 headers=response_headers,
                 body_length=len(exchange.body),
-                payload_digest=payload_digest,
+                payload_digest=original.payload_digest,
                 refers_to=original.record_id,
                 refers_to_uri=original.url,
                 refers_to_date=original.fetched_at,
@@ -209,25 +210,10 @@ class CaptureStore:
         counts["warc/bytes"] += location.length
         if exchange.truncated:
             counts[f"warc/truncated/{exchange.truncated}"] += 1
-        capture = Capture(
-            url=exchange.url,
-            source=exchange.source,
-            status=exchange.status,
-            content_type=exchange.content_type,
-            fetched_at=date,
-            warc_file=location.filename,
-            warc_offset=location.offset,
-            warc_length=location.length,
-            record_id=location.record_id,
-            payload_digest=payload_digest,
-            ip_address=exchange.ip_address or "",
-            location=exchange.location,
-            truncated=exchange.truncated or "",
-            rec_type="revisit" if original else "response",
-            refers_to=original.record_id if original else "",
-            etag=exchange.etag,
-            last_modified=exchange.last_modified,
-        )
+        # Made from the record as written, by the function a rebuild makes it with from
+        # the file: the rebuild's capture row equals this one.
+        capture = capture_from_record(written_record(response_record, location),
+                                      exchange.source)
         self.index.add_captures([capture])
         source = self.sources.get(exchange.source)
         self.note_fetch(exchange, capture, source)

@@ -28,7 +28,7 @@ from archive.warc.decoding import (
     dechunk,
     decode_content,
 )
-from archive.warc.writer import OPEN_SUFFIX
+from archive.warc.writer import OPEN_SUFFIX, RecordLocation
 
 __all__ = [
     "StoredRecord",
@@ -38,6 +38,7 @@ __all__ = [
     "iter_archive",
     "iter_records",
     "read_record_at",
+    "written_record",
 ]
 
 log = logging.getLogger(__name__)
@@ -178,6 +179,12 @@ def _to_stored(record: ArcWarcRecord, body: bytes, filename: str, offset: int,
         body=body,
         warc_headers=list(headers.headers),
     )
+
+
+def written_record(record: ArcWarcRecord, location: RecordLocation) -> StoredRecord:
+    """A record the writer has just stored at ``location``, as the reader will give it
+    back, without its block (whoever wrote it has the body already)."""
+    return _to_stored(record, b"", location.filename, location.offset, location.length)
 
 
 def _report(errors: list[ReadError] | None, error: ReadError) -> None:
