@@ -7,7 +7,7 @@ extractor: no feed date, no crawl-time state.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 from urllib.parse import urljoin, urlsplit
 
 from archive.index import ArchiveIndex, ArticleRow, Capture
@@ -19,7 +19,11 @@ if TYPE_CHECKING:
     from archive.extract import ExtractionOptions, ExtractionResult, ExtractionTask
 
 
-def article_outcome(capture: Capture) -> str:
+# What an archived article page calls for; the crawl counts each as articles/<outcome>.
+ArticleOutcome = Literal["extract", "truncated", "unchanged"]
+
+
+def article_outcome(capture: Capture) -> ArticleOutcome:
     """What an archived article page calls for: "truncated" (a cut body is never
     an article), "unchanged" (a revisit: its payload was extracted from the
     capture it refers to) or "extract"."""

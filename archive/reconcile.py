@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from archive.articles import article_outcome, config_hash, extraction_task, record_extraction
+from archive.capture.rows import capture_from_record
 from archive.extract import DEFAULT_OPTIONS, ExtractionOptions, ExtractionTask
 from archive.extract.pool import ExtractorPool
 from archive.index import CAPTURE_FIELDS, ArchiveIndex, Capture
@@ -64,9 +65,7 @@ def files_written_since(warc_dir: Path, since: dt.datetime) -> list[Path]:
 def add_missing_captures(index: ArchiveIndex, paths: list[Path],
                          sources: dict[str, Source]) -> int:
     """Capture rows for the complete response and revisit records of ``paths`` that the
-    index lacks (made as reextract makes them); returns how many were added."""
-    from archive.reextract import capture_from_record
-
+    index lacks (made as the crawl and reextract make them); returns how many were added."""
     added = 0
     errors: list[ReadError] = []
     for path in paths:
@@ -75,7 +74,7 @@ def add_missing_captures(index: ArchiveIndex, paths: list[Path],
             if index.db.execute("select 1 from captures where record_id = ?",
                                 [record.record_id]).fetchone() is None:
                 source = source_for_url(record.target_uri, sources)
-                missing.append(capture_from_record(record, source))
+                missing.append(capture_from_record(record, source.name if source else ""))
         index.add_captures(missing)
         added += len(missing)
     for error in errors:

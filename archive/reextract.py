@@ -1,8 +1,9 @@
 """Rebuild an archive's index from its WARC files alone, offline.
 
 The WARC records are read in file order (the writer names files by time), each
-becomes a capture row, and each article page goes through the same functions
-the live crawl uses (archive.articles), in extraction worker processes. The new
+becomes a capture row (archive.capture.rows, as in the crawl), and each article
+page goes through the same functions the live crawl uses (archive.articles), in
+extraction worker processes. The new
 index is written to a fresh file and swapped in atomically: DIR/index.db is a
 symlink to the current build, so a reader (Datasette) holding the old build
 keeps a consistent view, and new readers see the complete new one. SQLite puts
@@ -11,22 +12,20 @@ a WAL file beside the symlink's target, so the two builds never share one.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import sqlite3
-import sys
 import time
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
-from importlib.metadata import version
+from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
 from archive.articles import (
+    ArticleOutcome,
     article_outcome,
     config_hash,
     extraction_task,
@@ -34,6 +33,7 @@ from archive.articles import (
     record_removal,
     record_truncated,
 )
+from archive.capture.rows import capture_from_record
 from archive.errors import PressArchiveError
 from archive.extract import DEFAULT_OPTIONS, ExtractionOptions, ExtractionResult, ExtractionTask
 from archive.extract.pool import ExtractorPool
@@ -48,13 +48,14 @@ from archive.index_builds import (
     swap_in,
 )
 from archive.lock import ArchiveLock, holding_lock
+from archive.reextract_report import Progress, ReextractReport, record_run
 from archive.sources import Source, source_for_url
 from archive.warc.decoding import ContentDecodingError
 from archive.warc.reader import (
     ARCHIVE_SUFFIXES,
     OPEN_SUFFIX,
-    ArchivedRecord,
     ReadError,
+    StoredRecord,
     archive_files,
     iter_records,
 )
@@ -85,79 +86,6 @@ class ReextractOptions:
     force: bool = False
 
 
-@dataclass
-class ReextractReport:
-    index: Path
-    warc_files: int = 0
-    records: int = 0
-    captures: int = 0
-    candidates: int = 0
-    carried_over: int = 0
-    repaired: list[str] = field(default_factory=list)
-    lost: int = 0  # articles of the previous index the new one has no trace of (--force)
-    outcomes: Counter = field(default_factory=Counter)
-    read_errors: list[ReadError] = field(default_factory=list)
-    seconds: float = 0.0
-    extract_seconds: float = 0.0
-    # Seconds from the start of the run: worker start-up (import, warm-up) comes first;
-    # what follows the last result is the full-text index build and the swap.
-    first_result_at: float = 0.0
-    last_result_at: float = 0.0
-    worker_recycles: int = 0
-    worker_cpu_seconds: float = 0.0
-    worker_peak_rss_mb: float = 0.0
-
-    @property
-    def pages_per_second(self) -> float:
-        return self.candidates / self.extract_seconds if self.extract_seconds else 0.0
-
-    def summary(self) -> str:
-        outcomes = ", ".join(f"{k} {v}" for k, v in sorted(self.outcomes.items())) or "none"
-        lines = [
-            f"index: {self.index}",
-            f"{self.records} WARC records read, {self.captures} captures, "
-            f"{self.candidates} article pages extracted ({outcomes})",
-            f"{self.seconds:.1f} s in all, {self.pages_per_second:.1f} pages/s extracting",
-        ]
-        if self.candidates:
-            lines[-1] += f" (first page after {self.first_result_at:.1f} s: worker start-up)"
-        for line in self.repaired:
-            lines.append(f"WARC repair: {line}")
-        if self.lost:
-            lines.append(f"{self.lost} article(s) of the previous index are not in this one "
-                         "(swapped in with --force)")
-        if self.carried_over:
-            lines.append(f"{self.carried_over} rows outside --source/--since kept from the "
-                         "previous index")
-        for error in self.read_errors:
-            lines.append(f"unreadable: {error.filename} at offset {error.offset}: "
-                         f"{error.message}")
-        return "\n".join(lines)
-
-
-def capture_from_record(record: ArchivedRecord, source: Source | None) -> Capture:
-    """The capture row of a response or revisit record (as the crawl writes it)."""
-    return Capture(
-        url=record.target_uri,
-        source=source.name if source else "",
-        status=record.http_status or 0,
-        content_type=record.http_header("Content-Type"),
-        fetched_at=record.date,
-        warc_file=record.filename,
-        warc_offset=record.offset,
-        warc_length=record.length,
-        record_id=record.record_id,
-        payload_digest=record.payload_digest,
-        ip_address=record.warc_header("WARC-IP-Address"),
-        location=record.http_header("Location"),
-        truncated=record.truncated,
-        rec_type=record.rec_type,
-        refers_to=record.refers_to,
-        etag=record.http_header("ETag"),
-        last_modified=record.http_header("Last-Modified"),
-    )
-
-
 def is_article_page(capture: Capture, source: Source | None) -> bool:
     """The pages the crawl hands to extraction: 2xx answers at article URLs.
 
@@ -171,38 +99,8 @@ def is_article_page(capture: Capture, source: Source | None) -> bool:
     return capture.content_type.split(";", 1)[0].strip().lower() in HTML_TYPES
 
 
-class Progress:
-    """A progress line on a terminal (pages/s, ETA by bytes read); log lines otherwise."""
-
-    def __init__(self, total_bytes: int, stream=sys.stderr, interval: float = 10.0):
-        self.total = max(total_bytes, 1)
-        self.done_bytes = 0
-        self.stream = stream
-        self.tty = stream.isatty()
-        self.interval = 0.5 if self.tty else interval
-        self.started = self.last = time.monotonic()
-
-    def update(self, pages: int, *, final: bool = False) -> None:
-        done_bytes = self.total if final else self.done_bytes
-        now = time.monotonic()
-        if not final and now - self.last < self.interval:
-            return
-        self.last = now
-        elapsed = now - self.started
-        rate = pages / elapsed if elapsed else 0.0
-        fraction = min(done_bytes / self.total, 1.0)
-        eta = elapsed * (1 - fraction) / fraction if fraction else 0.0
-        line = (f"reextract: {fraction:6.1%} of WARC bytes, {pages} pages, "
-                f"{rate:.1f} pages/s, ETA {eta:.0f} s")
-        if self.tty:
-            self.stream.write("\r" + line + ("\n" if final else ""))
-            self.stream.flush()
-        else:
-            logger.info(line)
-
-
 def iter_warc_records(paths: list[Path], errors: list[ReadError],
-                      progress: Progress) -> Iterator[ArchivedRecord]:
+                      progress: Progress) -> Iterator[StoredRecord]:
     for path in paths:
         yield from iter_records(path, types={"response", "revisit"}, errors=errors)
         progress.done_bytes += path.stat().st_size
@@ -305,7 +203,7 @@ class PendingWrite:
     """What one capture calls for, queued in WARC order: `extract` waits for its
     extraction result; the others are written as they come up."""
 
-    action: Literal["extract", "removal", "truncated", "unchanged", "undecodable"]
+    action: ArticleOutcome | Literal["removal", "undecodable"]
     capture: Capture
     source: Source | None
     error: str = ""
@@ -347,12 +245,15 @@ class _Rebuild:
                 yield extraction_task(capture, body, source, self.options.options)
                 self.progress.update(self.report.candidates)
 
-    def _capture(self, record: ArchivedRecord) -> tuple[Capture, Source | None]:
+    def _capture(self, record: StoredRecord) -> tuple[Capture, Source | None]:
         self.report.records += 1
         source = source_for_url(record.target_uri, self.options.sources)
-        capture = capture_from_record(record, source)
-        if source is None and self.foreign:
-            capture = replace(capture, source=urlsplit(capture.url).hostname or "")
+        if source is not None:
+            name = source.name
+        else:
+            # Another tool's WARC: its sites are told apart by host name.
+            name = (urlsplit(record.target_uri).hostname or "") if self.foreign else ""
+        capture = capture_from_record(record, name)
         self.captures.append(capture)
         self.report.captures += 1
         if len(self.captures) >= BATCH_SIZE:
@@ -360,7 +261,7 @@ class _Rebuild:
             self.captures.clear()
         return capture, source
 
-    def _what_to_write(self, capture: Capture, source: Source | None, record: ArchivedRecord
+    def _what_to_write(self, capture: Capture, source: Source | None, record: StoredRecord
                        ) -> tuple[PendingWrite | None, bytes | None]:
         """The write a capture calls for (None outside --source/--since, or for a page
         that is no article), and the body to extract for an `extract`."""
@@ -376,7 +277,7 @@ class _Rebuild:
             return None, None
         outcome = article_outcome(capture)
         if outcome != "extract":
-            return PendingWrite(outcome, capture, source), None  # type: ignore[arg-type]
+            return PendingWrite(outcome, capture, source), None
         try:
             body = record.decoded_body()
         except ContentDecodingError as exc:
@@ -465,7 +366,8 @@ def _rebuild(options: ReextractOptions, paths: list[Path], started: float) -> Re
         report.extract_seconds = time.monotonic() - extract_started
         enable_search(index.db)
         report.seconds = time.monotonic() - started
-        record_run(index, report, options, rebuild.hashes)
+        record_run(index, report, rebuild.hashes, source_filter=options.source or "",
+                   since=options.since or "")
         _refuse_lost_articles(index, report, options)
         # The swapped-in file must not depend on a WAL left beside it.
         index.db.execute("pragma wal_checkpoint(truncate)")
@@ -512,29 +414,3 @@ def _refuse_lost_articles(index: ArchiveIndex, report: ReextractReport,
 
 def _sql_literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
-
-
-def record_run(index: ArchiveIndex, report: ReextractReport, options: ReextractOptions,
-               hashes: dict[str, str]) -> None:
-    """One row per run in `extractions`: what ran, with which versions and config."""
-    index.db["extractions"].insert(
-        {
-            "kind": "reextract",
-            "finished_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "duration_s": round(report.seconds, 3),
-            "extractor": "trafilatura",
-            "extractor_version": version("trafilatura"),
-            "versions": json.dumps({name: version(name) for name in
-                                    ("trafilatura", "htmldate", "lxml", "warcio")}),
-            "config_hashes": json.dumps(hashes, sort_keys=True),
-            "source_filter": options.source or "",
-            "since": options.since or "",
-            "warc_files": report.warc_files,
-            "records": report.records,
-            "captures": report.captures,
-            "candidates": report.candidates,
-            "outcomes": json.dumps(dict(sorted(report.outcomes.items()))),
-            "read_errors": len(report.read_errors),
-        },
-        pk="id",
-    )

@@ -21,7 +21,7 @@ from archive.articles import (
     extraction_task,
 )
 from archive.sources import Source
-from crawler.session import WRITE_FAILURES, ArchiveSession
+from crawler.session import WRITE_FAILURES, CrawlSession
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ class ArchiveLogFormatter(LogFormatter):
 
 
 class ArticlePipeline:
-    def __init__(self, crawler: Crawler, session: ArchiveSession):
+    def __init__(self, crawler: Crawler, session: CrawlSession):
         self.crawler = crawler
         self.stats = crawler.stats
         self.session = session
@@ -72,7 +72,7 @@ class ArticlePipeline:
         if not crawler.settings.getbool("PRESSARCHIVE_INDEX_ENABLED"):
             raise NotConfigured("PRESSARCHIVE_INDEX_ENABLED is off: article pages are "
                                 "archived, not extracted nor indexed")
-        pipeline = cls(crawler, ArchiveSession.acquire(crawler.settings))
+        pipeline = cls(crawler, CrawlSession.acquire(crawler.settings))
         crawler.signals.connect(pipeline.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         return pipeline
@@ -135,7 +135,7 @@ class ArticlePipeline:
         indexes it from its WARC record (archive/reconcile.py); the session logs the
         failure once per kind."""
         try:
-            return await maybe_deferred_to_future(self.session.archiver.call(operation, *args))
+            return await maybe_deferred_to_future(self.session.writer.call(operation, *args))
         except WRITE_FAILURES as exc:
             self.stats.inc_value("articles/write_errors")
             self.session.write_failed(exc, item["url"])

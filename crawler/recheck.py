@@ -17,13 +17,13 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 
 from crawler import meta
-from crawler.session import ArchiveSession
+from crawler.session import CrawlSession
 
 NOT_MODIFIED = 304
 
 
 class RecheckMiddleware:
-    def __init__(self, crawler: Crawler, session: ArchiveSession):
+    def __init__(self, crawler: Crawler, session: CrawlSession):
         self.stats = crawler.stats
         self.session = session
         self.conditional = crawler.settings.getbool("PRESSARCHIVE_CONDITIONAL_REQUESTS")
@@ -34,7 +34,7 @@ class RecheckMiddleware:
         if not crawler.settings.getbool("PRESSARCHIVE_RECHECK_ENABLED"):
             raise NotConfigured("PRESSARCHIVE_RECHECK_ENABLED is off: every article page "
                                 "is fetched in full on every run")
-        middleware = cls(crawler, ArchiveSession.acquire(crawler.settings))
+        middleware = cls(crawler, CrawlSession.acquire(crawler.settings))
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
         return middleware
 

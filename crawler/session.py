@@ -5,7 +5,7 @@ files, the same index and the same extraction workers. The first component
 that needs the session opens it and the last one to let go closes it, so WARC
 files are closed (and renamed from .open) when the crawl ends.
 
-Why a registry in the class (`ArchiveSession._sessions`, one session per archive
+Why a registry in the class (`CrawlSession._sessions`, one session per archive
 directory, counted users) rather than a session handed to the components through the
 crawler: Scrapy gives a component its crawler and nothing else, and nothing reachable
 from a crawler is shared by the crawlers of one process (one per source).
@@ -40,11 +40,13 @@ import scrapy
 from twisted.python.threadpool import ThreadPool
 
 from archive import __version__
+from archive.capture.errors import StoreWriteError, short_message
+from archive.capture.store import WARC_SUBDIR, StoreConfig
+from archive.capture.writer_process import StoreCallError
 from archive.lock import ArchiveLock, held_lock, held_lock_descriptor
 from archive.state import CrawlState
 from archive.warc.repair import repair_open_files
-from crawler.archiver import ArchiverCallError, ArchiverClient, ArchiverDied, InlineArchiver
-from crawler.exchange import WARC_SUBDIR, ArchiveWriteError, StoreConfig, short_message
+from crawler.writer_client import InlineWriter, WriterProcess, WriterProcessDied
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -57,13 +59,13 @@ logger = logging.getLogger(__name__)
 # Failures of the archive writes that end the crawl: nothing more can be archived, and
 # a crawler must not fetch what it cannot keep. The value is the spiders' finish reason.
 STOPPING_FAILURES = {"disk_full": "disk_full", "writer_died": "archive_writer_died"}
-WRITE_FAILURES = (ArchiveWriteError, ArchiverDied, ArchiverCallError)
+WRITE_FAILURES = (StoreWriteError, WriterProcessDied, StoreCallError)
 
 
 def failure_kind(exc: BaseException) -> str:
-    if isinstance(exc, ArchiveWriteError):
+    if isinstance(exc, StoreWriteError):
         return exc.kind
-    if isinstance(exc, ArchiverDied):
+    if isinstance(exc, WriterProcessDied):
         return "writer_died"
     return type(exc).__name__
 
@@ -101,8 +103,8 @@ def warcinfo_fields(settings: Any, crawl_id: str) -> dict[str, str]:
     return fields
 
 
-class ArchiveSession:
-    _sessions: dict[Path, ArchiveSession] = {}
+class CrawlSession:
+    _sessions: dict[Path, CrawlSession] = {}
     _registry_lock = threading.Lock()
 
     def __init__(self, directory: Path, settings: Any):
@@ -129,14 +131,14 @@ class ArchiveSession:
             max_file_bytes=settings.getint("PRESSARCHIVE_WARC_MAX_FILE_BYTES"),
             gzip_level=settings.getint("PRESSARCHIVE_WARC_GZIP_LEVEL"),
         )
-        self.archiver: ArchiverClient | InlineArchiver
+        self.writer: WriterProcess | InlineWriter
         if settings.getbool("PRESSARCHIVE_WARC_WRITER_PROCESS"):
             lock_fd = held_lock_descriptor(directory)
-            self.archiver = ArchiverClient(
+            self.writer = WriterProcess(
                 config, pass_fds=(lock_fd,) if lock_fd is not None else ())
         else:
-            self.archiver = InlineArchiver(config)
-        # Read here (is a page due?); written by the archiver.
+            self.writer = InlineWriter(config)
+        # Read here (is a page due?); written by the capture store, through the writer.
         self.state = CrawlState(directory)
         workers = settings.getint("PRESSARCHIVE_EXTRACT_WORKERS") or os.cpu_count() or 1
         self._extract_workers = workers
@@ -169,7 +171,7 @@ class ArchiveSession:
         return DEFAULT_OPTIONS
 
     @classmethod
-    def acquire(cls, settings: Any) -> ArchiveSession:
+    def acquire(cls, settings: Any) -> CrawlSession:
         directory = Path(settings.get("PRESSARCHIVE_ARCHIVE_DIR")).resolve()
         with cls._registry_lock:
             session = cls._sessions.get(directory)
@@ -192,7 +194,7 @@ class ArchiveSession:
         if self._extractors is not None:
             self._extractors.close()
         try:
-            totals = self.archiver.close()
+            totals = self.writer.close()
             self.state.close()
         finally:
             if self._own_lock is not None:

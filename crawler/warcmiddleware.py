@@ -21,10 +21,10 @@ from scrapy.exceptions import IgnoreRequest, NotConfigured, StopDownload
 from scrapy.http import Headers, Response
 from scrapy.utils.defer import maybe_deferred_to_future
 
+from archive.capture.exchange import Exchange
 from crawler import meta
-from crawler.exchange import Exchange
 from crawler.rawhttp import RawHead
-from crawler.session import WRITE_FAILURES, ArchiveSession
+from crawler.session import WRITE_FAILURES, CrawlSession
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ def reason_phrase(status: int) -> str:
 
 
 class WarcCaptureMiddleware:
-    def __init__(self, crawler: Crawler, session: ArchiveSession):
+    def __init__(self, crawler: Crawler, session: CrawlSession):
         self.crawler = crawler
         self.stats = crawler.stats
         self.session = session
@@ -57,14 +57,14 @@ class WarcCaptureMiddleware:
         self.source_name = source.name if source else crawler.spidercls.name
         session.register_crawler(crawler)
         if source is not None:
-            session.archiver.call("register_source", source).addErrback(
+            session.writer.call("register_source", source).addErrback(
                 lambda failure: logger.error("archive writer: %s", failure.value))
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> WarcCaptureMiddleware:
         if not crawler.settings.getbool("PRESSARCHIVE_WARC_ENABLED"):
             raise NotConfigured("PRESSARCHIVE_WARC_ENABLED is off: nothing is archived")
-        middleware = cls(crawler, ArchiveSession.acquire(crawler.settings))
+        middleware = cls(crawler, CrawlSession.acquire(crawler.settings))
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(middleware.bytes_received, signal=signals.bytes_received)
         return middleware
@@ -90,7 +90,7 @@ class WarcCaptureMiddleware:
     ) -> Response:
         try:
             capture, counts = await maybe_deferred_to_future(
-                self.session.archiver.call("archive", self.exchange(request, response))
+                self.session.writer.call("store", self.exchange(request, response))
             )
         except WRITE_FAILURES as exc:
             # The WARC stays valid up to the last whole record; this page is
@@ -118,7 +118,6 @@ class WarcCaptureMiddleware:
         request_headers = header_lines(request.headers)
         if not any(name.lower() == b"host" for name, _ in request_headers):
             request_headers.insert(0, (b"Host", urlsplit(url).netloc.encode("ascii")))
-        headers = response.headers
         return Exchange(
             url=url,
             source=self.source_name,
@@ -130,14 +129,10 @@ class WarcCaptureMiddleware:
             protocol=raw.protocol if raw else (response.protocol or "HTTP/1.1"),
             status=response.status,
             reason=raw.reason if raw else reason_phrase(response.status),
-            response_headers=raw.headers if raw else header_lines(headers),
+            response_headers=raw.headers if raw else header_lines(response.headers),
             body=response.body,
             ip_address=str(response.ip_address) if response.ip_address else None,
             truncated=self.truncation(request, response),
             conditional=bool(request.meta.get(meta.CONDITIONAL)),
             article=bool(request.meta.get(meta.ARTICLE)),
-            content_type=headers.get(b"Content-Type", b"").decode("latin-1"),
-            location=headers.get(b"Location", b"").decode("latin-1"),
-            etag=headers.get(b"ETag", b"").decode("latin-1"),
-            last_modified=headers.get(b"Last-Modified", b"").decode("latin-1"),
         )

@@ -43,7 +43,7 @@ from crawler.pipelines import ArchiveLogFormatter, ArticlePipeline
 from crawler.politeness import CountingHttpCompressionMiddleware, RetryAfterMiddleware
 from crawler.quietlog import QuietListings
 from crawler.recheck import RecheckMiddleware
-from crawler.session import ArchiveSession
+from crawler.session import CrawlSession
 from crawler.spiders.source import SourceSpider, make_spider_class
 from crawler.warcmiddleware import WarcCaptureMiddleware
 
@@ -127,11 +127,11 @@ def crawlers(archive: Path) -> Iterator[Crawlers]:
 
 @pytest.fixture(autouse=True)
 def no_session_left_open() -> Iterator[None]:
-    assert not ArchiveSession._sessions
+    assert not CrawlSession._sessions
     yield
-    left = dict(ArchiveSession._sessions)
+    left = dict(CrawlSession._sessions)
     for session in left.values():  # closed, so that the next tests do not fail too
-        ArchiveSession._sessions.pop(session.directory)
+        CrawlSession._sessions.pop(session.directory)
         session.close()
     assert not left, "a component did not release its archive session"
 
@@ -225,13 +225,13 @@ def test_warc_capture_is_switched_off_by_its_setting(crawlers):
     crawler = crawlers.crawler(PRESSARCHIVE_WARC_ENABLED=False)
     with pytest.raises(NotConfigured, match="PRESSARCHIVE_WARC_ENABLED is off"):
         crawlers.build(WarcCaptureMiddleware, crawler)
-    assert not ArchiveSession._sessions  # the archive was not even opened
+    assert not CrawlSession._sessions  # the archive was not even opened
 
 
 def test_warc_capture_archives_an_exchange(crawlers, archive):
     crawler = crawlers.crawler()
     middleware = crawlers.build(WarcCaptureMiddleware, crawler)
-    assert middleware.session is ArchiveSession._sessions[archive.resolve()]
+    assert middleware.session is CrawlSession._sessions[archive.resolve()]
     assert middleware.source_name == "example"
     request = Request(ARTICLE_URL, headers={"Accept": "text/html"}, meta={meta.ARTICLE: True})
     request.meta[meta.STARTED_AT] = 1_700_000_000.0
@@ -288,13 +288,13 @@ def test_crawlers_of_one_archive_share_one_session_until_the_last_closes(crawler
     session = first_capture.session
     assert session._crawlers == [first, second]
     crawlers.close(first)
-    assert ArchiveSession._sessions == {archive.resolve(): session}
+    assert CrawlSession._sessions == {archive.resolve(): session}
     # The second crawler still archives through it.
     request = article_request("https://news.example/article/2")
     run(second_capture.process_response(request, html_response(request)))
     assert request.meta[meta.CAPTURE].status == 200
     crawlers.close(second)
-    assert not ArchiveSession._sessions
+    assert not CrawlSession._sessions
     assert archive_files(archive / "warc")  # closed: no .open file left
 
 

@@ -27,14 +27,15 @@ from pathlib import Path
 
 import pytest
 
+from archive.capture.exchange import Exchange
+from archive.capture.store import CaptureStore, StoreConfig
 from archive.index import ArchiveIndex, ArticleRow
 from archive.sources import load_sources
 from archive.warc.verify import verify_archive
-from crawler.exchange import ArchiveStore, Exchange, StoreConfig
 from tests.conftest import REPO
 from tests.helpers.faults import FAULTS
 
-# What this change added (ArchiveWriteError, stable_id, ...) is imported in the tests
+# What this change added (StoreWriteError, stable_id, ...) is imported in the tests
 # that use it, so that the others run, and fail for what they test, on the old code.
 
 
@@ -127,46 +128,45 @@ def exchange(n: int) -> Exchange:
         response_headers=[(b"Content-Type", b"text/html")],
         body=b"<html><body>" + os.urandom(2000).hex().encode() + b"</body></html>",
         ip_address="127.0.0.1", truncated=None, conditional=False, article=True,
-        content_type="text/html",
     )
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[ArchiveStore]:
-    store = ArchiveStore(StoreConfig(tmp_path, {"software": "test"}, 1_000_000_000, 6))
+def store(tmp_path: Path) -> Iterator[CaptureStore]:
+    store = CaptureStore(StoreConfig(tmp_path, {"software": "test"}, 1_000_000_000, 6))
     yield store
     store.close()
 
 
-def counts(store: ArchiveStore) -> tuple[int, int]:
+def counts(store: CaptureStore) -> tuple[int, int]:
     captures = store.index.db.execute("select count(*) from captures").fetchone()[0]
     fetched = store.state.conn.execute("select count(*) from urls").fetchone()[0]
     return captures, fetched
 
 
-def fill_index(store: ArchiveStore) -> None:
+def fill_index(store: CaptureStore) -> None:
     """A real SQLITE_FULL: the index may not grow by a single page."""
     pages = store.index.db.execute("pragma page_count").fetchone()[0]
     store.index.db.execute(f"pragma max_page_count = {pages}")
 
 
 def test_a_batch_of_the_writer_is_committed_whole_or_not_at_all(store):
-    from crawler.exchange import ArchiveWriteError
+    from archive.capture.errors import StoreWriteError
 
-    results = store.run_batch([("archive", (exchange(n),)) for n in range(3)])
+    results = store.run_batch([("store", (exchange(n),)) for n in range(3)])
     assert all(ok for ok, _ in results)
     assert counts(store) == (3, 3)
     fill_index(store)
-    results = store.run_batch([("archive", (exchange(n),)) for n in range(3, 200)])
+    results = store.run_batch([("store", (exchange(n),)) for n in range(3, 200)])
     assert not any(ok for ok, _ in results)
     errors = {type(error) for _, error in results}
-    assert errors == {ArchiveWriteError}
+    assert errors == {StoreWriteError}
     assert {error.kind for _, error in results} == {"disk_full"}
     # Neither the captures nor the state of the batch: no page counted as fetched.
     assert counts(store) == (3, 3)
     # Nothing more is written once the disk is full, not even WARC records.
     records = store.writer.records_written
-    [(ok, error)] = store.run_batch([("archive", (exchange(500),))])
+    [(ok, error)] = store.run_batch([("store", (exchange(500),))])
     assert not ok and error.kind == "disk_full"
     assert store.writer.records_written == records
 
@@ -189,17 +189,17 @@ def test_an_index_batch_is_one_transaction(tmp_path):
 
 
 def test_the_writer_in_the_crawl_process_commits_each_call_whole(tmp_path):
-    from crawler.archiver import InlineArchiver
-    from crawler.exchange import ArchiveWriteError
+    from archive.capture.errors import StoreWriteError
+    from crawler.writer_client import InlineWriter
 
-    inline = InlineArchiver(StoreConfig(tmp_path, {"software": "test"}, 1_000_000_000, 6))
+    inline = InlineWriter(StoreConfig(tmp_path, {"software": "test"}, 1_000_000_000, 6))
     try:
-        assert inline.call("archive", exchange(1)).called
+        assert inline.call("store", exchange(1)).called
         fill_index(inline.store)
         failures: list[BaseException] = []
         for n in range(2, 200):
-            inline.call("archive", exchange(n)).addErrback(lambda f: failures.append(f.value))
-        assert failures and all(isinstance(f, ArchiveWriteError) for f in failures)
+            inline.call("store", exchange(n)).addErrback(lambda f: failures.append(f.value))
+        assert failures and all(isinstance(f, StoreWriteError) for f in failures)
         captures, fetched = counts(inline.store)
         # Every page the state counts has its capture row.
         assert captures == fetched and captures < 199

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from archive.warc.reader import ArchivedRecord, ContentDecodingError, ReadError, iter_records
+from archive.warc.reader import ContentDecodingError, ReadError, StoredRecord, iter_records
 from tests import hostile_server as hs
 
 REPO = Path(__file__).resolve().parents[1]
@@ -54,17 +54,17 @@ class Crawl:
     stderr: str
     stats: dict[str, object]
     archive: Path
-    records: list[ArchivedRecord]
+    records: list[StoredRecord]
     read_errors: list[ReadError]
     peak_rss: dict[int, int]  # pid -> VmHWM in bytes (the crawl and its worker processes)
     children_maxrss: int  # RUSAGE_CHILDREN ru_maxrss after the crawl, bytes (0: unchanged)
     seconds: float
     server: hs.HostileServer
 
-    def responses(self, target: str) -> list[ArchivedRecord]:
+    def responses(self, target: str) -> list[StoredRecord]:
         return [r for r in self.records if r.rec_type == "response" and r.target_uri == target]
 
-    def response(self, target: str) -> ArchivedRecord:
+    def response(self, target: str) -> StoredRecord:
         found = self.responses(target)
         assert len(found) == 1, f"{len(found)} response records for {target}"
         return found[0]
@@ -203,14 +203,14 @@ def sha1_b32(data: bytes) -> str:
     return "sha1:" + base64.b32encode(hashlib.sha1(data).digest()).decode()
 
 
-def raw_block(crawl: Crawl, record: ArchivedRecord) -> bytes:
+def raw_block(crawl: Crawl, record: StoredRecord) -> bytes:
     """The record's uncompressed bytes as stored in the file."""
     with open(crawl.archive / "warc" / record.filename, "rb") as f:
         f.seek(record.offset)
         return gzip.decompress(f.read(record.length))
 
 
-def http_status_line(crawl: Crawl, record: ArchivedRecord) -> str:
+def http_status_line(crawl: Crawl, record: StoredRecord) -> str:
     http = raw_block(crawl, record).split(b"\r\n\r\n", 1)[1]
     return http.split(b"\r\n", 1)[0].decode("latin-1")
 

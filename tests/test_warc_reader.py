@@ -14,9 +14,9 @@ import pytest
 from backports import zstd
 
 from archive.warc.reader import (
-    ArchivedRecord,
     ContentDecodingError,
     ReadError,
+    StoredRecord,
     WarcReadError,
     iter_archive,
     iter_records,
@@ -61,7 +61,7 @@ def write_warc(directory: Path, groups: list[list], prefix: str = "press", **kw)
     return path
 
 
-def only_response(path: Path) -> ArchivedRecord:
+def only_response(path: Path) -> StoredRecord:
     [record] = iter_records(path, types={"response"})
     return record
 
@@ -225,7 +225,7 @@ def test_decoded_body_undoes_content_encoding(tmp_path: Path, coding: str, encod
 def test_decompression_bomb_is_stopped(coding: str, compress) -> None:
     bomb = compress(b"\0" * (60 * 1024 * 1024))
     assert len(bomb) < 100_000
-    record = ArchivedRecord(
+    record = StoredRecord(
         filename="x.warc.gz", offset=0, length=0, rec_type="response", record_id="",
         target_uri="", date="", payload_digest="", http_status=200,
         http_headers=[("Content-Encoding", coding)], content_type="text/html", truncated="",

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from warcio.recordloader import ArcWarcRecord
 
-from archive.warc.reader import ArchivedRecord, iter_records, read_record_at
+from archive.warc.reader import StoredRecord, iter_records, read_record_at
 from archive.warc.records import (
     build_request_record,
     build_response_record,
@@ -59,7 +59,7 @@ def check_file_externally(path: Path) -> None:
     assert "digest pass" in result.stdout
 
 
-def read_all(path: Path) -> list[ArchivedRecord]:
+def read_all(path: Path) -> list[StoredRecord]:
     errors: list = []
     records = list(iter_records(path, errors=errors))
     assert errors == []

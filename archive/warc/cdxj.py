@@ -41,7 +41,7 @@ from pathlib import Path
 from urllib.parse import SplitResultBytes, unquote_to_bytes
 
 from archive.errors import PressArchiveError
-from archive.warc.reader import ArchivedRecord, ReadError, archive_files, iter_records
+from archive.warc.reader import ReadError, StoredRecord, archive_files, iter_records
 
 __all__ = [
     "CDXJ_FILENAME",
@@ -320,7 +320,7 @@ def _media_type(content_type: str) -> str:
     return re.split(r"[;\s]", content_type.strip(), maxsplit=1)[0]
 
 
-def _entry(record: ArchivedRecord) -> CdxjEntry | None:
+def _entry(record: StoredRecord) -> CdxjEntry | None:
     if record.rec_type not in INDEXED_TYPES:
         return None
     if record.rec_type in ("resource", "metadata") and (

@@ -21,7 +21,7 @@ from io import BytesIO
 
 from warcio.recordloader import ArcWarcRecord
 
-from archive.warc.reader import ArchivedRecord
+from archive.warc.reader import StoredRecord
 from archive.warc.records import _BUILDER, _check_line, _warc_headers
 
 ORIGIN_CONTENT_TYPE = "application/warc-fields"
@@ -113,7 +113,7 @@ def parse_origin_fields(block: bytes) -> Origin | None:
     return Origin(**values, **ints)
 
 
-def origin_from_record(record: ArchivedRecord) -> tuple[str, Origin] | None:
+def origin_from_record(record: StoredRecord) -> tuple[str, Origin] | None:
     """(the described record's id, its Origin) for one of our metadata records."""
     if record.rec_type != "metadata":
         return None

@@ -28,16 +28,17 @@ from archive.warc.decoding import (
     dechunk,
     decode_content,
 )
-from archive.warc.writer import OPEN_SUFFIX
+from archive.warc.writer import OPEN_SUFFIX, RecordLocation
 
 __all__ = [
-    "ArchivedRecord",
+    "StoredRecord",
     "ContentDecodingError",
     "ReadError",
     "WarcReadError",
     "iter_archive",
     "iter_records",
     "read_record_at",
+    "written_record",
 ]
 
 log = logging.getLogger(__name__)
@@ -63,7 +64,9 @@ class WarcReadError(Exception):
 
 
 @dataclass
-class ArchivedRecord:
+class StoredRecord:
+    """A WARC (or ARC) record as stored in a file: where it is, its headers, its block."""
+
     filename: str  # name only, as in RecordLocation
     offset: int
     length: int  # bytes in the file: the gzip member, or the record without separator lines
@@ -141,8 +144,8 @@ def _http_status(record: ArcWarcRecord) -> int | None:
         return None
 
 
-def _to_archived(record: ArcWarcRecord, body: bytes, filename: str, offset: int,
-                 length: int) -> ArchivedRecord:
+def _to_stored(record: ArcWarcRecord, body: bytes, filename: str, offset: int,
+                 length: int) -> StoredRecord:
     headers = record.rec_headers
     http = record.http_headers
     http_headers = list(http.headers) if http is not None else []
@@ -159,7 +162,7 @@ def _to_archived(record: ArcWarcRecord, body: bytes, filename: str, offset: int,
         if dechunked is not None:
             body = dechunked
     content_type = http.get_header("Content-Type", "") if http is not None else ""
-    return ArchivedRecord(
+    return StoredRecord(
         filename=filename,
         offset=offset,
         length=length,
@@ -176,6 +179,12 @@ def _to_archived(record: ArcWarcRecord, body: bytes, filename: str, offset: int,
         body=body,
         warc_headers=list(headers.headers),
     )
+
+
+def written_record(record: ArcWarcRecord, location: RecordLocation) -> StoredRecord:
+    """A record the writer has just stored at ``location``, as the reader will give it
+    back, without its block (whoever wrote it has the body already)."""
+    return _to_stored(record, b"", location.filename, location.offset, location.length)
 
 
 def _report(errors: list[ReadError] | None, error: ReadError) -> None:
@@ -258,7 +267,7 @@ def _check_tail(fh: BinaryIO, end: int, filename: str, errors: list[ReadError] |
 
 def _iter_open(fh: BinaryIO, filename: str, types: set[str] | None,
                errors: list[ReadError] | None, limit: int | None = None,
-               ) -> Iterator[ArchivedRecord]:
+               ) -> Iterator[StoredRecord]:
     iterator = _archive_iterator(fh)
     count = 0
     last_offset = end = iterator.offset
@@ -297,7 +306,7 @@ def _iter_open(fh: BinaryIO, filename: str, types: set[str] | None,
         if not wanted:
             continue
         try:
-            archived = _to_archived(record, body, filename, offset, length)
+            archived = _to_stored(record, body, filename, offset, length)
         except Exception as exc:  # one odd record must not end the file
             _report(errors, ReadError(filename, offset, f"skipped record: {_describe(exc)}",
                                       fatal=False))
@@ -306,7 +315,7 @@ def _iter_open(fh: BinaryIO, filename: str, types: set[str] | None,
 
 
 def iter_records(path: Path, *, types: set[str] | None = None,
-                 errors: list[ReadError] | None = None) -> Iterator[ArchivedRecord]:
+                 errors: list[ReadError] | None = None) -> Iterator[StoredRecord]:
     """Records of one WARC or ARC file (gzip or plain), in file order.
 
     Never raises for a bad file: the problem goes to ``errors`` and the log, and reading
@@ -322,7 +331,7 @@ def iter_records(path: Path, *, types: set[str] | None = None,
         yield from _iter_open(fh, path.name, types, errors)
 
 
-def read_record_at(path: Path, offset: int) -> ArchivedRecord:
+def read_record_at(path: Path, offset: int) -> StoredRecord:
     """The record starting at ``offset`` (e.g. from a RecordLocation or a CDX index)."""
     path = Path(path)
     errors: list[ReadError] = []
@@ -349,7 +358,7 @@ def archive_files(directory: Path) -> list[Path]:
     )
 
 
-def iter_archive(directory: Path, **kw: Any) -> Iterator[ArchivedRecord]:
+def iter_archive(directory: Path, **kw: Any) -> Iterator[StoredRecord]:
     """Records of every archive file in ``directory``; ``kw`` as for ``iter_records``."""
     for path in archive_files(directory):
         yield from iter_records(path, **kw)

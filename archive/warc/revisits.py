@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from archive.warc.reader import ArchivedRecord, archive_files, iter_records, read_record_at
+from archive.warc.reader import StoredRecord, archive_files, iter_records, read_record_at
 
 
 class UnresolvedRevisit(Exception):
@@ -29,7 +29,7 @@ class RevisitResolver:
         self._by_id: dict[str, tuple[str, int]] = {}
         self._by_uri_digest: dict[tuple[str, str], tuple[str, int]] = {}
 
-    def add(self, record: ArchivedRecord) -> None:
+    def add(self, record: StoredRecord) -> None:
         if record.rec_type != "response" or record.truncated:
             return
         location = (record.filename, record.offset)
@@ -46,7 +46,7 @@ class RevisitResolver:
                 resolver.add(record)
         return resolver
 
-    def resolve(self, record: ArchivedRecord) -> ArchivedRecord:
+    def resolve(self, record: StoredRecord) -> StoredRecord:
         """The record itself, or for a revisit its head with the original's payload."""
         if record.rec_type != "revisit":
             return record

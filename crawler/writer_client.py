@@ -1,20 +1,10 @@
-"""The archive writer: a process of its own that writes WARC records, capture rows
-and crawl state, so that the crawl process only downloads and parses.
+"""The crawl process's end of the capture store: the writer process's client, or the
+store run inline.
 
-Why a process: building records (digests), gzip, SQLite writes and their fsyncs
-at WAL checkpoints cost about as much CPU per page as Scrapy's own work, and in
-the crawl process they hold the GIL and the reactor thread (a checkpoint fsync
-behind a busy disk once stalled every download for 19 s). In a process of its
-own that work runs on the other core and never blocks a download.
-
-The crawl process sends batches of calls (pickled, length-framed by pickle
-itself) on the child's stdin; the child runs each batch in one SQLite
-transaction, and answers only after the commit, so an acknowledged capture is
-in the index. Log records of the child travel back with the answers and are
-logged in the crawl process, under Scrapy's logging configuration. When the
-crawl process dies, the child reads end-of-file, closes the WARC file cleanly
-and exits; it holds a copy of the archive lock's descriptor, so no other crawl
-can start on the directory before it is done.
+`WriterProcess` starts archive/capture/writer_process.py and talks to it through
+pipes watched by the reactor; `InlineWriter` runs the store in the crawl process
+(PRESSARCHIVE_WARC_WRITER_PROCESS off). Both answer a call with a Deferred, which is
+what the Scrapy components await.
 """
 
 from __future__ import annotations
@@ -23,175 +13,41 @@ import logging
 import os
 import pickle
 import select
-import signal
-import struct
 import subprocess
 import sys
 import time
 from collections.abc import Callable
-from typing import IO, TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any
 
-from crawler.exchange import OPERATIONS, ArchiveStore, StoreConfig, StoreTotals, short_message
+from archive.capture.store import OPERATIONS, CaptureStore, StoreConfig, StoreTotals
+from archive.capture.writer_process import FRAME_HEADER, frame, write_frame
 
 if TYPE_CHECKING:
     from twisted.internet.defer import Deferred
 
 logger = logging.getLogger(__name__)
 
-# Every message is a pickle preceded by its length.
-FRAME_HEADER = struct.Struct("<Q")
 READ_SIZE = 1 << 20
 CLOSE_TIMEOUT = 120.0
 OPEN_TIMEOUT = 60.0
+WRITER_MODULE = "archive.capture.writer_process"
 
 
-class ArchiverDied(RuntimeError):
-    """The archive writer process is gone: nothing more can be archived in this crawl."""
+class WriterProcessDied(RuntimeError):
+    """The writer process is gone: nothing more can be stored in this crawl."""
 
 
-class ArchiverCallError(RuntimeError):
-    """A call failed in the writer with an exception that could not be sent back as is."""
-
-
-# ---------------------------------------------------------------- child side
-
-
-class _ForwardingHandler(logging.Handler):
-    """Keeps the child's log records to send back with the next answer."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.records: list[tuple[str, int, str]] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        try:
-            self.records.append((record.name, record.levelno, record.getMessage()))
-        except Exception:  # a bad format string must not kill the writer
-            self.handleError(record)
-
-    def take(self) -> list[tuple[str, int, str]]:
-        records, self.records = self.records, []
-        return records
-
-
-def write_frame(stream: IO[bytes], message: Any) -> None:
-    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-    stream.write(FRAME_HEADER.pack(len(data)) + data)
-    stream.flush()
-
-
-def read_frame(stream: IO[bytes]) -> Any:
-    """The next message; EOFError at the end of the stream (or inside a frame)."""
-    header = stream.read(FRAME_HEADER.size)
-    if len(header) < FRAME_HEADER.size:
-        raise EOFError
-    (size,) = FRAME_HEADER.unpack(header)
-    data = stream.read(size)
-    if len(data) < size:
-        raise EOFError
-    return pickle.loads(data)
-
-
-def _portable(exc: BaseException) -> BaseException:
-    try:
-        pickle.dumps(exc)
-        return exc
-    except Exception:
-        return ArchiverCallError(f"{type(exc).__name__}: {short_message(exc)}")
-
-
-def serve(stdin: IO[bytes], stdout: IO[bytes]) -> bool:
-    """The writer's loop: open the store, answer batches until close or end of input.
-
-    False when the archive could not be opened or closed cleanly."""
-    handler = _ForwardingHandler()
-    root = logging.getLogger()
-    root.addHandler(handler)
-    root.setLevel(logging.INFO)
-
-    def answer(replies: list[tuple[int, bool, Any]]) -> None:
-        write_frame(stdout, (replies, handler.take()))
-
-    try:
-        _, _, (config,) = read_frame(stdin)[0]
-        store = ArchiveStore(config)
-    except EOFError:
-        return False
-    except Exception as exc:
-        answer([(0, False, _portable(exc))])
-        return False
-    answer([(0, True, None)])
-    close_id: int | None = None
-    replies: list[tuple[int, bool, Any]] = []
-    try:
-        while close_id is None:
-            try:
-                batch = read_frame(stdin)
-            except EOFError:  # the crawl process died: close cleanly
-                break
-            close_id = next((call_id for call_id, operation, _ in batch
-                             if operation == "close"), None)
-            replies = _run_batch(store, [call for call in batch if call[1] != "close"])
-            if close_id is None:
-                answer(replies)
-    finally:
-        totals, close_error = _close(store)
-    if close_error is not None:
-        # One line, not a traceback: the crawl logs it (or, if the crawl is gone,
-        # stderr shows it); what was written before stays valid.
-        if close_id is None:
-            sys.stderr.write(f"archive writer: cannot close the archive: "
-                             f"{short_message(close_error)}\n")
-        else:
-            answer([*replies, (close_id, False, _portable(close_error))])
-        return False
-    if close_id is not None:
-        answer([*replies, (close_id, True, totals)])
-    return True
-
-
-def _run_batch(store: ArchiveStore, calls: list[tuple[int, str, tuple]]
-               ) -> list[tuple[int, bool, Any]]:
-    """One transaction per batch; a failed call (a WARC write on a full disk, say)
-    fails only itself, a failed commit every call of the batch (see run_batch)."""
-    results = store.run_batch([(operation, args) for _, operation, args in calls])
-    return [(call_id, ok, value if ok else _portable(value))
-            for (call_id, _, _), (ok, value) in zip(calls, results, strict=True)]
-
-
-def _close(store: ArchiveStore) -> tuple[StoreTotals | None, Exception | None]:
-    try:
-        return store.close(), None
-    except Exception as exc:
-        return None, exc
-
-
-def main() -> None:
-    # Ctrl-C in a terminal and systemd's SIGTERM reach the whole process group: the
-    # writer must not die before the crawl process has sent its last responses;
-    # it ends when told to or when its input closes.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    # stdout carries answers only: nothing else may print to it.
-    stdout = os.fdopen(os.dup(1), "wb")
-    os.dup2(2, 1)
-    sys.exit(0 if serve(sys.stdin.buffer, stdout) else 1)
-
-
-# ---------------------------------------------------------------- crawl side
-
-
-class InlineArchiver:
+class InlineWriter:
     """The store in the crawl process itself (PRESSARCHIVE_WARC_WRITER_PROCESS off)."""
 
     def __init__(self, config: StoreConfig):
-        self.store = ArchiveStore(config)
+        self.store = CaptureStore(config)
 
     def call(self, operation: str, *args: Any) -> Deferred:
         from twisted.internet.defer import fail, succeed
 
         if operation not in OPERATIONS:
-            raise ValueError(f"unknown archive operation {operation!r}")
+            raise ValueError(f"unknown store operation {operation!r}")
         # A batch of one: its rows and its state are committed together or not at all,
         # as in the writer process.
         [(ok, value)] = self.store.run_batch([(operation, args)])
@@ -201,7 +57,7 @@ class InlineArchiver:
         return self.store.close()
 
 
-class ArchiverClient:
+class WriterProcess:
     """The crawl process's end, driven by the reactor: calls made in one reactor
     turn go out as one frame (one transaction in the writer), answers are read
     when the pipe is readable and fire their Deferreds in the reactor thread. No
@@ -210,7 +66,7 @@ class ArchiverClient:
 
     def __init__(self, config: StoreConfig, *, pass_fds: tuple[int, ...] = ()):
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "crawler.archiver"],
+            [sys.executable, "-m", WRITER_MODULE],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, pass_fds=pass_fds,
         )
         assert self.process.stdin is not None and self.process.stdout is not None
@@ -232,7 +88,7 @@ class ArchiverClient:
         except (EOFError, OSError, pickle.UnpicklingError, TimeoutError) as exc:
             self.process.kill()
             self.process.wait()
-            raise ArchiverDied(f"the archive writer process did not start: {exc}") from exc
+            raise WriterProcessDied(f"the archive writer process did not start: {exc}") from exc
         if not ok:
             self.process.wait()
             raise value
@@ -246,14 +102,15 @@ class ArchiverClient:
         self._watching = True
 
     def call(self, operation: str, *args: Any) -> Deferred:
-        # Imported here: the writer process itself never needs Twisted.
+        # Imported here: importing the reactor with this module would install
+        # Twisted's default reactor before Scrapy installs the configured one.
         from twisted.internet import reactor
         from twisted.internet.defer import Deferred, fail
 
         if operation not in OPERATIONS:
-            raise ValueError(f"unknown archive operation {operation!r}")
+            raise ValueError(f"unknown store operation {operation!r}")
         if self._dead:
-            return fail(ArchiverDied(self._dead))
+            return fail(WriterProcessDied(self._dead))
         result: Deferred = Deferred()
         call_id = self._next_id
         self._next_id += 1
@@ -283,7 +140,7 @@ class ArchiverClient:
             try:
                 os.set_blocking(self._stdin.fileno(), True)
                 os.set_blocking(self._stdout.fileno(), True)
-                self._out += self._frame(self._batch)
+                self._out += frame(self._batch)
                 self._batch = []
                 self._stdin.write(bytes(self._out))
                 self._stdin.flush()
@@ -303,16 +160,11 @@ class ArchiverClient:
 
     # -------------------------------------------------------------- pipe
 
-    @staticmethod
-    def _frame(message: Any) -> bytes:
-        data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-        return FRAME_HEADER.pack(len(data)) + data
-
     def _flush(self) -> None:
         self._flush_scheduled = False
         if not self._batch or self._dead:
             return
-        self._out += self._frame(self._batch)
+        self._out += frame(self._batch)
         self._batch = []
         self.write_ready()
 
@@ -416,12 +268,13 @@ class ArchiverClient:
         pending, self._pending = self._pending, {}
         self._batch = []
         for result in pending.values():
-            result.errback(ArchiverDied(self._dead))
+            result.errback(WriterProcessDied(self._dead))
 
 
 class _PipeEnd:
     """One of the writer's pipes as the reactor watches it (an IReadDescriptor or
-    IWriteDescriptor; not declared, so the writer process never imports Twisted)."""
+    IWriteDescriptor, duck-typed: the reactor calls these methods, it checks no
+    declaration)."""
 
     def __init__(self, fd: int, ready: Callable[[], None], lost: Callable[[str], None]):
         self.fd = fd
@@ -441,8 +294,5 @@ class _PipeEnd:
         self.lost(f"the archive writer's pipe closed: {reason}")
 
     def logPrefix(self) -> str:
-        return "archiver"
+        return "writer process"
 
-
-if __name__ == "__main__":
-    main()

@@ -40,7 +40,7 @@ def test_writer_process_and_inline_writer_make_the_same_archive(sample_sites_url
     assert cpu and float(cpu.group(1)) > 0
 
 
-def archiver_child(parent: int) -> int | None:
+def writer_process_child(parent: int) -> int | None:
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -50,7 +50,7 @@ def archiver_child(parent: int) -> int | None:
         except OSError:
             continue
         ppid = int(stat.rpartition(")")[2].split()[1])
-        if ppid == parent and b"crawler.archiver" in cmdline:
+        if ppid == parent and b"archive.capture.writer_process" in cmdline:
             return int(entry.name)
     return None
 
@@ -64,7 +64,7 @@ def test_a_dead_writer_stops_the_crawl_and_keeps_what_was_archived(sample_sites_
         deadline = time.monotonic() + 60
         child = None
         while time.monotonic() < deadline:
-            child = archiver_child(process.pid)
+            child = writer_process_child(process.pid)
             try:
                 captured = rows(archive, "select count(*) from captures")[0][0] >= 3
             except sqlite3.OperationalError:  # not created yet

@@ -1,16 +1,14 @@
-"""One HTTP exchange as the archive store needs it, and the store that archives it.
+"""The capture store: WARC records, capture rows and crawl state of each exchange.
 
-The downloader middleware copies what it needs out of Scrapy's request and
-response into an `Exchange` (plain values, cheap to pickle); an `ArchiveStore`
-turns it into WARC records, a capture row and the URL's crawl state. The store
-runs in the archive writer process (crawler/archiver.py), or in the crawl
-process itself when that is switched off, with the same code either way.
+A `CaptureStore` turns an `Exchange` (archive/capture/exchange.py) into WARC records,
+a capture row and the URL's crawl state. It runs in the writer process
+(archive/capture/writer_process.py), or in the crawl process itself when that is
+switched off, with the same code either way.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import errno
 import sqlite3
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -20,10 +18,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from archive.articles import record_extraction, record_removal, record_truncated
-from archive.errors import PressArchiveError
+from archive.capture.errors import StoreWriteError, write_error
+from archive.capture.exchange import Exchange
+from archive.capture.rows import capture_from_record
 from archive.index import INDEX_FILENAME, ArchiveIndex, Capture
 from archive.sources import Source
 from archive.state import CrawlState
+from archive.warc.reader import written_record
 from archive.warc.records import (
     IDENTICAL_PAYLOAD_PROFILE,
     SERVER_NOT_MODIFIED_PROFILE,
@@ -41,83 +42,11 @@ if TYPE_CHECKING:
 WARC_SUBDIR = "warc"
 WARC_PREFIX = "pressarchive"
 # What the crawl process may ask the store to do; anything else is refused.
-OPERATIONS = frozenset({"register_source", "archive", "record_extraction", "record_truncated"})
-# An error message travels to the crawl's log: a cap keeps a page body out of it,
-# whatever an exception chose to put in its text.
-MAX_MESSAGE_CHARS = 300
-_DISK_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
-
-
-class ArchiveWriteError(PressArchiveError):
-    """The store could not write (a full disk, an I/O error): what the failed calls
-    were to archive is not in the index, and the crawl state does not count it.
-
-    `kind` is "disk_full" (nothing more can be written: the crawl stops), "warc"
-    or "database"; the message is one line without page content."""
-
-    def __init__(self, message: str, kind: str):
-        super().__init__(message, kind)
-        self.message = message
-        self.kind = kind
-
-    def __str__(self) -> str:
-        return self.message
-
-
-def short_message(exc: BaseException) -> str:
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    if len(text) > MAX_MESSAGE_CHARS:
-        text = text[:MAX_MESSAGE_CHARS] + " [...]"
-    return text
-
-
-def is_disk_full(exc: BaseException) -> bool:
-    if isinstance(exc, OSError):
-        return exc.errno in _DISK_FULL_ERRNOS
-    if isinstance(exc, sqlite3.Error):
-        # SQLITE_FULL: the database or its journal could not grow.
-        return (getattr(exc, "sqlite_errorname", "") == "SQLITE_FULL"
-                or "disk is full" in str(exc))
-    return False
+OPERATIONS = frozenset({"register_source", "store", "record_extraction", "record_truncated"})
 
 
 def _database_failure(error: BaseException) -> bool:
     return isinstance(error.__cause__, sqlite3.Error)
-
-
-def write_error(exc: BaseException, what: str) -> ArchiveWriteError:
-    if is_disk_full(exc):
-        kind = "disk_full"
-    else:
-        kind = "database" if isinstance(exc, sqlite3.Error) else "warc"
-    return ArchiveWriteError(f"{what}: {short_message(exc)}", kind)
-
-
-@dataclass(frozen=True)
-class Exchange:
-    """A request as sent and its response as received (body still content-encoded)."""
-
-    url: str
-    source: str
-    started_at: float  # when the request left Scrapy's queues: the WARC-Date
-    method: str
-    target: str  # request-target of the request line
-    # Header lines as bytes, decoded (latin-1) by the writer, not the crawl process.
-    request_headers: list[tuple[bytes, bytes]]
-    request_body: bytes
-    protocol: str
-    status: int
-    reason: str
-    response_headers: list[tuple[bytes, bytes]]  # as received: order, case, repeats
-    body: bytes
-    ip_address: str | None
-    truncated: str | None  # "length", "time" or "disconnect" when the body was cut
-    conditional: bool  # sent with If-None-Match / If-Modified-Since
-    article: bool  # the URL is an article page of its source
-    content_type: str = ""
-    location: str = ""
-    etag: str = ""
-    last_modified: str = ""
 
 
 @dataclass(frozen=True)
@@ -140,7 +69,7 @@ def _decoded(lines: list[tuple[bytes, bytes]]) -> list[tuple[str, str]]:
     return [(name.decode("latin-1"), value.decode("latin-1")) for name, value in lines]
 
 
-class ArchiveStore:
+class CaptureStore:
     """Owns the WARC writer, the index and the crawl state's writes for one crawl."""
 
     def __init__(self, config: StoreConfig):
@@ -158,7 +87,7 @@ class ArchiveStore:
         # Set by the first write that found the disk full: later calls are refused
         # before they write anything (the crawl is stopping; a WARC record written now
         # could not be indexed, and each attempt would grow and cut a file again).
-        self.disk_full: ArchiveWriteError | None = None
+        self.disk_full: StoreWriteError | None = None
 
     def run_batch(self, calls: Sequence[tuple[str, tuple]]) -> list[tuple[bool, Any]]:
         """Run calls in one transaction on the index and one on the state; (ok, result
@@ -167,7 +96,7 @@ class ArchiveStore:
         All their rows are committed or none: a database error in any call (SQLite
         may then have rolled the whole transaction back already) or a failed commit
         rolls back the index and the state alike, and every call of the batch fails
-        with ArchiveWriteError. The WARC records of a failed batch stay in the WARC
+        with StoreWriteError. The WARC records of a failed batch stay in the WARC
         files (whole records, unindexed); their URLs are fetched again next run."""
         results: list[tuple[bool, Any]] = []
         try:
@@ -192,7 +121,7 @@ class ArchiveStore:
             return False, self.disk_full
         try:
             if operation not in OPERATIONS:
-                raise ValueError(f"unknown archive operation {operation!r}")
+                raise ValueError(f"unknown store operation {operation!r}")
             return True, getattr(self, operation)(*args)
         except (OSError, sqlite3.Error) as exc:
             # One page that cannot be written (WarcWriteError: the WARC file stays
@@ -218,7 +147,7 @@ class ArchiveStore:
             self.state.close()
         return StoreTotals(self.writer.records_written, self.writer.files_written)
 
-    def archive(self, exchange: Exchange) -> tuple[Capture, Counter[str]]:
+    def store(self, exchange: Exchange) -> tuple[Capture, Counter[str]]:
         """Write the exchange's records; the capture and the stats to add.
 
         Raises OSError (WarcWriteError) when the records could not be written:
@@ -256,7 +185,6 @@ class ArchiveStore:
         original, profile = self.find_original(exchange, payload_digest)
         if original is not None:
             # The payload is already archived: store the head only.
-            payload_digest = original.payload_digest
             response_record = build_revisit_record(
                 exchange.url,
                 status=exchange.status,
@@ -264,7 +192,7 @@ class ArchiveStore:
                 protocol=exchange.protocol,
                 headers=response_headers,
                 body_length=len(exchange.body),
-                payload_digest=payload_digest,
+                payload_digest=original.payload_digest,
                 refers_to=original.record_id,
                 refers_to_uri=original.url,
                 refers_to_date=original.fetched_at,
@@ -282,25 +210,10 @@ class ArchiveStore:
         counts["warc/bytes"] += location.length
         if exchange.truncated:
             counts[f"warc/truncated/{exchange.truncated}"] += 1
-        capture = Capture(
-            url=exchange.url,
-            source=exchange.source,
-            status=exchange.status,
-            content_type=exchange.content_type,
-            fetched_at=date,
-            warc_file=location.filename,
-            warc_offset=location.offset,
-            warc_length=location.length,
-            record_id=location.record_id,
-            payload_digest=payload_digest,
-            ip_address=exchange.ip_address or "",
-            location=exchange.location,
-            truncated=exchange.truncated or "",
-            rec_type="revisit" if original else "response",
-            refers_to=original.record_id if original else "",
-            etag=exchange.etag,
-            last_modified=exchange.last_modified,
-        )
+        # Made from the record as written, by the function a rebuild makes it with from
+        # the file: the rebuild's capture row equals this one.
+        capture = capture_from_record(written_record(response_record, location),
+                                      exchange.source)
         self.index.add_captures([capture])
         source = self.sources.get(exchange.source)
         self.note_fetch(exchange, capture, source)
