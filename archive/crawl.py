@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from archive import exitcodes, user_agent
-from archive.errors import PressArchiveError
+from archive.backfill.window import make_window
+from archive.errors import ConfigError, PressArchiveError
 from archive.sources import load_sources
 from archive.warc.cdxj import write_cdxj
 
@@ -31,6 +32,9 @@ class CrawlOptions:
     log_level: str = "INFO"
     conditional: bool = True
     recheck_all: bool = False
+    # A back-fill window (archive/backfill/window.py), YYYY-MM-DD; "" for none.
+    since: str = ""
+    until: str = ""
 
 
 # Outcomes of article pages that did not become articles.
@@ -148,6 +152,8 @@ def crawl_settings(options: CrawlOptions) -> Any:
         "LOG_LEVEL": options.log_level,
         "PRESSARCHIVE_CONDITIONAL_REQUESTS": options.conditional,
         "PRESSARCHIVE_RECHECK_ALL": options.recheck_all,
+        "PRESSARCHIVE_SINCE": options.since,
+        "PRESSARCHIVE_UNTIL": options.until,
         # A scheduled run's log stays short: its summary and `crawls` row say the rest.
         "PRESSARCHIVE_ONE_LINE_STATS": True,
     }
@@ -173,6 +179,10 @@ def run_crawl(options: CrawlOptions) -> CrawlReport:
     from archive.lock import ArchiveLock
     from archive.state import CrawlState
 
+    try:
+        make_window(options.since, options.until, dt.date.today())
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
     known = load_sources(options.sources_file)
     names = list(options.sources) or list(known)
     unknown = [n for n in names if n not in known]

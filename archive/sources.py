@@ -7,7 +7,7 @@ import re
 import tomllib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -15,7 +15,9 @@ from urllib.parse import urlsplit
 import lxml.html
 from lxml import etree
 
+from archive.dated_urls import check_template, expand
 from archive.errors import ConfigError
+from archive.listed_dates import check_format
 from archive.settings_files import settings_file
 from archive.state import DEFAULT_RECHECK_AFTER, parse_duration
 
@@ -42,6 +44,14 @@ class Source:
     sections: tuple[str, ...] = ()
     listing_patterns: tuple[str, ...] = ()
     max_listing_pages: int = 5
+    # What each listed item's date is and how it is printed: a back-fill (crawl --since)
+    # stops walking back through a listing once every date on a page is older.
+    listing_date_xpath: str = ""
+    listing_date_formats: tuple[str, ...] = ()
+    # URL templates with date placeholders ({yyyy}, {mm}, {dd}, {Month} ...): with
+    # crawl --since, one archive page (HTML) / one sitemap per day of the window.
+    daily_archives: tuple[str, ...] = ()
+    daily_sitemaps: tuple[str, ...] = ()
     article_patterns: tuple[str, ...] = ()
     exclude_patterns: tuple[str, ...] = ()
     extraction: ExtractionRules = field(default_factory=ExtractionRules)
@@ -172,6 +182,17 @@ def _duration(value: Any, field_name: str) -> str:
     return value
 
 
+def _date_format(value: Any, field_name: str) -> str:
+    if not isinstance(value, str):
+        raise _Invalid(f"{field_name} must be a date format string such as \"%d/%m/%Y\", "
+                       f"got {_shown(value)}")
+    try:
+        check_format(value)
+    except ValueError as exc:
+        raise _Invalid(f"{field_name}: {exc}") from None
+    return value
+
+
 def _page_count(value: Any, field_name: str) -> int:
     # bool is an int in Python; `true` is not a number of pages.
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
@@ -202,6 +223,10 @@ _SOURCE_FIELDS: dict[str, _Check] = {
     "sections": _list_of(_http_url),
     "listing_patterns": _list_of(_regex),
     "max_listing_pages": _page_count,
+    "listing_date_xpath": _xpath,
+    "listing_date_formats": _list_of(_date_format),
+    "daily_archives": _list_of(_string),
+    "daily_sitemaps": _list_of(_string),
     "article_patterns": _list_of(_regex),
     "exclude_patterns": _list_of(_regex),
     "recheck_after": _list_of(_duration),
@@ -229,6 +254,29 @@ def _extraction_rules(rules: Any) -> ExtractionRules:
                               for key, value in rules.items()})
 
 
+# A template is expanded for one day at load, to check that it makes an http(s) URL.
+_PROBE_DAY = date(2015, 11, 27)
+
+
+def _check_together(values: dict[str, Any]) -> None:
+    """The checks that need two fields: the language for month names, the date XPath
+    with its formats."""
+    for key in ("daily_archives", "daily_sitemaps"):
+        for i, template in enumerate(values.get(key, ())):
+            try:
+                check_template(template, values["language"])
+            except ValueError as exc:
+                raise _Invalid(f"{key}[{i}]: {exc}") from None
+            try:
+                _http_url(expand(template, _PROBE_DAY, values["language"]), "")
+            except _Invalid:
+                raise _Invalid(f"{key}[{i}] must be an http(s) URL with date placeholders, "
+                               f"got {_shown(template)}") from None
+    if bool(values.get("listing_date_xpath")) != bool(values.get("listing_date_formats")):
+        raise _Invalid("listing_date_xpath and listing_date_formats go together: the dates "
+                       "a listing shows and how they are printed")
+
+
 def _where(path: Path, number: int, table: Any) -> str:
     name = table.get("name") if isinstance(table, dict) else None
     named = f" {name!r}" if isinstance(name, str) and _NAME.fullmatch(name) else ""
@@ -245,6 +293,7 @@ def _source_from_table(table: Any, where: str) -> Source:
         _unknown(table, [*_SOURCE_FIELDS, "extraction"], "field")
         values = {key: check(table[key], key) for key, check in _SOURCE_FIELDS.items()
                   if key in table}
+        _check_together(values)
         values["extraction"] = _extraction_rules(table.get("extraction", {}))
     except _Invalid as exc:
         raise ConfigError(f"{where}: {exc}") from None

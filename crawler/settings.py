@@ -41,6 +41,15 @@ PRESSARCHIVE_WARC_ENABLED = True
 # Extract and index article pages (crawler/pipelines.py); off: a WARC-only crawl, the
 # article pages are archived and the spider yields no items.
 PRESSARCHIVE_INDEX_ENABLED = True
+# A back-fill (`pressarchive crawl --since DATE --until DATE`, crawler/backfill.py):
+# listings are followed back until their items are older than SINCE, sitemap entries
+# older than SINCE are skipped, and the sources' dated archive pages and sitemaps are
+# fetched for every day from SINCE to UNTIL (empty: today). Empty SINCE: no back-fill.
+PRESSARCHIVE_SINCE = ""
+PRESSARCHIVE_UNTIL = ""
+# A back-fill never follows a listing past this many pages, whatever its dates say (a
+# listing that paginates for ever, or shows its newest items on every page).
+PRESSARCHIVE_SINCE_MAX_LISTING_PAGES = 1000
 # Extraction runs in this many worker processes (0: one per core).
 PRESSARCHIVE_EXTRACT_WORKERS = 0
 # A page whose extraction takes longer is killed and counted.

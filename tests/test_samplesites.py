@@ -25,6 +25,7 @@ from archive.samplesites import (
     seed_pages,
 )
 from archive.samplesites.data import SITE_NAMES, load_articles, load_config
+from archive.samplesites.dates import MONTHS as MONTH_NAMES
 from archive.sources import Source
 from tests.helpers.samplesites import NS, SOURCES, XML_PARSER, body_text, fetch, norm
 
@@ -32,7 +33,7 @@ CATALOG = catalog()
 BY_URL = {p.url: p for p in CATALOG}
 STORY_KINDS = ("article", "unrelated")
 DEAD_KINDS = ("soft404", "notfound", "redirect")
-HTML_KINDS = ("home", "listing", "article", "unrelated", "soft404", "notfound")
+HTML_KINDS = ("home", "listing", "article", "unrelated", "soft404", "notfound", "archive")
 # Paragraph counts of the seed texts in /work/shared/seeds (sub-headings and datelines
 # included): a guard against a seed losing paragraphs in an edit.
 SEED_PARAGRAPHS = {"trtworld": 20, "france24": 27, "ina": 12, "chinatopix": 12, "nina": 8}
@@ -79,7 +80,7 @@ def test_story_and_dead_urls_match_article_patterns() -> None:
 
 
 def test_discovery_urls_are_not_article_shaped() -> None:
-    for page in pages("robots", "home", "listing", "feed", "sitemap"):
+    for page in pages("robots", "home", "listing", "feed", "sitemap", "archive"):
         assert not SOURCES[page.source].is_article(page.url), page.url
 
 
@@ -390,3 +391,45 @@ def test_articles_carry_a_validator_and_answer_304_when_unchanged(server_url=Non
     finally:
         server.shutdown()
         server.server_close()
+
+
+# -- daily archive pages (France 24) ---------------------------------------------------------
+
+
+def day_list(html: str, url: str) -> list[str]:
+    """The links of a day page's list, absolute (the page links by path, as France 24 does)."""
+    tree = lxml.html.fromstring(html)
+    hrefs = tree.xpath("//ul[@class='o-archive-day__list']//li/a/@href")
+    assert all(h.startswith("/") for h in hrefs), hrefs
+    return [urljoin(url, h) for h in hrefs]
+
+
+def test_france24_lists_every_story_on_its_daily_archive_page(port: int) -> None:
+    days = pages("archive")
+    assert days and {p.source for p in days} == {"france24"}
+    listed: dict[str, str] = {}
+    for page in days:
+        got = fetch(port, page.url)
+        assert got.status == 200 and got.headers["Content-Type"].startswith("text/html")
+        links = day_list(got.text, page.url)
+        assert links, f"{page.url} lists no story"
+        listed.update(dict.fromkeys(links, page.url))
+    for story in pages(*STORY_KINDS, source="france24"):
+        day = story.published[:10]
+        expected = (f"https://www.france24.com/en/archives/{day[:4]}/{day[5:7]}/{day[8:]}-"
+                    f"{MONTH_NAMES[int(day[5:7]) - 1]}-{day[:4]}")
+        assert listed.get(story.url) == expected, story.url
+    assert set(listed) <= {p.url for p in pages(*STORY_KINDS)}
+
+
+def test_a_day_without_stories_is_an_empty_list_and_a_day_that_is_no_day_is_a_404(
+    port: int,
+) -> None:
+    quiet = "https://www.france24.com/en/archives/2014/12/04-December-2014"
+    assert quiet not in BY_URL
+    got = fetch(port, quiet)
+    assert got.status == 200 and day_list(got.text, quiet) == []
+    assert "<title>Archives - 4 December 2014 - France 24</title>" in got.text
+    for wrong in ("2014/12/04-Decembre-2014", "2015/02/30-February-2015",
+                  "2015/02/28-February-2016", "2015/2/28-February-2015"):
+        assert fetch(port, f"https://www.france24.com/en/archives/{wrong}").status == 404, wrong

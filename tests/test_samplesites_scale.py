@@ -20,6 +20,7 @@ from archive.samplesites import BOILERPLATE_PHRASES, catalog, make_server
 from archive.samplesites.build import BuiltSite
 from archive.samplesites.corpus import CORPUS_FILE, build_corpus, corpus_text, load_corpus
 from archive.samplesites.data import SITE_NAMES, load_articles, load_config
+from archive.samplesites.dates import MONTHS
 from archive.samplesites.registry import all_sites, sites_by_host
 from archive.samplesites.scale import (
     FEED_ITEMS,
@@ -370,3 +371,17 @@ def test_the_bundled_corpus_is_made_from_the_sample_stories() -> None:
     for name, sentences in corpus.items():
         text = " ".join(p for a in load_articles(name) for p in a.paragraphs)
         assert all(s in text for s in sentences)
+
+
+def test_daily_archive_pages_list_the_generated_stories_of_their_day(client: Client) -> None:
+    days = {p.url: p for p in SCALED if p.kind == "archive"}
+    generated = [p for p in GENERATED if p.source == "france24"]
+    for story in generated:
+        y, m, d = story.published[:10].split("-")
+        url = (f"https://www.france24.com/en/archives/{y}/{m}/{d}-"
+               f"{MONTHS[int(m) - 1]}-{y}")
+        assert url in days, story.url
+        status, body = client.get(url)
+        tree = lxml.html.fromstring(body.decode("utf-8"))
+        links = {urljoin(url, h) for h in tree.xpath("//ul[@class='o-archive-day__list']//a/@href")}
+        assert status == 200 and story.url in links, story.url

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -95,3 +96,15 @@ article_patterns = ['^https://www\\.middleeasteye\\.net/(news|opinion)/[a-z0-9-]
 """
     path = write(tmp_path, extra)
     assert "middleeasteye" in scrapy_list("-s", f"PRESSARCHIVE_SOURCES_FILE={path}")
+
+
+def test_every_source_field_is_documented_in_the_sources_file():
+    from archive.sources import _EXTRACTION_FIELDS, _SOURCE_FIELDS
+
+    header = DEFAULT_SOURCES_FILE.read_text().split("\n[[source]]", 1)[0]
+    documented = set(re.findall(r"^#\s+([a-z0-9_]+)\s", header, re.M))
+    assert set(_SOURCE_FIELDS) | set(_EXTRACTION_FIELDS) <= documented
+    readme = (REPO / "README.md").read_text()
+    for name in ("listing_date_xpath", "listing_date_formats", "daily_archives",
+                 "daily_sitemaps"):
+        assert f"`{name}`" in readme, name

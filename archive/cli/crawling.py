@@ -4,12 +4,19 @@ write an archive (each library call takes the archive lock itself).
 
 from __future__ import annotations
 
+import datetime
 import sys
 from pathlib import Path
 
 import click
 
 from archive.cli.common import archive_option, is_date, resolve_archive
+
+
+def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is not None and not is_date(value):
+        raise click.BadParameter(f"use YYYY-MM-DD, not {value!r}")
+    return value
 
 
 @click.command()
@@ -31,21 +38,34 @@ from archive.cli.common import archive_option, is_date, resolve_archive
               help="Recheck every known article now, whatever its recheck schedule.")
 @click.option("--no-conditional", is_flag=True,
               help="Recheck articles with full requests, not If-None-Match/If-Modified-Since.")
+@click.option("--since", metavar="DATE", callback=_day, help="Back-fill: follow listings back "
+              "until their items are older than DATE (YYYY-MM-DD), skip sitemap entries older "
+              "than DATE, and fetch the sources' dated archive pages and sitemaps for every "
+              "day from DATE on.")
+@click.option("--until", metavar="DATE", callback=_day, help="With --since: the last day "
+              "(YYYY-MM-DD) whose dated archive pages and sitemaps are fetched (default today).")
 @click.option("--log-level", default="INFO", show_default=True,
               type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"]))
 def crawl(
     sources: tuple[str, ...], archive: str | None, via: str | None, max_pages: int,
     delay: float | None, contact: str | None, sources_file: str | None, workers: int,
-    recheck_all: bool, no_conditional: bool, log_level: str,
+    recheck_all: bool, no_conditional: bool, since: str | None, until: str | None,
+    log_level: str,
 ) -> None:
     """Crawl SOURCES (default: all) into the archive and index them."""
+    from archive.backfill.window import make_window
     from archive.crawl import CrawlOptions, run_crawl
 
+    try:
+        make_window(since or "", until or "", datetime.date.today())
+    except ValueError as exc:
+        raise click.UsageError(str(exc), click.get_current_context()) from None
     options = CrawlOptions(
         archive=resolve_archive(archive), sources=sources, via=via or "",
         max_articles=max_pages, delay=delay, contact_url=contact,
         sources_file=sources_file, workers=workers, log_level=log_level,
         conditional=not no_conditional, recheck_all=recheck_all,
+        since=since or "", until=until or "",
     )
     # A PressArchiveError (ArchiveLocked: exit 5) is one line, by the command group.
     report = run_crawl(options)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from archive.samplesites import dates, feeds
+from archive.samplesites.archives import DailyArchive, story_day
 from archive.samplesites.model import Article, DeadLink, SamplePage, SiteConfig, Withdrawn
 from archive.samplesites.render import Entry, SiteRenderer, article_entry, dead_entry, redirect_body
 
@@ -36,6 +37,7 @@ class BuiltSite:
     responses: dict[str, Response] = field(default_factory=dict)  # by path and query
     pages: list[SamplePage] = field(default_factory=list)
     seed: SamplePage | None = None
+    archive: DailyArchive | None = None  # daily archive pages, any day (archives.py)
 
     def add(self, page: SamplePage, response: Response) -> None:
         split = urlsplit(page.url)
@@ -49,7 +51,13 @@ class BuiltSite:
 
     def lookup(self, path: str, query: str) -> Response:
         key = request_key(path, query, self.cfg.case_insensitive_paths)
-        return self.responses.get(key, self.not_found)
+        found = self.responses.get(key)
+        if found is not None:
+            return found
+        day = self.archive.day_of(path, query) if self.archive else None
+        if day is not None and self.archive is not None:
+            return Response(200, HTML, self.archive.body(day))
+        return self.not_found
 
 
 def request_key(path: str, query: str, case_insensitive: bool) -> str:
@@ -119,6 +127,13 @@ def build_site(
         listed = [e for e in entries if e.section == section.slug]
         listed += [dead_entry(d) for d in (soft404, notfound) if d.section == section.slug]
         _add_listing(site, r, section.slug, section.url, _newest_first(listed, cfg.tz), most_read)
+
+    if cfg.archive_day:
+        # A taken-down story's day keeps its (now emptier) page in the catalog.
+        site.archive = DailyArchive(cfg, r, entries, most_read,
+                                    [story_day(article_entry(w.article)) for w in withdrawn])
+        for day in site.archive.days:
+            site.add(site.archive.page(day), Response(200, HTML, site.archive.body(day)))
 
     for article in articles:
         p = page(cfg.name, article.url, article.kind, 200, article.title, article.published,

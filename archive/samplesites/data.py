@@ -48,6 +48,7 @@ def load_config(name: str) -> SiteConfig:
         case_insensitive_paths=raw.get("case_insensitive_paths", False),
         soft404_canonical=raw.get("soft404_canonical", ""),
         publisher_logo=raw.get("publisher_logo", ""),
+        archive_day=raw.get("archive_day", ""),
         extra=dict(raw.get("extra", {})),
     )
 

@@ -8,6 +8,7 @@ PAGE_KINDS = (
     "robots", "home", "listing", "feed", "sitemap",
     "article", "unrelated", "soft404", "notfound", "redirect",
     "gone",  # a story a later edition deleted with 410 Gone (deleted with 404: "notfound")
+    "archive",  # a daily archive page (archives.py): the stories of one day
 )
 
 
@@ -119,4 +120,6 @@ class SiteConfig:
     case_insensitive_paths: bool = False
     soft404_canonical: str = ""
     publisher_logo: str = ""
+    # URL of the daily archive page, {yyyy} {mm} {dd} {Month} filled in ("": none).
+    archive_day: str = ""
     extra: dict[str, str] = field(default_factory=dict)  # strings the templates use as-is

@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass, replace
 from html import escape
 from string import Template
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from archive.samplesites import dates
 from archive.samplesites.model import Article, DeadLink, SiteConfig
@@ -269,6 +269,19 @@ class SiteRenderer:
                          description=f"{self.cfg.title}: latest news from {name}")
         return self.page(head=head, main=main, most_read=most_read, body_class="listing")
 
+    def archive_day_page(
+        self, *, url: str, day_title: str, entries: list[Entry], most_read: list[Entry],
+    ) -> str:
+        # Site-relative links, as France 24's archive pages have them.
+        items = "\n".join(
+            self._fill("archive_day_item", href=escape(_site_relative(e.url)),
+                       title=escape(e.title)).rstrip("\n")
+            for e in entries
+        )
+        main = self._fill("archive_day", day_title=escape(day_title), items=items)
+        head = self.head(title=f"Archives - {day_title}", url=url)
+        return self.page(head=head, main=main, most_read=most_read, body_class="archive")
+
     def home_page(self, entries: list[Entry], most_read: list[Entry]) -> str:
         sections = "\n".join(
             f'<li><a href="{escape(s.url)}">{escape(s.name)}</a></li>'
@@ -290,6 +303,11 @@ class SiteRenderer:
                          extra='<meta name="robots" content="noindex">')
         main = self._fill("notfound")
         return self.page(head=head, main=main, most_read=most_read, body_class="error")
+
+
+def _site_relative(url: str) -> str:
+    split = urlsplit(url)
+    return split.path + ("?" + split.query if split.query else "")
 
 
 def redirect_body(location: str) -> str:

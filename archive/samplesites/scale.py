@@ -33,6 +33,7 @@ from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
 
 from archive.samplesites import dates, feeds
+from archive.samplesites.archives import DailyArchive, story_day
 from archive.samplesites.build import (
     HTML,
     MAX_PER_LISTING_PAGE,
@@ -388,6 +389,8 @@ class ScaledSite:
         self._add_sitemaps()
         for section in (s for s in cfg.sections if s.served):
             self._add_listing(section.slug, section.url)
+        if cfg.archive_day:
+            self._add_archive_days()
         self._render = lru_cache(maxsize=CACHE_PAGES)(self._render_uncached)
 
     def _key(self, url: str) -> str:
@@ -470,6 +473,18 @@ class ScaledSite:
                 return Response(200, HTML, html.encode("utf-8"))
             title = r.section_name(slug) + ("" if n == 1 else f" - Page {n}")
             self._put(SamplePage(cfg.name, url, "listing", 200, title), render)
+
+    def _add_archive_days(self) -> None:
+        """Each day's page lists the generated stories of that day too (by their stubs:
+        a day page needs only URL, title and date)."""
+        cfg = self.cfg
+        stories = self._live + [Entry(s.url, s.title, s.published, section=s.section)
+                                for s in self.stubs]
+        archive = DailyArchive(cfg, _renderer(cfg.name), stories, list(_most_read(cfg.name)),
+                               [story_day(e) for e in self._withdrawn])
+        for day in archive.days:
+            self._put(archive.page(day),
+                      lambda day=day: Response(200, HTML, archive.body(day)))
 
     # -- serving ---------------------------------------------------------------------------
 

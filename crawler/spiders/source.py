@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Iterator
+from datetime import date
 from typing import Any
 
 import scrapy
@@ -18,8 +19,17 @@ from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
+from archive.backfill.window import Window
+from archive.dated_urls import dated_urls
 from archive.sources import Source
 from crawler import meta
+from crawler.backfill import (
+    MAX_PAGES_SETTING,
+    ListingWalk,
+    listed_dates,
+    log_stop,
+    window_from_settings,
+)
 from crawler.discovery import DiscoveryError, feed_links, sitemap_links
 from crawler.politeness import DOWNLOAD_FAILED_STAT
 
@@ -37,6 +47,9 @@ class SourceSpider(scrapy.Spider):
         self.max_articles = 0
         self.index_articles = True
         self._articles_requested: set[str] = set()
+        # A back-fill (PRESSARCHIVE_SINCE): crawler/backfill.py. None: the scheduled crawl.
+        self.window: Window | None = None
+        self.listing_walk: ListingWalk | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> SourceSpider:
@@ -44,6 +57,11 @@ class SourceSpider(scrapy.Spider):
         spider.max_articles = crawler.settings.getint("PRESSARCHIVE_MAX_ARTICLES")
         # Without the article pipeline an item would only cost Scrapy's item handling.
         spider.index_articles = crawler.settings.getbool("PRESSARCHIVE_INDEX_ENABLED")
+        # Checked before Scrapy starts (crawler/spiderloader.py, pressarchive crawl).
+        spider.window = window_from_settings(crawler.settings, date.today())
+        if spider.window is not None:
+            spider.listing_walk = ListingWalk(
+                spider.window, max(1, crawler.settings.getint(MAX_PAGES_SETTING)))
         return spider
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
@@ -53,6 +71,16 @@ class SourceSpider(scrapy.Spider):
             yield self.request(url, self.parse_sitemap)
         for url in self.source.sections:
             yield self.request(url, self.parse_listing, cb_kwargs={"page": 1})
+        if self.window is not None:
+            for url in self._dated(self.source.daily_sitemaps, self.window):
+                yield self.request(url, self.parse_sitemap)
+            for url in self._dated(self.source.daily_archives, self.window):
+                yield self.request(url, self.parse_dated_page)
+
+    def _dated(self, templates: tuple[str, ...], window: Window) -> Iterator[str]:
+        for url in dated_urls(templates, window.since, window.until, self.source.language):
+            self._count("dated_pages")
+            yield url
 
     def request(self, url: str, callback: Any, **kwargs: Any) -> scrapy.Request:
         return scrapy.Request(url, callback=callback, errback=self.download_failed, **kwargs)
@@ -119,6 +147,12 @@ class SourceSpider(scrapy.Spider):
             return
         for link in links:
             url = response.urljoin(link.url)
+            if self.window is not None and self.window.published_before(link.published):
+                # A child sitemap last changed before --since holds nothing newer; a URL
+                # published before it is outside the back-fill.
+                self._count("sitemaps_before_since" if link.is_sitemap
+                            else "sitemap_urls_before_since")
+                continue
             if link.is_sitemap:
                 if self.source.owns(url):
                     yield self.request(url, self.parse_sitemap)
@@ -131,17 +165,38 @@ class SourceSpider(scrapy.Spider):
         if not hasattr(response, "css"):
             self._count("listing_errors")
             return
+        follow: bool | None = None  # decided at the first link to another listing page
         for href in response.css("a::attr(href), link[rel=next]::attr(href)").getall():
             url = response.urljoin(href.strip())
             request = self.article_request(url, "listing")
             if request:
                 yield request
-            elif (
-                url != response.url
-                and self.source.is_listing(url)
-                and page < self.source.max_listing_pages
-            ):
-                yield self.request(url, self.parse_listing, cb_kwargs={"page": page + 1})
+            elif url != response.url and self.source.is_listing(url):
+                if follow is None:
+                    follow = self._follows_next(response, page)
+                if follow:
+                    yield self.request(url, self.parse_listing, cb_kwargs={"page": page + 1})
+
+    def _follows_next(self, response: Response, page: int) -> bool:
+        if self.listing_walk is None:
+            return page < self.source.max_listing_pages
+        dates = listed_dates(response, self.source, date.today())
+        stop = self.listing_walk.stop_reason(page, dates, self.source.max_listing_pages)
+        if stop:
+            self._count(stop)
+            log_stop(self.source, response.url, page, stop, self.listing_walk.hard_cap)
+        return not stop
+
+    def parse_dated_page(self, response: Response) -> Iterator[scrapy.Request]:
+        """A dated archive page (daily_archives): its article links are followed; it does
+        not lead to further listing pages (the window's other days are requested)."""
+        if not hasattr(response, "css"):
+            self._count("listing_errors")
+            return
+        for href in response.css("a::attr(href)").getall():
+            request = self.article_request(response.urljoin(href.strip()), "archive")
+            if request:
+                yield request
 
     def parse_article(
         self, response: Response, found_in: str = "", listed_date: str = ""
