@@ -256,7 +256,8 @@ def _agree_with_warcs(options: CrawlOptions, known: dict, lock: ArchiveLock,
     are the truth): torn files of a killed run closed, an index that is missing or
     empty rebuilt from the WARC files, records that runs ended uncleanly left without
     a capture row indexed, and archived article pages never extracted extracted."""
-    from archive.index import INDEX_FILENAME, ArchiveIndex
+    from archive.index.schema import INDEX_FILENAME
+    from archive.index.writer import IndexWriter
     from archive.reconcile import (
         add_missing_captures,
         files_written_since,
@@ -286,7 +287,7 @@ def _agree_with_warcs(options: CrawlOptions, known: dict, lock: ArchiveLock,
                                                  workers=options.workers))
         report.rebuilt_articles = rebuilt.outcomes.get("ok", 0)
         return
-    index = ArchiveIndex(index_db)
+    index = IndexWriter(index_db)
     try:
         written = set(repaired)
         if unclean_since is not None and warc_dir.is_dir():

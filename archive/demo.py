@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from archive.crawl import CrawlOptions, run_crawl
-from archive.index import INDEX_FILENAME, open_database
+from archive.index.schema import INDEX_FILENAME, open_database
 
 
 def run_demo(archive: Path, *, serve: bool = True, port: int = 8001) -> int:

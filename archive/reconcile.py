@@ -20,7 +20,8 @@ from pathlib import Path
 
 from archive.articles import article_outcome, config_hash, extraction_task, record_extraction
 from archive.extract import DEFAULT_OPTIONS, ExtractionOptions, ExtractionTask
-from archive.index import CAPTURE_FIELDS, ArchiveIndex, Capture
+from archive.index.schema import Capture
+from archive.index.writer import IndexWriter
 from archive.sources import Source, source_for_url
 from archive.warc.decoding import ContentDecodingError
 from archive.warc.reader import (
@@ -61,7 +62,7 @@ def files_written_since(warc_dir: Path, since: dt.datetime) -> list[Path]:
     return [path for path in archive_files(warc_dir) if path.stat().st_mtime >= threshold]
 
 
-def add_missing_captures(index: ArchiveIndex, paths: list[Path],
+def add_missing_captures(index: IndexWriter, paths: list[Path],
                          sources: dict[str, Source]) -> int:
     """Capture rows for the complete response and revisit records of ``paths`` that the
     index lacks (made as reextract makes them); returns how many were added."""
@@ -72,8 +73,7 @@ def add_missing_captures(index: ArchiveIndex, paths: list[Path],
     for path in paths:
         missing = []
         for record in iter_records(path, types={"response", "revisit"}, errors=errors):
-            if index.db.execute("select 1 from captures where record_id = ?",
-                                [record.record_id]).fetchone() is None:
+            if not index.has_capture(record.record_id):
                 source = source_for_url(record.target_uri, sources)
                 missing.append(capture_from_record(record, source))
         index.add_captures(missing)
@@ -84,29 +84,18 @@ def add_missing_captures(index: ArchiveIndex, paths: list[Path],
     return added
 
 
-def unindexed_article_captures(index: ArchiveIndex,
+def unindexed_article_captures(index: IndexWriter,
                                sources: dict[str, Source]) -> list[Capture]:
     """The latest 2xx response of each article URL that no row accounts for."""
-    columns = ", ".join(f"c.{name}" for name in CAPTURE_FIELDS)
-    rows = index.db.execute(
-        f"select {columns} from captures c where c.rec_type = 'response' "
-        "and c.status between 200 and 299 "
-        "and c.id = (select max(id) from captures l where l.url = c.url) "
-        "and not exists (select 1 from articles a where a.url = c.url "
-        "                and a.fetched_at >= c.fetched_at) "
-        "and not exists (select 1 from non_articles n where n.url = c.url "
-        "                and n.fetched_at >= c.fetched_at)"
-    ).fetchall()
     found = []
-    for row in rows:
-        capture = Capture(*row)
+    for capture in index.unaccounted_captures():
         source = sources.get(capture.source)
         if source is not None and source.is_article(capture.url):
             found.append(capture)
     return found
 
 
-def reconcile(archive: Path, index: ArchiveIndex, sources: dict[str, Source], *,
+def reconcile(archive: Path, index: IndexWriter, sources: dict[str, Source], *,
               options: ExtractionOptions = DEFAULT_OPTIONS, workers: int = 1) -> int:
     """Index the archived article pages the index lacks; returns how many."""
     missing = unindexed_article_captures(index, sources)

@@ -36,8 +36,7 @@ from archive.articles import (
 )
 from archive.errors import PressArchiveError
 from archive.extract import DEFAULT_OPTIONS, ExtractionOptions, ExtractionResult, ExtractionTask
-from archive.index import INDEX_FILENAME, ArchiveIndex, Capture, enable_search
-from archive.index_builds import (
+from archive.index.builds import (
     LostArticles,
     finish_build,
     lost_articles,
@@ -46,6 +45,8 @@ from archive.index_builds import (
     remove_database,
     swap_in,
 )
+from archive.index.schema import INDEX_FILENAME, Capture, enable_search
+from archive.index.writer import IndexWriter
 from archive.lock import ArchiveLock, holding_lock
 from archive.sources import Source, source_for_url
 from archive.warc.decoding import ContentDecodingError
@@ -230,7 +231,7 @@ def warc_inputs(options: ReextractOptions) -> list[Path]:
     return archive_files(warc_dir)
 
 
-def carry_over(index: ArchiveIndex, old_db: Path, extracted_urls_sql: str) -> int:
+def carry_over(index: IndexWriter, old_db: Path, extracted_urls_sql: str) -> int:
     """Rows of the previous index outside --source/--since, kept as they were.
 
     Run before re-extracting, so that versions re-extracted after --since number
@@ -319,7 +320,7 @@ class _Rebuild:
     for an extraction result or not: a later capture of a URL (a 404, a cut body) must
     never be written before an earlier one's extraction."""
 
-    def __init__(self, options: ReextractOptions, paths: list[Path], index: ArchiveIndex,
+    def __init__(self, options: ReextractOptions, paths: list[Path], index: IndexWriter,
                  report: ReextractReport, started: float) -> None:
         self.options = options
         self.paths = paths
@@ -441,7 +442,7 @@ def _rebuild(options: ReextractOptions, paths: list[Path], started: float) -> Re
     build = new_build_path(options.archive)
     try:
         pool.start(wait=False)
-        index = ArchiveIndex(build, search=False)
+        index = IndexWriter(build, search=False)
     except BaseException as exc:
         pool.close()
         remove_database(build)
@@ -494,7 +495,7 @@ def _filter_sql(options: ReextractOptions) -> str:
     return " and ".join(conditions)
 
 
-def _refuse_lost_articles(index: ArchiveIndex, report: ReextractReport,
+def _refuse_lost_articles(index: IndexWriter, report: ReextractReport,
                           options: ReextractOptions) -> None:
     report.lost, had = lost_articles(index, options.archive / INDEX_FILENAME)
     if not report.lost or options.force:
@@ -514,7 +515,7 @@ def _sql_literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def record_run(index: ArchiveIndex, report: ReextractReport, options: ReextractOptions,
+def record_run(index: IndexWriter, report: ReextractReport, options: ReextractOptions,
                hashes: dict[str, str]) -> None:
     """One row per run in `extractions`: what ran, with which versions and config."""
     index.db["extractions"].insert(

@@ -5,10 +5,10 @@ built by datasette_app(), which the tests and bench/search_bench.py use too, so 
 they measure is what is served:
 
 - the metadata of settings/datasette-metadata.json, plus the `search` canned query,
-  whose SQL is archive.search.ranked_search_sql() (the SQL `pressarchive search`
+  whose SQL is archive.index.search.ranked_search_sql() (the SQL `pressarchive search`
   runs: one source of truth, never a copy in the JSON);
 - the SQL function that query reads the user's text through
-  (archive.search.register_search_functions), registered as a Datasette plugin;
+  (archive.index.search.register_search_functions), registered as a Datasette plugin;
 - DATASETTE_SETTINGS (see docs/settings.md);
 - size limits on every connection (archive/serve_limits.py);
 - DIR/index.db followed to the build it points to, per request, so a rebuilt index is
@@ -45,9 +45,8 @@ from datasette.plugins import pm
 
 from archive import exitcodes
 from archive.errors import PressArchiveError, UnusableArchive
-from archive.index import INDEX_FILENAME
-from archive.readonly import exists, read_only
-from archive.search import (
+from archive.index.schema import INDEX_FILENAME
+from archive.index.search import (
     FILTER_SCAN,
     MMAP_BYTES,
     RANK_WINDOW,
@@ -55,6 +54,7 @@ from archive.search import (
     ranked_search_sql,
     register_search_functions,
 )
+from archive.readonly import exists, read_only
 from archive.serve_follow import Asgi, FollowingDatasette, follow_asgi
 from archive.serve_limits import limit_connection, quiet_printf_refusals
 from archive.serve_public import PUBLIC_SETTINGS, is_loopback, public_by_default, visitor_asgi

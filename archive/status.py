@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from archive.errors import PressArchiveError
-from archive.index import INDEX_FILENAME
+from archive.index.schema import INDEX_FILENAME
 from archive.readonly import REBUILD_HINT, check_archive_dir, exists, read_only
 from archive.state import STATE_FILENAME, STATE_SUBDIR
 

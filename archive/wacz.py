@@ -31,7 +31,7 @@ from typing import BinaryIO
 
 from archive import __version__
 from archive.errors import PressArchiveError
-from archive.index import INDEX_FILENAME
+from archive.index.schema import INDEX_FILENAME
 from archive.warc.cdxj import CdxjEntry, index_files, warc_directory
 from archive.warc.reader import ReadError, archive_files
 

@@ -17,7 +17,7 @@
    swapped-in index, with its parts: worker start-up (to the first result), the steady
    extraction, the tail (full-text index build, swap), and the CPU of the main process
    against that of the workers.
-6. Index writing alone: ArchiveIndex rows in batches plus the FTS build.
+6. Index writing alone: IndexWriter rows in batches plus the FTS build.
 
 The last lines are reextract's rate over workers x each baseline's rate.
 """
@@ -43,7 +43,8 @@ sys.path.insert(0, str(REPO))
 
 from archive.extract import ExtractionTask, extract  # noqa: E402
 from archive.gc_tuning import freeze_and_relax  # noqa: E402
-from archive.index import ArchiveIndex, ArticleRow  # noqa: E402
+from archive.index.schema import ArticleRow  # noqa: E402
+from archive.index.writer import IndexWriter  # noqa: E402
 from archive.reextract import ReextractOptions, run_reextract  # noqa: E402
 from archive.sources import load_sources  # noqa: E402
 from archive.warc.records import build_request_record, build_response_record, warc_date  # noqa: E402
@@ -158,7 +159,7 @@ def fork_server_cpu() -> float:
 
 def index_write_rate(directory: Path, count: int) -> float:
     text = ("The coalition carried out strikes near Mosul and Raqqa, officials said. " * 40)
-    index = ArchiveIndex(directory / "write-bench.db", search=False)
+    index = IndexWriter(directory / "write-bench.db", search=False)
     started = time.perf_counter()
     with index.batch():
         for i in range(count):
@@ -169,7 +170,7 @@ def index_write_rate(directory: Path, count: int) -> float:
                 warc_file="x.warc.gz", warc_offset=i, payload_digest="sha1:X",
                 fetched_at="2026-11-21T00:00:00Z", extractor="trafilatura",
                 extractor_version="2.3.1", config_hash="x"))
-    from archive.index import enable_search
+    from archive.index.schema import enable_search
 
     enable_search(index.db)
     seconds = time.perf_counter() - started

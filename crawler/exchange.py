@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 from archive.articles import record_extraction, record_removal, record_truncated
 from archive.errors import PressArchiveError
-from archive.index import INDEX_FILENAME, ArchiveIndex, Capture
+from archive.index.schema import INDEX_FILENAME, Capture
+from archive.index.writer import IndexWriter
 from archive.sources import Source
 from archive.state import CrawlState
 from archive.warc.records import (
@@ -153,7 +154,7 @@ class ArchiveStore:
             max_file_bytes=config.max_file_bytes,
             gzip_level=config.gzip_level,
         )
-        self.index = ArchiveIndex(config.directory / INDEX_FILENAME)
+        self.index = IndexWriter(config.directory / INDEX_FILENAME)
         self.state = CrawlState(config.directory)
         # Set by the first write that found the disk full: later calls are refused
         # before they write anything (the crawl is stopping; a WARC record written now

@@ -26,7 +26,7 @@ def verify(ctx: click.Context, archive: str | None, repair: bool, as_json: bool)
     offset). --repair takes the archive lock (exit 5 while a crawl runs).
     """
     from archive import exitcodes
-    from archive.index import INDEX_FILENAME
+    from archive.index.schema import INDEX_FILENAME
     from archive.lock import holding_lock
     from archive.warc.repair import repair_open_files
     from archive.warc.verify import WARC_SUBDIR, VerifyError, verify_archive

@@ -16,7 +16,8 @@ import time
 from pathlib import Path
 
 from archive.errors import PressArchiveError
-from archive.index import INDEX_FILENAME, ArchiveIndex
+from archive.index.schema import INDEX_FILENAME
+from archive.index.writer import IndexWriter
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +59,7 @@ def finish_build(build: Path) -> Path:
     return final
 
 
-def lost_articles(index: ArchiveIndex, old_db: Path) -> tuple[int, int]:
+def lost_articles(index: IndexWriter, old_db: Path) -> tuple[int, int]:
     """(articles of the index at old_db of which the new one has no trace: neither an
     article nor a non-article row for the URL, articles in old_db)."""
     if not old_db.exists():
