@@ -6,14 +6,14 @@ have no capture row, and an article page archived but not yet extracted has no
 article row. Reconciling first adds the missing capture rows (reading only the files
 written since the last clean run), then extracts exactly the unindexed article pages
 from their WARC records, through the same path as the crawl and reextract. A crawl
-whose index is missing or empty while WARC files exist rebuilds it from them first.
+whose index is missing or empty while WARC files exist rebuilds it from them first
+(ArchiveLayout.index_is_missing_or_empty).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-import sqlite3
 from collections import deque
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +22,7 @@ from archive.articles import article_outcome, config_hash, extraction_task, reco
 from archive.extract import DEFAULT_OPTIONS, ExtractionOptions, ExtractionTask
 from archive.index.schema import Capture
 from archive.index.writer import IndexWriter
+from archive.layout import ArchiveLayout
 from archive.sources import Source, source_for_url
 from archive.warc.decoding import ContentDecodingError
 from archive.warc.reader import (
@@ -34,25 +35,6 @@ from archive.warc.reader import (
 from archive.workers import ExtractorPool
 
 logger = logging.getLogger(__name__)
-
-
-def index_is_missing_or_empty(index_db: Path) -> bool:
-    """No index file, or one without any capture row. An index that cannot be read is
-    not "empty": opening it reports it (corrupt, or not an index)."""
-    if not index_db.exists():
-        return True
-    if index_db.stat().st_size == 0:
-        return True
-    try:
-        conn = sqlite3.connect(f"{index_db.resolve().as_uri()}?mode=ro", uri=True)
-    except sqlite3.Error:
-        return False
-    try:
-        return conn.execute("select not exists (select 1 from captures)").fetchone()[0] == 1
-    except sqlite3.Error as exc:
-        return "no such table" in str(exc)
-    finally:
-        conn.close()
 
 
 def files_written_since(warc_dir: Path, since: dt.datetime) -> list[Path]:
@@ -104,6 +86,7 @@ def reconcile(archive: Path, index: IndexWriter, sources: dict[str, Source], *,
     logger.warning("%d archived article page(s) were never indexed (an earlier run was "
                    "killed or ran out of disk space): indexing them from the WARC files",
                    len(missing))
+    warc_dir = ArchiveLayout(archive).warc_dir
     # In order, as extract_many gives the results: the captures whose tasks it took.
     extracting: deque[Capture] = deque()
 
@@ -112,7 +95,7 @@ def reconcile(archive: Path, index: IndexWriter, sources: dict[str, Source], *,
             if article_outcome(capture) != "extract":
                 continue
             try:
-                record = read_record_at(archive / "warc" / capture.warc_file, capture.warc_offset)
+                record = read_record_at(warc_dir / capture.warc_file, capture.warc_offset)
                 body = record.decoded_body()
             except (WarcReadError, ContentDecodingError, OSError) as exc:
                 logger.error("cannot reconcile %s: %s", capture.url, exc)

@@ -45,8 +45,9 @@ from archive.index.builds import (
     remove_database,
     swap_in,
 )
-from archive.index.schema import INDEX_FILENAME, Capture, enable_search
+from archive.index.schema import Capture, enable_search
 from archive.index.writer import IndexWriter
+from archive.layout import ArchiveLayout
 from archive.lock import ArchiveLock, holding_lock
 from archive.sources import Source, source_for_url
 from archive.warc.decoding import ContentDecodingError
@@ -225,7 +226,7 @@ def warc_inputs(options: ReextractOptions) -> list[Path]:
             else:
                 raise PressArchiveError(f"no such WARC file or directory: {path}")
         return paths
-    warc_dir = options.archive / "warc"
+    warc_dir = ArchiveLayout(options.archive).warc_dir
     if not warc_dir.is_dir():
         raise PressArchiveError(f"no WARC files: {warc_dir} does not exist")
     return archive_files(warc_dir)
@@ -295,7 +296,7 @@ def _prepare_archive(options: ReextractOptions, lock: ArchiveLock) -> list[str]:
         logger.info("removed %d half-built index(es) of killed rebuilds", abandoned)
     if options.warc_paths:
         return []
-    actions = repair_open_files(options.archive / "warc", lock=lock)
+    actions = repair_open_files(ArchiveLayout(options.archive).warc_dir, lock=lock)
     for action in actions:
         logger.warning("WARC repair: %s", action)
     return [str(action) for action in actions]
@@ -449,11 +450,11 @@ def _rebuild(options: ReextractOptions, paths: list[Path], started: float) -> Re
         if isinstance(exc, sqlite3.OperationalError | OSError):
             raise PressArchiveError(f"cannot create the new index {build}: {exc}") from exc
         raise
-    report = ReextractReport(index=options.archive / INDEX_FILENAME, warc_files=len(paths))
+    report = ReextractReport(index=ArchiveLayout(options.archive).index_db, warc_files=len(paths))
     rebuild = _Rebuild(options, paths, index, report, started)
     try:
         if options.source or options.since:
-            report.carried_over = carry_over(index, options.archive / INDEX_FILENAME,
+            report.carried_over = carry_over(index, report.index,
                                              _filter_sql(options))
         extract_started = time.monotonic()
         with pool:
@@ -497,7 +498,7 @@ def _filter_sql(options: ReextractOptions) -> str:
 
 def _refuse_lost_articles(index: IndexWriter, report: ReextractReport,
                           options: ReextractOptions) -> None:
-    report.lost, had = lost_articles(index, options.archive / INDEX_FILENAME)
+    report.lost, had = lost_articles(index, report.index)
     if not report.lost or options.force:
         return
     unreadable = ""
@@ -507,7 +508,7 @@ def _refuse_lost_articles(index: IndexWriter, report: ReextractReport,
                       f"{first.filename} at offset {first.offset}: {first.message}")
     raise LostArticles(
         f"not swapped in: the rebuild has no trace of {report.lost} of the {had} "
-        f"articles in {options.archive / INDEX_FILENAME}{unreadable}; the current index "
+        f"articles in {report.index}{unreadable}; the current index "
         "is kept (--force swaps the rebuild in anyway)")
 
 

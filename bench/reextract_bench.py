@@ -45,6 +45,7 @@ from archive.extract import ExtractionTask, extract  # noqa: E402
 from archive.gc_tuning import freeze_and_relax  # noqa: E402
 from archive.index.schema import ArticleRow  # noqa: E402
 from archive.index.writer import IndexWriter  # noqa: E402
+from archive.layout import ArchiveLayout  # noqa: E402
 from archive.reextract import ReextractOptions, run_reextract  # noqa: E402
 from archive.sources import load_sources  # noqa: E402
 from archive.warc.records import build_request_record, build_response_record, warc_date  # noqa: E402
@@ -72,7 +73,8 @@ def build_archive(directory: Path, pages: list[bytes], count: int) -> list[tuple
     chosen = [(f"https://bench.example/article/{i}.html", pages[i % len(pages)])
               for i in range(count)]
     date = warc_date(time.time())
-    with WarcFileWriter(directory / "warc", "bench", warcinfo_fields={"software": "bench"}) as w:
+    with WarcFileWriter(ArchiveLayout(directory).warc_dir, "bench",
+                        warcinfo_fields={"software": "bench"}) as w:
         for url, body in chosen:
             request = build_request_record(
                 url, method="GET", target=url.split("bench.example", 1)[1],
@@ -194,7 +196,8 @@ def main() -> None:
               f"Python {platform.python_version()}, trafilatura {trafilatura.__version__}")
         chosen = build_archive(work / "archive", real_pages(), args.pages)
         sample = chosen[: args.baseline_pages or len(chosen)]
-        size = sum(p.stat().st_size for p in (work / "archive" / "warc").glob("*.warc.gz"))
+        warcs = ArchiveLayout(work / "archive").warc_dir.glob("*.warc.gz")
+        size = sum(p.stat().st_size for p in warcs)
         print(f"archive: {len(chosen)} pages, {size / 1e6:.1f} MB of WARC")
 
         base_s, base_pp = time_loop(sample, lambda url, body: trafilatura.extract(body, url=url))
@@ -227,7 +230,7 @@ def main() -> None:
         main_cpu = cpu_seconds(resource.RUSAGE_SELF)
         report = run_reextract(ReextractOptions(
             archive=work / "archive", sources=load_sources(), workers=workers,
-            warc_paths=(work / "archive" / "warc",)))
+            warc_paths=(ArchiveLayout(work / "archive").warc_dir,)))
         main_cpu = cpu_seconds(resource.RUSAGE_SELF) - main_cpu
         workers_cpu = report.worker_cpu_seconds
         ours_rate = rate(report.candidates, report.seconds)

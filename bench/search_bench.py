@@ -53,9 +53,10 @@ from urllib.parse import urlencode
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from archive.index.schema import INDEX_FILENAME, ArticleRow, enable_search  # noqa: E402
+from archive.index.schema import ArticleRow, enable_search  # noqa: E402
 from archive.index.search import search, to_fts_query  # noqa: E402
 from archive.index.writer import IndexWriter  # noqa: E402
+from archive.layout import ArchiveLayout  # noqa: E402
 from archive.samplesites.data import SITE_NAMES, load_articles  # noqa: E402
 
 TEXT_DIR = REPO.parent / "shared" / "realdata" / "benchmark" / "newspaper3k-tests" / "text"
@@ -296,7 +297,7 @@ class DatasetteClient:
 
         archive = db_path.parent / "datasette"
         archive.mkdir(exist_ok=True)
-        link = archive / INDEX_FILENAME
+        link = ArchiveLayout(archive).index_db
         link.unlink(missing_ok=True)
         link.symlink_to(db_path.resolve())
         if metadata is None and settings is None:

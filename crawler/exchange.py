@@ -21,10 +21,9 @@ from typing import TYPE_CHECKING, Any
 
 from archive.articles import record_extraction, record_removal, record_truncated
 from archive.errors import PressArchiveError
-from archive.index.schema import INDEX_FILENAME, Capture
-from archive.index.writer import IndexWriter
+from archive.index.schema import Capture
+from archive.layout import ArchiveLayout
 from archive.sources import Source
-from archive.state import CrawlState
 from archive.warc.records import (
     IDENTICAL_PAYLOAD_PROFILE,
     SERVER_NOT_MODIFIED_PROFILE,
@@ -39,7 +38,6 @@ from archive.warc.writer import WarcFileWriter
 if TYPE_CHECKING:
     from archive.extract import ExtractionResult
 
-WARC_SUBDIR = "warc"
 WARC_PREFIX = "pressarchive"
 # What the crawl process may ask the store to do; anything else is refused.
 OPERATIONS = frozenset({"register_source", "archive", "record_extraction", "record_truncated"})
@@ -148,14 +146,14 @@ class ArchiveStore:
         self.config = config
         self.sources: dict[str, Source] = {}
         self.writer = WarcFileWriter(
-            config.directory / WARC_SUBDIR,
+            ArchiveLayout(config.directory).warc_dir,
             WARC_PREFIX,
             warcinfo_fields=config.warcinfo_fields,
             max_file_bytes=config.max_file_bytes,
             gzip_level=config.gzip_level,
         )
-        self.index = IndexWriter(config.directory / INDEX_FILENAME)
-        self.state = CrawlState(config.directory)
+        self.index = ArchiveLayout(config.directory).open_index()
+        self.state = ArchiveLayout(config.directory).open_state()
         # Set by the first write that found the disk full: later calls are refused
         # before they write anything (the crawl is stopping; a WARC record written now
         # could not be indexed, and each attempt would grow and cut a file again).

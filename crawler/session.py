@@ -40,11 +40,11 @@ import scrapy
 from twisted.python.threadpool import ThreadPool
 
 from archive import __version__
+from archive.layout import ArchiveLayout
 from archive.lock import ArchiveLock, held_lock, held_lock_descriptor
-from archive.state import CrawlState
 from archive.warc.repair import repair_open_files
 from crawler.archiver import ArchiverCallError, ArchiverClient, ArchiverDied, InlineArchiver
-from crawler.exchange import WARC_SUBDIR, ArchiveWriteError, StoreConfig, short_message
+from crawler.exchange import ArchiveWriteError, StoreConfig, short_message
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -109,7 +109,8 @@ class ArchiveSession:
         self.directory = directory
         started = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
         self.crawl_id = f"pressarchive-{started}-{os.getpid()}"
-        (directory / WARC_SUBDIR).mkdir(parents=True, exist_ok=True)
+        layout = ArchiveLayout(directory)
+        layout.warc_dir.mkdir(parents=True, exist_ok=True)
         # A crawl killed earlier leaves a torn .open file: keep its complete
         # records, cut the tail and close it before writing anything new.
         # `pressarchive crawl` has done this already (it must, to reconcile the
@@ -121,7 +122,7 @@ class ArchiveSession:
         lock = held_lock(directory)
         if lock is None:
             lock = self._own_lock = ArchiveLock(directory, "scrapy crawl").acquire()
-        for action in repair_open_files(directory / WARC_SUBDIR, lock=lock):
+        for action in repair_open_files(layout.warc_dir, lock=lock):
             logger.warning("WARC repair: %s", action)
         config = StoreConfig(
             directory=directory,
@@ -137,7 +138,7 @@ class ArchiveSession:
         else:
             self.archiver = InlineArchiver(config)
         # Read here (is a page due?); written by the archiver.
-        self.state = CrawlState(directory)
+        self.state = layout.open_state()
         workers = settings.getint("PRESSARCHIVE_EXTRACT_WORKERS") or os.cpu_count() or 1
         self._extract_workers = workers
         self._extract_timeout = settings.getfloat("PRESSARCHIVE_EXTRACT_TIMEOUT")

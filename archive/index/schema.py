@@ -28,7 +28,6 @@ import sqlite_utils
 
 logger = logging.getLogger(__name__)
 
-INDEX_FILENAME = "index.db"
 # Ids are 53-bit: exact in JavaScript and every JSON reader (Datasette's JSON API),
 # and two of a million URLs share a hash about once in 20,000 archives (probed).
 ID_BITS = 53

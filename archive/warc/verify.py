@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from archive.errors import PressArchiveError
+from archive.layout import ArchiveLayout
 from archive.warc.decoding import dechunk
 from archive.warc.writer import OPEN_SUFFIX
 
@@ -34,7 +35,6 @@ __all__ = [
     "verify_archive",
 ]
 
-WARC_SUBDIR = "warc"
 CLOSED_SUFFIX = ".warc.gz"
 UNCLOSED_MESSAGE = "torn/unclosed file: run verify --repair or the next crawl repairs it"
 
@@ -690,7 +690,7 @@ def verify_archive(archive_dir: Path, *, index_db: Path | None = None) -> Verify
     archive_dir = Path(archive_dir)
     if not archive_dir.is_dir():
         raise VerifyError(f"no archive directory at {archive_dir}")
-    warc_dir = archive_dir / WARC_SUBDIR
+    warc_dir = ArchiveLayout(archive_dir).warc_dir
     report = VerifyReport(archive_dir)
     # The lock, not a pid, tells a file being written from a torn one.
     holder = running_holder(archive_dir)
