@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Literal
 from urllib.parse import urljoin, urlsplit
 
-from archive.index import ArchiveIndex, ArticleRow, Capture
+from archive.index.schema import ArticleRow, Capture
+from archive.index.writer import IndexWriter
 from archive.sources import Source
 
 if TYPE_CHECKING:
@@ -82,7 +83,7 @@ def article_row(capture: Capture, result: ExtractionResult, config_hash: str) ->
     )
 
 
-def record_truncated(index: ArchiveIndex, capture: Capture) -> None:
+def record_truncated(index: IndexWriter, capture: Capture) -> None:
     """A cut body is archived as such but is not a complete article."""
     index.add_non_article(
         url=capture.url, source=capture.source, status="truncated",
@@ -105,13 +106,13 @@ def removal_reason(capture: Capture, source: Source | None) -> str:
     return ""
 
 
-def record_removal(index: ArchiveIndex, capture: Capture, source: Source | None) -> bool:
+def record_removal(index: IndexWriter, capture: Capture, source: Source | None) -> bool:
     reason = removal_reason(capture, source)
     return bool(reason) and index.mark_removed(capture.url, capture.fetched_at, reason)
 
 
 def record_extraction(
-    index: ArchiveIndex, capture: Capture, result: ExtractionResult, config_hash: str
+    index: IndexWriter, capture: Capture, result: ExtractionResult, config_hash: str
 ) -> str:
     """Index an article, or note why an article-shaped page is not one. Returns
     "new", "updated" or "same" for an article, else the extraction status."""

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from archive import exitcodes, user_agent
 from archive.backfill.window import make_window
 from archive.errors import ConfigError, PressArchiveError
+from archive.layout import INDEX_FILENAME, ArchiveLayout
 from archive.sources import load_sources
 from archive.warc.cdxj import write_cdxj
 
@@ -125,8 +126,8 @@ class CrawlReport:
                 f"finish: {stats.get('finish_reason', '?')}"
             )
         if self.rebuilt_articles is not None:
-            lines.append(f"index.db was missing or empty: rebuilt from the WARC files first "
-                         f"({self.rebuilt_articles} articles)")
+            lines.append(f"{INDEX_FILENAME} was missing or empty: rebuilt from the WARC files "
+                         f"first ({self.rebuilt_articles} articles)")
         if self.captures_added:
             lines.append(f"{self.captures_added} archived response(s) an earlier run left "
                          "without a capture row were indexed")
@@ -177,7 +178,6 @@ def run_crawl(options: CrawlOptions) -> CrawlReport:
     import sqlite3
 
     from archive.lock import ArchiveLock
-    from archive.state import CrawlState
 
     try:
         make_window(options.since, options.until, dt.date.today())
@@ -201,8 +201,9 @@ def run_crawl(options: CrawlOptions) -> CrawlReport:
             f"cannot create archive directory {options.archive}: {exc}"
         ) from exc
     logger = logging.getLogger("pressarchive")
+    layout = ArchiveLayout(options.archive)
     with ArchiveLock(options.archive, "crawl") as lock:
-        state = CrawlState(options.archive)
+        state = layout.open_state()
         try:
             if lock.taken_over_from:
                 logger.warning("%s", lock.takeover_message())
@@ -217,10 +218,7 @@ def run_crawl(options: CrawlOptions) -> CrawlReport:
                 state.finish_crawl(crawl_id, status="failed", exit_code=exitcodes.COULD_NOT_RUN,
                                    counts={}, finished=dt.datetime.now(dt.UTC))
                 if isinstance(exc, sqlite3.DatabaseError):
-                    raise PressArchiveError(
-                        f"{options.archive / 'index.db'} is not a usable index ({exc}); "
-                        "rebuild it with `pressarchive reextract`"
-                    ) from exc
+                    raise layout.unusable_index(exc) from exc
                 raise
             try:
                 state.finish_crawl(crawl_id, status=report.status, exit_code=report.exit_code,
@@ -266,18 +264,13 @@ def _agree_with_warcs(options: CrawlOptions, known: dict, lock: ArchiveLock,
     are the truth): torn files of a killed run closed, an index that is missing or
     empty rebuilt from the WARC files, records that runs ended uncleanly left without
     a capture row indexed, and archived article pages never extracted extracted."""
-    from archive.index import INDEX_FILENAME, ArchiveIndex
-    from archive.reconcile import (
-        add_missing_captures,
-        files_written_since,
-        index_is_missing_or_empty,
-        reconcile,
-    )
+    from archive.reconcile import add_missing_captures, files_written_since, reconcile
     from archive.warc.reader import archive_files
     from archive.warc.repair import repair_open_files
 
     logger = logging.getLogger("pressarchive")
-    warc_dir = options.archive / "warc"
+    layout = ArchiveLayout(options.archive)
+    warc_dir = layout.warc_dir
     repaired: list[Path] = []
     if warc_dir.is_dir():
         # Every .open file is repaired: holding the lock proves that no writer of this
@@ -286,17 +279,16 @@ def _agree_with_warcs(options: CrawlOptions, known: dict, lock: ArchiveLock,
             logger.warning("WARC repair: %s", action)
             if action.final_path is not None:
                 repaired.append(action.final_path)
-    index_db = options.archive / INDEX_FILENAME
-    if warc_dir.is_dir() and archive_files(warc_dir) and index_is_missing_or_empty(index_db):
+    if warc_dir.is_dir() and archive_files(warc_dir) and layout.index_is_missing_or_empty():
         from archive.reextract import ReextractOptions, run_reextract
 
         logger.warning("%s is missing or empty but %s holds WARC files: rebuilding the "
-                       "index from them first", index_db, warc_dir)
+                       "index from them first", layout.index_db, warc_dir)
         rebuilt = run_reextract(ReextractOptions(archive=options.archive, sources=known,
                                                  workers=options.workers))
         report.rebuilt_articles = rebuilt.outcomes.get("ok", 0)
         return
-    index = ArchiveIndex(index_db)
+    index = layout.open_index()
     try:
         written = set(repaired)
         if unclean_since is not None and warc_dir.is_dir():

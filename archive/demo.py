@@ -8,7 +8,8 @@ from pathlib import Path
 import click
 
 from archive.crawl import CrawlOptions, run_crawl
-from archive.index import INDEX_FILENAME, open_database
+from archive.index.queries import articles_per_source
+from archive.layout import ArchiveLayout
 
 
 def run_demo(archive: Path, *, serve: bool = True, port: int = 8001) -> int:
@@ -27,15 +28,13 @@ def run_demo(archive: Path, *, serve: bool = True, port: int = 8001) -> int:
         server.shutdown()
         server.server_close()
     click.echo(report.summary())
-    db = open_database(archive / INDEX_FILENAME)
-    warcs = sorted((archive / "warc").glob("*.warc.gz"))
-    click.echo(f"WARC files: {len(warcs)} in {archive / 'warc'}")
-    click.echo(f"index: {archive / INDEX_FILENAME}")
-    for source, count in db.execute(
-        "select source, count(*) from articles group by source order by source"
-    ).fetchall():
-        click.echo(f"  {source}: {count} articles")
-    db.conn.close()
+    layout = ArchiveLayout(archive)
+    warcs = sorted(layout.warc_dir.glob("*.warc.gz"))
+    click.echo(f"WARC files: {len(warcs)} in {layout.warc_dir}")
+    click.echo(f"index: {layout.index_db}")
+    with layout.read_index() as conn:
+        for source, count in articles_per_source(conn):
+            click.echo(f"  {source}: {count} articles")
     click.echo(f"try: pressarchive search Ramadi --archive {archive}")
     if not serve:
         return 0

@@ -58,8 +58,7 @@ from types import TracebackType
 from typing import Any
 
 from archive.errors import PressArchiveError
-
-LOCK_RELATIVE_PATH = Path("state") / "lock"
+from archive.layout import ArchiveLayout
 
 # A holder writes its details just after taking the flock; a competitor that reads in
 # between sees an empty file (or the dead holder's details). It rereads for this long,
@@ -77,7 +76,7 @@ class ArchiveLocked(PressArchiveError):
 
 
 def lock_path(archive_dir: Path) -> Path:
-    return Path(archive_dir) / LOCK_RELATIVE_PATH
+    return ArchiveLayout(archive_dir).lock_file
 
 
 def read_lock_info(archive_dir: Path) -> dict[str, Any] | None:

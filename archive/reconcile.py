@@ -6,14 +6,14 @@ have no capture row, and an article page archived but not yet extracted has no
 article row. Reconciling first adds the missing capture rows (reading only the files
 written since the last clean run), then extracts exactly the unindexed article pages
 from their WARC records, through the same path as the crawl and reextract. A crawl
-whose index is missing or empty while WARC files exist rebuilds it from them first.
+whose index is missing or empty while WARC files exist rebuilds it from them first
+(ArchiveLayout.index_is_missing_or_empty).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-import sqlite3
 from collections import deque
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,7 +22,9 @@ from archive.articles import article_outcome, config_hash, extraction_task, reco
 from archive.capture.rows import capture_from_record
 from archive.extract import DEFAULT_OPTIONS, ExtractionOptions, ExtractionTask
 from archive.extract.pool import ExtractorPool
-from archive.index import CAPTURE_FIELDS, ArchiveIndex, Capture
+from archive.index.schema import Capture
+from archive.index.writer import IndexWriter
+from archive.layout import ArchiveLayout
 from archive.sources import Source, source_for_url
 from archive.warc.decoding import ContentDecodingError
 from archive.warc.reader import (
@@ -36,25 +38,6 @@ from archive.warc.reader import (
 logger = logging.getLogger(__name__)
 
 
-def index_is_missing_or_empty(index_db: Path) -> bool:
-    """No index file, or one without any capture row. An index that cannot be read is
-    not "empty": opening it reports it (corrupt, or not an index)."""
-    if not index_db.exists():
-        return True
-    if index_db.stat().st_size == 0:
-        return True
-    try:
-        conn = sqlite3.connect(f"{index_db.resolve().as_uri()}?mode=ro", uri=True)
-    except sqlite3.Error:
-        return False
-    try:
-        return conn.execute("select not exists (select 1 from captures)").fetchone()[0] == 1
-    except sqlite3.Error as exc:
-        return "no such table" in str(exc)
-    finally:
-        conn.close()
-
-
 def files_written_since(warc_dir: Path, since: dt.datetime) -> list[Path]:
     """Closed WARC files modified at or after ``since`` (a minute of slack for clocks
     that rounded the run's start down to the second)."""
@@ -62,7 +45,7 @@ def files_written_since(warc_dir: Path, since: dt.datetime) -> list[Path]:
     return [path for path in archive_files(warc_dir) if path.stat().st_mtime >= threshold]
 
 
-def add_missing_captures(index: ArchiveIndex, paths: list[Path],
+def add_missing_captures(index: IndexWriter, paths: list[Path],
                          sources: dict[str, Source]) -> int:
     """Capture rows for the complete response and revisit records of ``paths`` that the
     index lacks (made as the crawl and reextract make them); returns how many were added."""
@@ -71,8 +54,7 @@ def add_missing_captures(index: ArchiveIndex, paths: list[Path],
     for path in paths:
         missing = []
         for record in iter_records(path, types={"response", "revisit"}, errors=errors):
-            if index.db.execute("select 1 from captures where record_id = ?",
-                                [record.record_id]).fetchone() is None:
+            if not index.has_capture(record.record_id):
                 source = source_for_url(record.target_uri, sources)
                 missing.append(capture_from_record(record, source.name if source else ""))
         index.add_captures(missing)
@@ -83,29 +65,18 @@ def add_missing_captures(index: ArchiveIndex, paths: list[Path],
     return added
 
 
-def unindexed_article_captures(index: ArchiveIndex,
+def unindexed_article_captures(index: IndexWriter,
                                sources: dict[str, Source]) -> list[Capture]:
     """The latest 2xx response of each article URL that no row accounts for."""
-    columns = ", ".join(f"c.{name}" for name in CAPTURE_FIELDS)
-    rows = index.db.execute(
-        f"select {columns} from captures c where c.rec_type = 'response' "
-        "and c.status between 200 and 299 "
-        "and c.id = (select max(id) from captures l where l.url = c.url) "
-        "and not exists (select 1 from articles a where a.url = c.url "
-        "                and a.fetched_at >= c.fetched_at) "
-        "and not exists (select 1 from non_articles n where n.url = c.url "
-        "                and n.fetched_at >= c.fetched_at)"
-    ).fetchall()
     found = []
-    for row in rows:
-        capture = Capture(*row)
+    for capture in index.unaccounted_captures():
         source = sources.get(capture.source)
         if source is not None and source.is_article(capture.url):
             found.append(capture)
     return found
 
 
-def reconcile(archive: Path, index: ArchiveIndex, sources: dict[str, Source], *,
+def reconcile(archive: Path, index: IndexWriter, sources: dict[str, Source], *,
               options: ExtractionOptions = DEFAULT_OPTIONS, workers: int = 1) -> int:
     """Index the archived article pages the index lacks; returns how many."""
     missing = unindexed_article_captures(index, sources)
@@ -114,6 +85,7 @@ def reconcile(archive: Path, index: ArchiveIndex, sources: dict[str, Source], *,
     logger.warning("%d archived article page(s) were never indexed (an earlier run was "
                    "killed or ran out of disk space): indexing them from the WARC files",
                    len(missing))
+    warc_dir = ArchiveLayout(archive).warc_dir
     # In order, as extract_many gives the results: the captures whose tasks it took.
     extracting: deque[Capture] = deque()
 
@@ -122,7 +94,7 @@ def reconcile(archive: Path, index: ArchiveIndex, sources: dict[str, Source], *,
             if article_outcome(capture) != "extract":
                 continue
             try:
-                record = read_record_at(archive / "warc" / capture.warc_file, capture.warc_offset)
+                record = read_record_at(warc_dir / capture.warc_file, capture.warc_offset)
                 body = record.decoded_body()
             except (WarcReadError, ContentDecodingError, OSError) as exc:
                 logger.error("cannot reconcile %s: %s", capture.url, exc)

@@ -37,8 +37,7 @@ from archive.capture.rows import capture_from_record
 from archive.errors import PressArchiveError
 from archive.extract import DEFAULT_OPTIONS, ExtractionOptions, ExtractionResult, ExtractionTask
 from archive.extract.pool import ExtractorPool
-from archive.index import INDEX_FILENAME, ArchiveIndex, Capture, enable_search
-from archive.index_builds import (
+from archive.index.builds import (
     LostArticles,
     finish_build,
     lost_articles,
@@ -47,6 +46,9 @@ from archive.index_builds import (
     remove_database,
     swap_in,
 )
+from archive.index.schema import Capture, enable_search
+from archive.index.writer import IndexWriter
+from archive.layout import ArchiveLayout
 from archive.lock import ArchiveLock, holding_lock
 from archive.reextract_report import Progress, ReextractReport, record_run
 from archive.sources import Source, source_for_url
@@ -122,13 +124,13 @@ def warc_inputs(options: ReextractOptions) -> list[Path]:
             else:
                 raise PressArchiveError(f"no such WARC file or directory: {path}")
         return paths
-    warc_dir = options.archive / "warc"
+    warc_dir = ArchiveLayout(options.archive).warc_dir
     if not warc_dir.is_dir():
         raise PressArchiveError(f"no WARC files: {warc_dir} does not exist")
     return archive_files(warc_dir)
 
 
-def carry_over(index: ArchiveIndex, old_db: Path, extracted_urls_sql: str) -> int:
+def carry_over(index: IndexWriter, old_db: Path, extracted_urls_sql: str) -> int:
     """Rows of the previous index outside --source/--since, kept as they were.
 
     Run before re-extracting, so that versions re-extracted after --since number
@@ -192,7 +194,7 @@ def _prepare_archive(options: ReextractOptions, lock: ArchiveLock) -> list[str]:
         logger.info("removed %d half-built index(es) of killed rebuilds", abandoned)
     if options.warc_paths:
         return []
-    actions = repair_open_files(options.archive / "warc", lock=lock)
+    actions = repair_open_files(ArchiveLayout(options.archive).warc_dir, lock=lock)
     for action in actions:
         logger.warning("WARC repair: %s", action)
     return [str(action) for action in actions]
@@ -217,7 +219,7 @@ class _Rebuild:
     for an extraction result or not: a later capture of a URL (a 404, a cut body) must
     never be written before an earlier one's extraction."""
 
-    def __init__(self, options: ReextractOptions, paths: list[Path], index: ArchiveIndex,
+    def __init__(self, options: ReextractOptions, paths: list[Path], index: IndexWriter,
                  report: ReextractReport, started: float) -> None:
         self.options = options
         self.paths = paths
@@ -342,18 +344,18 @@ def _rebuild(options: ReextractOptions, paths: list[Path], started: float) -> Re
     build = new_build_path(options.archive)
     try:
         pool.start(wait=False)
-        index = ArchiveIndex(build, search=False)
+        index = IndexWriter(build, search=False)
     except BaseException as exc:
         pool.close()
         remove_database(build)
         if isinstance(exc, sqlite3.OperationalError | OSError):
             raise PressArchiveError(f"cannot create the new index {build}: {exc}") from exc
         raise
-    report = ReextractReport(index=options.archive / INDEX_FILENAME, warc_files=len(paths))
+    report = ReextractReport(index=ArchiveLayout(options.archive).index_db, warc_files=len(paths))
     rebuild = _Rebuild(options, paths, index, report, started)
     try:
         if options.source or options.since:
-            report.carried_over = carry_over(index, options.archive / INDEX_FILENAME,
+            report.carried_over = carry_over(index, report.index,
                                              _filter_sql(options))
         extract_started = time.monotonic()
         with pool:
@@ -396,9 +398,9 @@ def _filter_sql(options: ReextractOptions) -> str:
     return " and ".join(conditions)
 
 
-def _refuse_lost_articles(index: ArchiveIndex, report: ReextractReport,
+def _refuse_lost_articles(index: IndexWriter, report: ReextractReport,
                           options: ReextractOptions) -> None:
-    report.lost, had = lost_articles(index, options.archive / INDEX_FILENAME)
+    report.lost, had = lost_articles(index, report.index)
     if not report.lost or options.force:
         return
     unreadable = ""
@@ -408,7 +410,7 @@ def _refuse_lost_articles(index: ArchiveIndex, report: ReextractReport,
                       f"{first.filename} at offset {first.offset}: {first.message}")
     raise LostArticles(
         f"not swapped in: the rebuild has no trace of {report.lost} of the {had} "
-        f"articles in {options.archive / INDEX_FILENAME}{unreadable}; the current index "
+        f"articles in {report.index}{unreadable}; the current index "
         "is kept (--force swaps the rebuild in anyway)")
 
 

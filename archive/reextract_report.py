@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
 
-from archive.index import ArchiveIndex
+from archive.index.writer import IndexWriter
 from archive.warc.reader import ReadError
 
 # The progress lines are the reextract command's: logged under the name of its
@@ -105,7 +105,7 @@ class Progress:
             logger.info(line)
 
 
-def record_run(index: ArchiveIndex, report: ReextractReport, hashes: dict[str, str], *,
+def record_run(index: IndexWriter, report: ReextractReport, hashes: dict[str, str], *,
                source_filter: str, since: str) -> None:
     """One row per run in `extractions`: what ran, with which versions and config."""
     index.db["extractions"].insert(

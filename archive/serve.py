@@ -5,10 +5,10 @@ built by datasette_app(), which the tests and bench/search_bench.py use too, so 
 they measure is what is served:
 
 - the metadata of settings/datasette-metadata.json, plus the `search` canned query,
-  whose SQL is archive.search.ranked_search_sql() (the SQL `pressarchive search`
+  whose SQL is archive.index.search.ranked_search_sql() (the SQL `pressarchive search`
   runs: one source of truth, never a copy in the JSON);
 - the SQL function that query reads the user's text through
-  (archive.search.register_search_functions), registered as a Datasette plugin;
+  (archive.index.search.register_search_functions), registered as a Datasette plugin;
 - DATASETTE_SETTINGS (see docs/settings.md);
 - size limits on every connection (archive/serve_limits.py);
 - DIR/index.db followed to the build it points to, per request, so a rebuilt index is
@@ -45,9 +45,8 @@ from datasette.plugins import pm
 
 from archive import exitcodes
 from archive.errors import PressArchiveError, UnusableArchive
-from archive.index import INDEX_FILENAME
-from archive.readonly import exists, read_only
-from archive.search import (
+from archive.index.queries import read_table_ends
+from archive.index.search import (
     FILTER_SCAN,
     MMAP_BYTES,
     RANK_WINDOW,
@@ -55,6 +54,7 @@ from archive.search import (
     ranked_search_sql,
     register_search_functions,
 )
+from archive.layout import INDEX_FILENAME, INDEX_TABLES, ArchiveLayout, read_index
 from archive.serve_follow import Asgi, FollowingDatasette, follow_asgi
 from archive.serve_limits import limit_connection, quiet_printf_refusals
 from archive.serve_public import PUBLIC_SETTINGS, is_loopback, public_by_default, visitor_asgi
@@ -88,8 +88,6 @@ SEARCH_PATH = re.compile(rf"/{DATABASE}/{SEARCH_QUERY}(\.\w+)?$")
 # True while a request to SEARCH_PATH is answered (asyncio copies context per task).
 _IN_SEARCH: contextvars.ContextVar[bool] = contextvars.ContextVar(
     "pressarchive_in_search", default=False)
-# Tables every index has (an SQLite file without them is someone else's database).
-REQUIRED_TABLES = ("articles", "captures")
 # The start-up check reads the whole of a small index; a large one (about 5 s per GB
 # from the page cache) only for this long, after its tables' first and last pages.
 QUICK_CHECK_SECONDS = 2.0
@@ -140,7 +138,7 @@ class ArchiveDatasette(FollowingDatasette):
     def __init__(self, archive: Path, *, public: bool, **kwargs: object):
         self.public = public  # read by asgi_wrapper() while Datasette builds its app
         self.search_executor = ThreadPoolExecutor(SEARCH_THREADS, "search")
-        super().__init__(archive / INDEX_FILENAME, name=DATABASE, **kwargs)
+        super().__init__(ArchiveLayout(archive).index_db, name=DATABASE, **kwargs)
 
     # Datasette runs every query of every database on self.executor, a few threads in
     # turn: requests that each keep one busy up to the time limit (a filter scanning
@@ -220,32 +218,19 @@ def check_index(archive: Path) -> None:
     would otherwise start a server that answers 500 to every request. Reads the first
     and last rows of the main tables and runs SQLite's quick_check (bounded in time).
     A file shorter than its header says fails at the first read (SQLite compares them)."""
-    db = archive / INDEX_FILENAME
-    if not exists(db):
-        raise UnusableArchive(f"no index at {db}: run `pressarchive crawl --archive {archive}`")
-    hint = f"rebuild it from the WARC files: pressarchive reextract --archive {archive}"
-    with read_only(db, "index", hint) as conn:
-        tables = {name for (name,) in conn.execute(
-            "select name from sqlite_master where type = 'table'")}
-        missing = [table for table in REQUIRED_TABLES if table not in tables]
-        if missing:
-            raise UnusableArchive(
-                f"{db} is not a Press Archive index (no {', '.join(missing)} table); {hint}")
-        for table in REQUIRED_TABLES:
-            for order in ("", " desc"):  # both ends of the table's tree
-                conn.execute(f"select * from {table} order by rowid{order} limit 1").fetchall()
+    layout = ArchiveLayout(archive)
+    with layout.read_index() as conn:
+        read_table_ends(conn, INDEX_TABLES)
         problem = _quick_check(conn, QUICK_CHECK_SECONDS)
         if problem:
-            raise UnusableArchive(f"{db} is not a usable index ({problem}); {hint}")
+            raise layout.unusable_index(problem)
 
 
 def datasette_app(archive: Path, *, public: bool = False) -> ArchiveDatasette:
     """Datasette as `pressarchive serve` runs it, on DIR/index.db (not immutable: the
     crawl keeps writing to it), following it to each new build; `public` adds the
     settings of a public instance (archive/serve_public.py)."""
-    db = archive / INDEX_FILENAME
-    if not exists(db):
-        raise UnusableArchive(f"no index at {db}: run `pressarchive crawl --archive {archive}`")
+    ArchiveLayout(archive).require_index()
     register_plugin()
     settings = {**DATASETTE_SETTINGS, **(PUBLIC_SETTINGS if public else {})}
     return ArchiveDatasette(archive, public=public, metadata=datasette_metadata(),
@@ -306,15 +291,13 @@ def warm_up(db: Path) -> float:
     cache: at 1M articles, searches that wait for the disk take seconds, over
     Datasette's time limit. About 50 s for 1M articles. Returns the seconds taken."""
     started = time.perf_counter()
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     try:
-        conn.execute("select sum(length(block)) from articles_fts_data").fetchone()
-        # count(*) of the table itself (not an index) visits every leaf page.
-        conn.execute("select count(*) from articles not indexed").fetchone()
-    except sqlite3.Error:
+        with read_index(db) as conn:
+            conn.execute("select sum(length(block)) from articles_fts_data").fetchone()
+            # count(*) of the table itself (not an index) visits every leaf page.
+            conn.execute("select count(*) from articles not indexed").fetchone()
+    except UnusableArchive:
         pass  # an index without search (yet): nothing to warm
-    finally:
-        conn.close()
     return time.perf_counter() - started
 
 
@@ -330,7 +313,7 @@ def serve_forever(archive: Path, *, host: str, port: int, public: bool = False) 
     quiet_printf_refusals()
     ds = datasette_app(archive, public=public)
     asyncio.run(ds.invoke_startup())
-    threading.Thread(target=_warm_up_and_say, args=(archive / INDEX_FILENAME,),
+    threading.Thread(target=_warm_up_and_say, args=(ArchiveLayout(archive).index_db,),
                      name="warm-up", daemon=True).start()
     uvicorn.run(ds.app(), host=host, port=port, log_level="info", lifespan="on", workers=1)
 

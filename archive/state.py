@@ -25,8 +25,6 @@ from pathlib import Path
 from archive.errors import ConfigError
 from archive.transactions import BatchedWrites
 
-STATE_SUBDIR = "state"
-STATE_FILENAME = "state.db"
 # Runs whose every archived record was committed to the index with its state
 # ("interrupted" is a graceful shutdown, which commits as it stops).
 CLEAN_STATUSES = ("finished", "finished_with_errors", "interrupted")
@@ -102,10 +100,10 @@ class UrlState:
 
 
 class CrawlState(BatchedWrites):
-    def __init__(self, archive: Path):
-        directory = Path(archive) / STATE_SUBDIR
-        directory.mkdir(parents=True, exist_ok=True)
-        self.path = directory / STATE_FILENAME
+    """The crawl state's one writer; ArchiveLayout.open_state() opens it."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
         self.conn = sqlite3.connect(self.path, check_same_thread=False, timeout=30)
         self.conn.execute("pragma journal_mode = wal")
         self.conn.execute("pragma synchronous = normal")

@@ -7,10 +7,8 @@ import sqlite3
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from archive.errors import PressArchiveError
-from archive.index import INDEX_FILENAME
-from archive.readonly import REBUILD_HINT, check_archive_dir, exists, read_only
-from archive.state import STATE_FILENAME, STATE_SUBDIR
+from archive.index.queries import article_health
+from archive.layout import ArchiveLayout
 
 
 @dataclass
@@ -59,18 +57,16 @@ class StatusReport:
 
 
 def archive_status(archive: Path, runs: int = 10) -> StatusReport:
-    """Read-only: needs no write access to the archive (see archive/readonly.py)."""
-    check_archive_dir(archive)
-    state_db = archive / STATE_SUBDIR / STATE_FILENAME
-    if not exists(state_db):
-        raise PressArchiveError(f"no crawl state in {archive}: no crawl has run there")
-    with read_only(state_db, "crawl state") as state:
+    """Read-only: needs no write access to the archive (see archive/layout.py)."""
+    layout = ArchiveLayout(archive)
+    with layout.read_state() as state:
         recent = _recent_runs(state, runs)
         health = _url_health(state)
-    index_db = archive / INDEX_FILENAME
-    if exists(index_db):
-        with read_only(index_db, "index", REBUILD_HINT) as index:
-            _add_article_health(index, health)
+    if layout.has_index():
+        with layout.read_index() as index:
+            for source, articles, edited, removed in article_health(index):
+                entry = health.setdefault(source, SourceHealth(source))
+                entry.articles, entry.edited, entry.removed = articles, edited, removed
     if recent:
         for source, counts in recent[0]["counts"].items():
             health.setdefault(source, SourceHealth(source)).last_run_errors = counts.get(
@@ -102,12 +98,3 @@ def _url_health(state: sqlite3.Connection) -> dict[str, SourceHealth]:
         health[source] = SourceHealth(source, urls_known=urls, due_now=due or 0,
                                       last_ok_fetch=last_ok or "")
     return health
-
-
-def _add_article_health(index: sqlite3.Connection, health: dict[str, SourceHealth]) -> None:
-    for source, articles, edited, removed in index.execute(
-        "select source, count(*), sum(versions > 1), sum(removed_at != '') "
-        "from articles group by source"
-    ):
-        entry = health.setdefault(source, SourceHealth(source))
-        entry.articles, entry.edited, entry.removed = articles, edited or 0, removed or 0

@@ -31,8 +31,9 @@ from typing import BinaryIO
 
 from archive import __version__
 from archive.errors import PressArchiveError
-from archive.index import INDEX_FILENAME
-from archive.warc.cdxj import CdxjEntry, index_files, warc_directory
+from archive.index.queries import articles_for_pages
+from archive.layout import ArchiveLayout
+from archive.warc.cdxj import CdxjEntry, index_files
 from archive.warc.reader import ReadError, archive_files
 
 __all__ = ["WACZ_VERSION", "WaczSummary", "export_wacz"]
@@ -147,25 +148,6 @@ def _iso_seconds(timestamp: str) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _articles(db_path: Path, include_text: bool) -> list[sqlite3.Row]:
-    if not db_path.is_file():
-        raise PressArchiveError(
-            f"no index at {db_path}: crawl first (pressarchive crawl --archive "
-            f"{db_path.parent})")
-    columns = "url, title, capture_record_id" + (", text" if include_text else "")
-    try:
-        conn = sqlite3.connect(db_path.resolve().as_uri() + "?mode=ro", uri=True, timeout=30)
-    except sqlite3.Error as exc:
-        raise PressArchiveError(f"cannot open the index {db_path}: {exc}") from exc
-    try:
-        conn.row_factory = sqlite3.Row
-        return conn.execute(f"select {columns} from articles order by id").fetchall()
-    except sqlite3.Error as exc:
-        raise PressArchiveError(f"cannot read articles from {db_path}: {exc}") from exc
-    finally:
-        conn.close()
-
-
 def _pages(articles: Iterable[sqlite3.Row], entries: list[CdxjEntry], include_text: bool,
            ) -> tuple[list[dict[str, str]], list[str]]:
     """One page per article whose capture record is in ``entries``, and the URLs of the rest."""
@@ -200,17 +182,19 @@ def export_wacz(archive_dir: Path, out: Path, *, title: str | None = None,
     can be read, and when ``out`` cannot be written.
     """
     archive_dir, out = Path(archive_dir), Path(out)
-    all_warcs = archive_files(warc_directory(archive_dir))
+    layout = ArchiveLayout(archive_dir)
+    all_warcs = archive_files(layout.existing_warc_dir())
     if not all_warcs:
-        raise PressArchiveError(f"no closed WARC files in {archive_dir / 'warc'}")
-    articles = _articles(archive_dir / INDEX_FILENAME, include_text)
+        raise PressArchiveError(f"no closed WARC files in {layout.warc_dir}")
+    with layout.read_index() as conn:
+        articles = articles_for_pages(conn, include_text)
     _check_writable(out)
 
     indexed = index_files(all_warcs)
     warcs, entries = indexed.files, indexed.entries
     if not warcs:
         raise PressArchiveError(
-            f"no readable WARC file in {archive_dir / 'warc'}: "
+            f"no readable WARC file in {layout.warc_dir}: "
             + "; ".join(f"{path.name}: {why}" for path, why in indexed.left_out.items()))
     pages, missing = _pages(articles, entries, include_text)
     header = dict(PAGES_HEADER, hasText=True) if include_text else PAGES_HEADER

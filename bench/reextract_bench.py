@@ -17,7 +17,7 @@
    swapped-in index, with its parts: worker start-up (to the first result), the steady
    extraction, the tail (full-text index build, swap), and the CPU of the main process
    against that of the workers.
-6. Index writing alone: ArchiveIndex rows in batches plus the FTS build.
+6. Index writing alone: IndexWriter rows in batches plus the FTS build.
 
 The last lines are reextract's rate over workers x each baseline's rate.
 """
@@ -43,7 +43,9 @@ sys.path.insert(0, str(REPO))
 
 from archive.extract import ExtractionTask, extract  # noqa: E402
 from archive.gc_tuning import freeze_and_relax  # noqa: E402
-from archive.index import ArchiveIndex, ArticleRow  # noqa: E402
+from archive.index.schema import ArticleRow  # noqa: E402
+from archive.index.writer import IndexWriter  # noqa: E402
+from archive.layout import ArchiveLayout  # noqa: E402
 from archive.reextract import ReextractOptions, run_reextract  # noqa: E402
 from archive.sources import load_sources  # noqa: E402
 from archive.warc.records import build_request_record, build_response_record, warc_date  # noqa: E402
@@ -71,7 +73,8 @@ def build_archive(directory: Path, pages: list[bytes], count: int) -> list[tuple
     chosen = [(f"https://bench.example/article/{i}.html", pages[i % len(pages)])
               for i in range(count)]
     date = warc_date(time.time())
-    with WarcFileWriter(directory / "warc", "bench", warcinfo_fields={"software": "bench"}) as w:
+    with WarcFileWriter(ArchiveLayout(directory).warc_dir, "bench",
+                        warcinfo_fields={"software": "bench"}) as w:
         for url, body in chosen:
             request = build_request_record(
                 url, method="GET", target=url.split("bench.example", 1)[1],
@@ -158,7 +161,7 @@ def fork_server_cpu() -> float:
 
 def index_write_rate(directory: Path, count: int) -> float:
     text = ("The coalition carried out strikes near Mosul and Raqqa, officials said. " * 40)
-    index = ArchiveIndex(directory / "write-bench.db", search=False)
+    index = IndexWriter(directory / "write-bench.db", search=False)
     started = time.perf_counter()
     with index.batch():
         for i in range(count):
@@ -169,7 +172,7 @@ def index_write_rate(directory: Path, count: int) -> float:
                 warc_file="x.warc.gz", warc_offset=i, payload_digest="sha1:X",
                 fetched_at="2026-11-21T00:00:00Z", extractor="trafilatura",
                 extractor_version="2.3.1", config_hash="x"))
-    from archive.index import enable_search
+    from archive.index.schema import enable_search
 
     enable_search(index.db)
     seconds = time.perf_counter() - started
@@ -193,7 +196,8 @@ def main() -> None:
               f"Python {platform.python_version()}, trafilatura {trafilatura.__version__}")
         chosen = build_archive(work / "archive", real_pages(), args.pages)
         sample = chosen[: args.baseline_pages or len(chosen)]
-        size = sum(p.stat().st_size for p in (work / "archive" / "warc").glob("*.warc.gz"))
+        warcs = ArchiveLayout(work / "archive").warc_dir.glob("*.warc.gz")
+        size = sum(p.stat().st_size for p in warcs)
         print(f"archive: {len(chosen)} pages, {size / 1e6:.1f} MB of WARC")
 
         base_s, base_pp = time_loop(sample, lambda url, body: trafilatura.extract(body, url=url))
@@ -226,7 +230,7 @@ def main() -> None:
         main_cpu = cpu_seconds(resource.RUSAGE_SELF)
         report = run_reextract(ReextractOptions(
             archive=work / "archive", sources=load_sources(), workers=workers,
-            warc_paths=(work / "archive" / "warc",)))
+            warc_paths=(ArchiveLayout(work / "archive").warc_dir,)))
         main_cpu = cpu_seconds(resource.RUSAGE_SELF) - main_cpu
         workers_cpu = report.worker_cpu_seconds
         ours_rate = rate(report.candidates, report.seconds)

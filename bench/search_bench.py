@@ -4,7 +4,7 @@
                                            [--queries 30] [--skip-baseline]
                                            [--variants ...] [--table-costs REPEAT]
 
-1. Builds bench/out/search-ROWS.db (kept for --reuse) with the project's ArchiveIndex in
+1. Builds bench/out/search-ROWS.db (kept for --reuse) with the project's IndexWriter in
    bulk mode: add_article() in batches of 1,000 rows, FTS built once at the end. Rows
    are synthetic but made of real text: sentences of the newspaper3k test articles
    (../shared/realdata) and of the sample sites' articles, recombined into ~2.7 KB
@@ -17,7 +17,7 @@
    documents), common words (the most frequent ones), two words, phrases, prefixes,
    and common words filtered by source or by date.
 3. Times each query class (p50/p95) for the naive bm25 ordering over all matches (the
-   previous search() SQL: bm25, title weight 10, snippet), for archive.search.search()
+   previous search() SQL: bm25, title weight 10, snippet), for archive.index.search.search()
    (`pressarchive search`), and through Datasette's JSON API in process, built by
    archive.serve.datasette_app() exactly as `pressarchive serve` runs it: the `search`
    canned query (/index/search.json?q=...&_shape=array) and the articles table's
@@ -53,9 +53,11 @@ from urllib.parse import urlencode
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from archive.index import INDEX_FILENAME, ArchiveIndex, ArticleRow, enable_search  # noqa: E402
+from archive.index.schema import ArticleRow, enable_search  # noqa: E402
+from archive.index.search import search, to_fts_query  # noqa: E402
+from archive.index.writer import IndexWriter  # noqa: E402
+from archive.layout import ArchiveLayout  # noqa: E402
 from archive.samplesites.data import SITE_NAMES, load_articles  # noqa: E402
-from archive.search import search, to_fts_query  # noqa: E402
 
 TEXT_DIR = REPO.parent / "shared" / "realdata" / "benchmark" / "newspaper3k-tests" / "text"
 OUT = REPO / "bench" / "out"
@@ -152,7 +154,7 @@ def build(db_path: Path, rows: int) -> dict[str, float]:
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db_path}{suffix}").unlink(missing_ok=True)
     corpus = Corpus()
-    index = ArchiveIndex(db_path, search=False)
+    index = IndexWriter(db_path, search=False)
     started = time.perf_counter()
     text_bytes = 0
     batch = 1000
@@ -295,7 +297,7 @@ class DatasetteClient:
 
         archive = db_path.parent / "datasette"
         archive.mkdir(exist_ok=True)
-        link = archive / INDEX_FILENAME
+        link = ArchiveLayout(archive).index_db
         link.unlink(missing_ok=True)
         link.symlink_to(db_path.resolve())
         if metadata is None and settings is None:
@@ -340,7 +342,7 @@ class DatasetteClient:
 
 VARIANTS = {
     "baseline": "naive bm25 over all matches (the first search())",
-    "ours": "archive.search.search() (`pressarchive search`)",
+    "ours": "archive.index.search.search() (`pressarchive search`)",
     "ds_search": "Datasette canned query /index/search.json?q=..&_shape=array",
     "ds_table": "Datasette table /index/articles.json?_search=.. as served (count + facets)",
     "ds_table_api": "the same with _shape=array (no count, no facets)",

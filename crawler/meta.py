@@ -25,7 +25,7 @@ TRUNCATED = "pressarchive_truncated"
 BYTES_RECEIVED = "pressarchive_bytes_received"
 # The server a --via request was sent to (http://HOST:PORT).
 VIA = "pressarchive_via"
-# The archive.index.Capture of the response, set by the WARC capture middleware; the
+# The archive.index.schema.Capture of the response, set by the WARC capture middleware; the
 # spider hands it to the article pipeline in the item.
 CAPTURE = "warc_capture"
 

@@ -41,10 +41,10 @@ from twisted.python.threadpool import ThreadPool
 
 from archive import __version__
 from archive.capture.errors import StoreWriteError, short_message
-from archive.capture.store import WARC_SUBDIR, StoreConfig
+from archive.capture.store import StoreConfig
 from archive.capture.writer_process import StoreCallError
+from archive.layout import ArchiveLayout
 from archive.lock import ArchiveLock, held_lock, held_lock_descriptor
-from archive.state import CrawlState
 from archive.warc.repair import repair_open_files
 from crawler.writer_client import InlineWriter, WriterProcess, WriterProcessDied
 
@@ -111,7 +111,8 @@ class CrawlSession:
         self.directory = directory
         started = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
         self.crawl_id = f"pressarchive-{started}-{os.getpid()}"
-        (directory / WARC_SUBDIR).mkdir(parents=True, exist_ok=True)
+        layout = ArchiveLayout(directory)
+        layout.warc_dir.mkdir(parents=True, exist_ok=True)
         # A crawl killed earlier leaves a torn .open file: keep its complete
         # records, cut the tail and close it before writing anything new.
         # `pressarchive crawl` has done this already (it must, to reconcile the
@@ -123,7 +124,7 @@ class CrawlSession:
         lock = held_lock(directory)
         if lock is None:
             lock = self._own_lock = ArchiveLock(directory, "scrapy crawl").acquire()
-        for action in repair_open_files(directory / WARC_SUBDIR, lock=lock):
+        for action in repair_open_files(layout.warc_dir, lock=lock):
             logger.warning("WARC repair: %s", action)
         config = StoreConfig(
             directory=directory,
@@ -139,7 +140,7 @@ class CrawlSession:
         else:
             self.writer = InlineWriter(config)
         # Read here (is a page due?); written by the capture store, through the writer.
-        self.state = CrawlState(directory)
+        self.state = layout.open_state()
         workers = settings.getint("PRESSARCHIVE_EXTRACT_WORKERS") or os.cpu_count() or 1
         self._extract_workers = workers
         self._extract_timeout = settings.getfloat("PRESSARCHIVE_EXTRACT_TIMEOUT")

@@ -7,7 +7,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from archive.cli import main
-from archive.index import ArchiveIndex
+from archive.index.writer import IndexWriter
 from tests.conftest import REPO
 from tests.helpers.rows import article
 
@@ -44,7 +44,7 @@ def test_search_on_missing_archive_is_one_line(tmp_path):
 
 
 def test_search_prints_hits_and_json(tmp_path):
-    index = ArchiveIndex(tmp_path / "index.db")
+    index = IndexWriter(tmp_path / "index.db")
     index.add_article(article("https://x.org/a", "Ramadi falls", "ISIS captured Ramadi city."))
     index.close()
     result = invoke("search", "Ramadi", "--archive", str(tmp_path))

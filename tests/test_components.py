@@ -33,7 +33,7 @@ from twisted.python.failure import Failure
 
 import crawler.gctuning as gctuning
 import crawler.settings as project_settings
-from archive.index import Capture
+from archive.index.schema import Capture
 from archive.sources import Source
 from archive.warc.reader import archive_files, iter_archive
 from crawler import meta, quietlog

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from archive.cli.verify import verify
-from archive.index import ArchiveIndex
+from archive.index.writer import IndexWriter
 from archive.reconcile import add_missing_captures
 from archive.sources import load_sources
 from archive.warc.reader import read_record_at
@@ -80,7 +80,7 @@ def test_kill_9_mid_crawl_then_verify_repair(sample_sites_url: str, tmp_path: Pa
     assert all("have no captures row in index.db" in line for line in problems), problems
     assert not torn.exists() and final.stat().st_size <= size
     subprocess.run(["gzip", "-t", str(final)], check=True)
-    index = ArchiveIndex(archive / "index.db")
+    index = IndexWriter(archive / "index.db")
     try:
         add_missing_captures(index, [final], load_sources())
     finally:

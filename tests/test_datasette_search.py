@@ -17,8 +17,8 @@ from urllib.parse import urlencode
 
 import pytest
 
-from archive.index import ArchiveIndex
-from archive.search import RANK_WINDOW, ranked_search_sql, search
+from archive.index.search import RANK_WINDOW, ranked_search_sql, search
+from archive.index.writer import IndexWriter
 from archive.serve import (
     DATASETTE_METADATA,
     DATASETTE_SETTINGS,
@@ -35,7 +35,7 @@ ROWS = RANK_WINDOW + 400
 @pytest.fixture(scope="module")
 def archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
     archive = tmp_path_factory.mktemp("archive")
-    index = ArchiveIndex(archive / "index.db")
+    index = IndexWriter(archive / "index.db")
     with index.batch():
         for i in range(ROWS):
             index.add_article(article(i))
@@ -270,5 +270,5 @@ def test_the_served_process_answers_the_canned_query(served: str, archive: Path)
 
 def test_warm_up_reads_an_index_with_or_without_search(archive: Path, tmp_path: Path) -> None:
     assert warm_up(archive / "index.db") >= 0
-    ArchiveIndex(tmp_path / "index.db", search=False).close()
+    IndexWriter(tmp_path / "index.db", search=False).close()
     assert warm_up(tmp_path / "index.db") >= 0

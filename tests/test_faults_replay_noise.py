@@ -30,7 +30,7 @@ from pathlib import Path
 import pytest
 
 from archive import exitcodes
-from archive.index import ArchiveIndex
+from archive.index.writer import IndexWriter
 from archive.samplesites import seed_pages
 from archive.wacz import export_wacz
 from archive.warc.cdxj import write_cdxj
@@ -313,7 +313,7 @@ def test_export_wacz_of_only_garbage_refuses_in_one_line(tmp_path: Path) -> None
     archive = tmp_path / "archive"
     (archive / "warc").mkdir(parents=True)
     (archive / "warc" / "random.warc.gz").write_bytes(os.urandom(3000))
-    ArchiveIndex(archive / "index.db").close()
+    IndexWriter(archive / "index.db").close()
     result = run_cli("export", "wacz", "--archive", str(archive), str(tmp_path / "x.wacz"))
     assert result.returncode == exitcodes.COULD_NOT_RUN, result.stderr
     no_traceback(result.stderr)

@@ -29,7 +29,8 @@ import pytest
 
 from archive.capture.exchange import Exchange
 from archive.capture.store import CaptureStore, StoreConfig
-from archive.index import ArchiveIndex, ArticleRow
+from archive.index.schema import ArticleRow
+from archive.index.writer import IndexWriter
 from archive.sources import load_sources
 from archive.warc.verify import verify_archive
 from tests.conftest import REPO
@@ -174,7 +175,7 @@ def test_a_batch_of_the_writer_is_committed_whole_or_not_at_all(store):
 def test_an_index_batch_is_one_transaction(tmp_path):
     """sqlite-utils commits a write at once when no transaction is open: a batch of
     article rows must not be committed row by row before its end."""
-    index = ArchiveIndex(tmp_path / "index.db")
+    index = IndexWriter(tmp_path / "index.db")
     try:
         with index.batch():
             index.add_article(article("https://x.org/a", "one"))
@@ -330,7 +331,7 @@ def test_article_ids_derive_from_the_url_and_survive_rebuilds(crawled_archive, t
     run_reextract(ReextractOptions(archive=archive, sources=sources, workers=1, source="nina"))
     assert ids(archive) == (articles, versions)
 
-    from archive.index import stable_id, version_id_key
+    from archive.index.schema import stable_id, version_id_key
 
     assert articles and all(id_ == stable_id(url) for url, id_ in articles.items())
     assert all(id_ == stable_id(version_id_key(*key)) for key, id_ in versions.items())
@@ -354,9 +355,9 @@ def article(url: str, text: str) -> ArticleRow:
 
 
 def test_an_id_held_by_another_url_is_probed_not_shared(tmp_path):
-    from archive.index import stable_id
+    from archive.index.schema import stable_id
 
-    index = ArchiveIndex(tmp_path / "index.db")
+    index = IndexWriter(tmp_path / "index.db")
     try:
         first, second = "https://x.org/a", "https://x.org/b"
         # As if the two URLs' hashes collided: `first` holds `second`'s id.
@@ -378,8 +379,8 @@ def test_an_id_held_by_another_url_is_probed_not_shared(tmp_path):
 def test_an_index_from_before_stable_ids_keeps_its_ids_and_its_search(tmp_path):
     import sqlite_utils
 
-    from archive.index import stable_id
-    from archive.search import search
+    from archive.index.schema import stable_id
+    from archive.index.search import search
 
     path = tmp_path / "index.db"
     legacy = sqlite_utils.Database(path)
@@ -389,7 +390,7 @@ def test_an_index_from_before_stable_ids_keeps_its_ids_and_its_search(tmp_path):
     legacy["articles"].create_index(["url"], unique=True)
     legacy["articles"].enable_fts(["title", "text"], create_triggers=True, tokenize="porter")
     legacy.close()
-    index = ArchiveIndex(path)
+    index = IndexWriter(path)
     try:
         index.add_article(article("https://x.org/new", "Ramadi again"))
     finally:

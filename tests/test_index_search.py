@@ -5,8 +5,9 @@ import dataclasses
 import pytest
 
 from archive.errors import PressArchiveError
-from archive.index import ArchiveIndex, Capture
-from archive.search import search, to_fts_query
+from archive.index.schema import Capture
+from archive.index.search import search, to_fts_query
+from archive.index.writer import IndexWriter
 from tests.helpers.rows import article
 
 
@@ -20,7 +21,7 @@ def capture(url: str, n: int) -> Capture:
 
 @pytest.fixture
 def index(tmp_path):
-    idx = ArchiveIndex(tmp_path / "index.db")
+    idx = IndexWriter(tmp_path / "index.db")
     yield idx
     idx.close()
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from archive.compare import compare_indexes
+from archive.index.compare import compare_indexes
 from tests.conftest import REPO, SHARED
 from tests.helpers.index_rows import TABLES, rows
 
@@ -93,7 +93,7 @@ def test_rebuilt_index_is_the_crawl_index_row_for_row(rebuilt):
 
 
 def test_search_works_on_the_rebuilt_index(rebuilt):
-    from archive.search import search
+    from archive.index.search import search
 
     archive, _ = rebuilt
     hits = search(archive / "index.db", "Ramadi")

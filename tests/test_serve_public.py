@@ -27,10 +27,10 @@ from urllib.parse import quote, urlencode
 import pytest
 
 from archive.extract import DEFAULT_OPTIONS
-from archive.index import ArchiveIndex
-from archive.index_builds import swap_in
+from archive.index.builds import swap_in
+from archive.index.search import search
+from archive.index.writer import IndexWriter
 from archive.samplesites import seed_pages
-from archive.search import search
 from archive.serve import datasette_app, datasette_command
 from tests.conftest import REPO
 from tests.helpers.search_corpus import article
@@ -306,7 +306,7 @@ def test_the_caps_leave_ordinary_sql_and_long_texts_alone(tmp_path: Path) -> Non
 
     assert TEXT_LENGTH_CAP > 3 * DEFAULT_OPTIONS.max_html_bytes
     text = "word " * (DEFAULT_OPTIONS.max_html_bytes // 5)
-    index = ArchiveIndex(tmp_path / "index.db", search=False)
+    index = IndexWriter(tmp_path / "index.db", search=False)
     with index.batch():
         index.add_article(dataclasses.replace(article(1), text=text))
     index.close()

@@ -16,7 +16,8 @@ from click.testing import CliRunner
 from warcio.recordloader import ArcWarcRecord
 
 from archive.cli.verify import verify
-from archive.index import ArchiveIndex, ArticleRow, Capture
+from archive.index.schema import ArticleRow, Capture
+from archive.index.writer import IndexWriter
 from archive.warc.members import scan_members
 from archive.warc.records import (
     build_request_record,
@@ -290,7 +291,7 @@ def article_row(location: RecordLocation, n: int) -> ArticleRow:
 def test_index_rows_must_point_to_complete_records(archive: Path) -> None:
     path, locations = write_warc(archive / "warc")
     size = path.stat().st_size
-    index = ArchiveIndex(archive / "index.db")
+    index = IndexWriter(archive / "index.db")
     responses = [group[1] for group in locations]
     index.add_captures([capture_row(loc, n) for n, loc in enumerate(responses)])
     index.add_article(article_row(responses[0], 0))
@@ -301,7 +302,7 @@ def test_index_rows_must_point_to_complete_records(archive: Path) -> None:
 
     for name in ("index.db", "index.db-wal", "index.db-shm"):
         (archive / name).unlink(missing_ok=True)
-    index = ArchiveIndex(archive / "index.db")
+    index = IndexWriter(archive / "index.db")
     index.add_captures([
         capture_row(responses[0], 10, warc_offset=size + 100, record_id=record_id("9", 1)),
         capture_row(responses[1], 11, record_id=record_id("9", 2)),

@@ -9,7 +9,7 @@ equal the crawl's by construction, not by two functions kept in step.
 
 from __future__ import annotations
 
-from archive.index import Capture
+from archive.index.schema import Capture
 from archive.warc.reader import StoredRecord
 
 

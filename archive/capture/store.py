@@ -21,9 +21,9 @@ from archive.articles import record_extraction, record_removal, record_truncated
 from archive.capture.errors import StoreWriteError, write_error
 from archive.capture.exchange import Exchange
 from archive.capture.rows import capture_from_record
-from archive.index import INDEX_FILENAME, ArchiveIndex, Capture
+from archive.index.schema import Capture
+from archive.layout import ArchiveLayout
 from archive.sources import Source
-from archive.state import CrawlState
 from archive.warc.reader import written_record
 from archive.warc.records import (
     IDENTICAL_PAYLOAD_PROFILE,
@@ -39,7 +39,6 @@ from archive.warc.writer import WarcFileWriter
 if TYPE_CHECKING:
     from archive.extract import ExtractionResult
 
-WARC_SUBDIR = "warc"
 WARC_PREFIX = "pressarchive"
 # What the crawl process may ask the store to do; anything else is refused.
 OPERATIONS = frozenset({"register_source", "store", "record_extraction", "record_truncated"})
@@ -76,14 +75,14 @@ class CaptureStore:
         self.config = config
         self.sources: dict[str, Source] = {}
         self.writer = WarcFileWriter(
-            config.directory / WARC_SUBDIR,
+            ArchiveLayout(config.directory).warc_dir,
             WARC_PREFIX,
             warcinfo_fields=config.warcinfo_fields,
             max_file_bytes=config.max_file_bytes,
             gzip_level=config.gzip_level,
         )
-        self.index = ArchiveIndex(config.directory / INDEX_FILENAME)
-        self.state = CrawlState(config.directory)
+        self.index = ArchiveLayout(config.directory).open_index()
+        self.state = ArchiveLayout(config.directory).open_state()
         # Set by the first write that found the disk full: later calls are refused
         # before they write anything (the crawl is stopping; a WARC record written now
         # could not be indexed, and each attempt would grow and cut a file again).

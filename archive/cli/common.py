@@ -19,6 +19,7 @@ import click
 
 from archive import exitcodes
 from archive.errors import PressArchiveError
+from archive.layout import ArchiveLayout
 
 DEFAULT_ARCHIVES = ("archive-data", "demo-archive")
 
@@ -63,7 +64,7 @@ def resolve_archive(archive: str | None) -> Path:
     if os.environ.get("PRESSARCHIVE_ARCHIVE"):
         return Path(os.environ["PRESSARCHIVE_ARCHIVE"])
     for candidate in DEFAULT_ARCHIVES:
-        if (Path(candidate) / "index.db").exists():
+        if ArchiveLayout(candidate).index_db.exists():
             return Path(candidate)
     return Path(DEFAULT_ARCHIVES[0])
 

@@ -110,7 +110,7 @@ def reextract(archive: str | None, workers: int, source: str | None, since: str 
     report = run_reextract(options)
     click.echo(report.summary(), err=True)
     if compare_with:
-        from archive.compare import compare_indexes
+        from archive.index.compare import compare_indexes
 
         click.echo(compare_indexes(Path(compare_with), report.index).format())
 

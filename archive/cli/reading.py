@@ -23,13 +23,13 @@ from archive.cli.common import archive_option, is_date, resolve_archive
 def search(query: str, archive: str | None, source: str | None, since: str | None,
            limit: int, as_json: bool) -> None:
     """Full-text search of article titles and texts, best match first."""
-    from archive.index import INDEX_FILENAME
-    from archive.search import check_source_known
-    from archive.search import search as run_search
+    from archive.index.search import check_source_known
+    from archive.index.search import search as run_search
+    from archive.layout import ArchiveLayout
 
     if since and not is_date(since):
         raise click.BadParameter("use YYYY-MM-DD", param_hint="--since")
-    db_path = resolve_archive(archive) / INDEX_FILENAME
+    db_path = ArchiveLayout(resolve_archive(archive)).index_db
     hits = run_search(db_path, query, source=source, since=since, limit=limit)
     if not hits and source:
         check_source_known(db_path, source)
@@ -64,10 +64,10 @@ def status(archive: str | None, runs: int, as_json: bool) -> None:
               help="Show the changes between every pair of versions, not just the last.")
 def history(url: str | None, archive: str | None, edited: bool, show_all: bool) -> None:
     """The versions of an article and a word-level diff of its edits."""
-    from archive.history import describe_changes, edited_articles, versions
-    from archive.index import INDEX_FILENAME
+    from archive.index.history import describe_changes, edited_articles, versions
+    from archive.layout import ArchiveLayout
 
-    db_path = resolve_archive(archive) / INDEX_FILENAME
+    db_path = ArchiveLayout(resolve_archive(archive)).index_db
     if edited or not url:
         for row_url, source, title, count, changed in edited_articles(db_path):
             click.echo(f"{count} versions, last {changed}  {source}  {title}\n  {row_url}")
@@ -87,7 +87,7 @@ def history(url: str | None, archive: str | None, edited: bool, show_all: bool) 
 @click.option("--json", "as_json", is_flag=True, help="The comparison as one JSON object.")
 def compare(old: str, new: str, as_json: bool) -> None:
     """Compare two indexes per source (e.g. before and after a re-extraction)."""
-    from archive.compare import compare_indexes
+    from archive.index.compare import compare_indexes
 
     comparison = compare_indexes(Path(old), Path(new))
     click.echo(json.dumps(comparison.to_dict(), ensure_ascii=False) if as_json

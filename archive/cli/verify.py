@@ -26,18 +26,19 @@ def verify(ctx: click.Context, archive: str | None, repair: bool, as_json: bool)
     offset). --repair takes the archive lock (exit 5 while a crawl runs).
     """
     from archive import exitcodes
-    from archive.index import INDEX_FILENAME
+    from archive.layout import ArchiveLayout
     from archive.lock import holding_lock
     from archive.warc.repair import repair_open_files
-    from archive.warc.verify import WARC_SUBDIR, VerifyError, verify_archive
+    from archive.warc.verify import VerifyError, verify_archive
 
     archive_dir = resolve_archive(archive)
+    layout = ArchiveLayout(archive_dir)
     if not archive_dir.is_dir():
         raise click.ClickException(f"no archive directory at {archive_dir}")
-    if not (archive_dir / WARC_SUBDIR).is_dir() and not (archive_dir / INDEX_FILENAME).exists():
+    if not layout.warc_dir.is_dir() and not layout.index_db.exists():
         raise click.ClickException(
-            f"{archive_dir} is not an archive: it has no {WARC_SUBDIR}/ directory and no "
-            f"{INDEX_FILENAME}"
+            f"{archive_dir} is not an archive: it has no {layout.warc_dir.name}/ directory "
+            f"and no {layout.index_db.name}"
         )
     actions = []
     if repair:
@@ -45,7 +46,7 @@ def verify(ctx: click.Context, archive: str | None, repair: bool, as_json: bool)
             # Under the lock: a running crawl's .open file is never cut (ArchiveLocked,
             # exit 5), and every other .open file is torn, whatever pid its name has.
             with holding_lock(archive_dir, "verify --repair") as lock:
-                actions = repair_open_files(archive_dir / WARC_SUBDIR, lock=lock)
+                actions = repair_open_files(layout.warc_dir, lock=lock)
         except OSError as exc:
             raise click.ClickException(f"repair failed: {exc}") from exc
         if not as_json:
@@ -54,7 +55,7 @@ def verify(ctx: click.Context, archive: str | None, repair: bool, as_json: bool)
             if not actions:
                 click.echo("repair: no .open file to repair")
     try:
-        report = verify_archive(archive_dir, index_db=archive_dir / INDEX_FILENAME)
+        report = verify_archive(archive_dir, index_db=layout.index_db)
     except VerifyError as exc:
         raise click.ClickException(str(exc)) from exc
     if as_json:

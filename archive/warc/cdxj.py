@@ -41,26 +41,20 @@ from pathlib import Path
 from urllib.parse import SplitResultBytes, unquote_to_bytes
 
 from archive.errors import PressArchiveError
+from archive.layout import ArchiveLayout
 from archive.warc.reader import ReadError, StoredRecord, archive_files, iter_records
 
 __all__ = [
-    "CDXJ_FILENAME",
-    "INDEXES_DIR",
     "CdxjEntry",
     "IndexedFiles",
     "cdx_timestamp",
     "collect_entries",
     "index_files",
     "surt_key",
-    "warc_directory",
     "write_cdxj",
 ]
 
 log = logging.getLogger(__name__)
-
-INDEXES_DIR = "indexes"
-CDXJ_FILENAME = "index.cdxj"
-WARC_DIR = "warc"
 
 INDEXED_TYPES = frozenset({"response", "revisit", "resource", "metadata"})
 NOT_MODIFIED_PROFILE = "/revisit/server-not-modified"  # the end of its WARC-Profile URI
@@ -450,17 +444,6 @@ def _is_empty(path: Path) -> bool:
         return True
 
 
-def warc_directory(archive_dir: Path) -> Path:
-    """DIR/warc, or PressArchiveError if DIR is not an archive."""
-    archive_dir = Path(archive_dir)
-    if not archive_dir.is_dir():
-        raise PressArchiveError(f"no archive at {archive_dir}")
-    warc_dir = archive_dir / WARC_DIR
-    if not warc_dir.is_dir():
-        raise PressArchiveError(f"no WARC directory in {archive_dir} (expected {warc_dir})")
-    return warc_dir
-
-
 def write_lines_atomically(lines: Iterable[str], target: Path) -> Path:
     """Write ``lines`` to a temporary file next to ``target``, then rename it over ``target``."""
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -486,13 +469,13 @@ def write_cdxj(archive_dir: Path, errors: list[ReadError] | None = None,
     files with no readable record at all are left out, and put in ``left_out`` with why.
     Raises PressArchiveError if DIR is not an archive or the index cannot be written.
     """
-    archive_dir = Path(archive_dir)
-    indexed = index_files(archive_files(warc_directory(archive_dir)))
+    layout = ArchiveLayout(archive_dir)
+    indexed = index_files(archive_files(layout.existing_warc_dir()))
     if errors is not None:
         errors.extend(indexed.errors)
     if left_out is not None:
         left_out.update(indexed.left_out)
-    target = archive_dir / INDEXES_DIR / CDXJ_FILENAME
+    target = layout.cdxj_file
     try:
         return write_lines_atomically((entry.line() for entry in indexed.entries), target)
     except OSError as exc:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from archive.index import ArticleRow
+from archive.index.schema import ArticleRow
 
 
 def article(url: str, title: str, text: str, *, published: str = "2015-07-28",

@@ -3,7 +3,7 @@ known frequencies)."""
 
 from __future__ import annotations
 
-from archive.index import ArticleRow
+from archive.index.schema import ArticleRow
 
 SOURCES = ("ina", "nina", "trtworld")
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from archive.layout import ArchiveLayout
 from archive.warc.verify.index_check import check_index
 from archive.warc.verify.records import (
     RecordTable,
@@ -27,14 +28,12 @@ from archive.warc.writer import OPEN_SUFFIX
 
 __all__ = [
     "UNCLOSED_MESSAGE",
-    "WARC_SUBDIR",
     "Problem",
     "VerifyError",
     "VerifyReport",
     "verify_archive",
 ]
 
-WARC_SUBDIR = "warc"
 CLOSED_SUFFIX = ".warc.gz"
 UNCLOSED_MESSAGE = "torn/unclosed file: run verify --repair or the next crawl repairs it"
 
@@ -50,7 +49,7 @@ def verify_archive(archive_dir: Path, *, index_db: Path | None = None) -> Verify
     archive_dir = Path(archive_dir)
     if not archive_dir.is_dir():
         raise VerifyError(f"no archive directory at {archive_dir}")
-    warc_dir = archive_dir / WARC_SUBDIR
+    warc_dir = ArchiveLayout(archive_dir).warc_dir
     report = VerifyReport(archive_dir)
     # The lock, not a pid, tells a file being written from a torn one.
     holder = running_holder(archive_dir)

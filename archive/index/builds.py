@@ -16,11 +16,11 @@ import time
 from pathlib import Path
 
 from archive.errors import PressArchiveError
-from archive.index import INDEX_FILENAME, ArchiveIndex
+from archive.index.writer import IndexWriter
+from archive.layout import ArchiveLayout
 
 logger = logging.getLogger(__name__)
 
-BUILDS_SUBDIR = "index-builds"
 BUILDING_SUFFIX = ".building.db"
 
 
@@ -31,7 +31,7 @@ class LostArticles(PressArchiveError):
 def new_build_path(archive: Path) -> Path:
     """Where a build is written: `*.building.db` until it is complete, so that what a
     killed rebuild leaves is known for what it is (remove_abandoned_builds)."""
-    builds = archive / BUILDS_SUBDIR
+    builds = ArchiveLayout(archive).builds_dir
     builds.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
     return builds / f"index-{stamp}-{os.getpid()}{BUILDING_SUFFIX}"
@@ -45,7 +45,7 @@ def remove_database(path: Path) -> None:
 def remove_abandoned_builds(archive: Path) -> int:
     """Delete the half-built indexes of rebuilds that were killed; the caller holds the
     archive lock, so no rebuild is under way."""
-    builds = sorted((archive / BUILDS_SUBDIR).glob(f"*{BUILDING_SUFFIX}"))
+    builds = sorted(ArchiveLayout(archive).builds_dir.glob(f"*{BUILDING_SUFFIX}"))
     for build in builds:
         remove_database(build)
     return len(builds)
@@ -58,7 +58,7 @@ def finish_build(build: Path) -> Path:
     return final
 
 
-def lost_articles(index: ArchiveIndex, old_db: Path) -> tuple[int, int]:
+def lost_articles(index: IndexWriter, old_db: Path) -> tuple[int, int]:
     """(articles of the index at old_db of which the new one has no trace: neither an
     article nor a non-article row for the URL, articles in old_db)."""
     if not old_db.exists():
@@ -83,14 +83,15 @@ def lost_articles(index: ArchiveIndex, old_db: Path) -> tuple[int, int]:
 def swap_in(archive: Path, build: Path) -> Path:
     """Point DIR/index.db at the new build in one rename; drop builds older than
     the one replaced (a reader may still hold that one)."""
-    link = archive / INDEX_FILENAME
+    layout = ArchiveLayout(archive)
+    link = layout.index_db
     previous = link.resolve() if link.is_symlink() else None
-    tmp = archive / f".{INDEX_FILENAME}.{os.getpid()}.tmp"
+    tmp = archive / f".{link.name}.{os.getpid()}.tmp"
     tmp.unlink(missing_ok=True)
     tmp.symlink_to(build.relative_to(archive))
     if link.exists() and not link.is_symlink():
         # A crawl's plain index file: kept beside the builds as the previous one.
-        previous = archive / BUILDS_SUBDIR / f"index-before-reextract-{os.getpid()}.db"
+        previous = layout.builds_dir / f"index-before-reextract-{os.getpid()}.db"
         link.replace(previous)
         # With its WAL and shared memory (readers such as `serve` leave them, and the WAL
         # may hold commits not yet checkpointed): beside DIR/index.db they would be
@@ -100,7 +101,7 @@ def swap_in(archive: Path, build: Path) -> Path:
             if companion.exists():
                 companion.replace(f"{previous}{suffix}")
     os.replace(tmp, link)
-    for old in (archive / BUILDS_SUBDIR).glob("index-*.db"):
+    for old in layout.builds_dir.glob("index-*.db"):
         if old not in (build, previous):
             remove_database(old)
     return link

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from archive.errors import PressArchiveError
-from archive.readonly import connect_read_only, exists, read_only
+from archive.layout import read_index
 from archive.settings_files import settings_file
 
 BOILERPLATE_FILE = settings_file("boilerplate.txt")
@@ -86,29 +86,21 @@ def _per_source(conn: sqlite3.Connection, sql: str, params: list | None = None) 
 
 
 def compare_indexes(old: Path, new: Path, phrases: list[str] | None = None) -> Comparison:
+    # Each index opened on its own first, so that a file that is not an index is named
+    # (damage found later, in the comparison, names both).
     for path in (old, new):
-        _check_index(Path(path))
+        with read_index(path) as conn:
+            conn.execute("select count(*) from articles").fetchone()
     phrases = load_phrases() if phrases is None else phrases
-    conn = connect_read_only(Path(new), "index")
-    try:
+    with read_index(new) as conn:
         try:
-            conn.execute("attach database ? as old", [f"file:{old}?mode=ro"])
-        except sqlite3.OperationalError:
-            conn.execute("attach database ? as old", [str(old)])
-        return _compare(conn, phrases, str(old), str(new))
-    except sqlite3.DatabaseError as exc:
-        raise PressArchiveError(f"cannot compare {old} and {new}: {exc}") from exc
-    finally:
-        conn.close()
-
-
-def _check_index(path: Path) -> None:
-    """Each index opened on its own first, so that a file that is not an index is named
-    (damage found later, in the comparison, names both)."""
-    if not exists(path):
-        raise PressArchiveError(f"no index at {path}")
-    with read_only(path, "index") as conn:
-        conn.execute("select count(*) from articles").fetchone()
+            try:
+                conn.execute("attach database ? as old", [f"file:{old}?mode=ro"])
+            except sqlite3.OperationalError:
+                conn.execute("attach database ? as old", [str(old)])
+            return _compare(conn, phrases, str(old), str(new))
+        except sqlite3.DatabaseError as exc:
+            raise PressArchiveError(f"cannot compare {old} and {new}: {exc}") from exc
 
 
 def _compare(conn: sqlite3.Connection, phrases: list[str], old: str, new: str) -> Comparison:

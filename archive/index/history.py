@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from archive.errors import PressArchiveError
-from archive.readonly import REBUILD_HINT, check_archive_dir, exists, read_only
+from archive.layout import read_index
 
 _WORDS = re.compile(r"\S+|\n")
 CONTEXT_WORDS = 8
@@ -49,16 +49,8 @@ def word_diff(old: str, new: str, context: int = CONTEXT_WORDS) -> str:
     return " ".join(out).replace(" \n ", "\n").strip()
 
 
-def _check_index_exists(db_path: Path) -> None:
-    check_archive_dir(db_path.parent)
-    if not exists(db_path):
-        raise PressArchiveError(f"no index at {db_path}: run `pressarchive crawl` first")
-
-
 def versions(db_path: Path, url: str) -> list[Version]:
-    db_path = Path(db_path)
-    _check_index_exists(db_path)
-    with read_only(db_path, "index", REBUILD_HINT) as conn:
+    with read_index(db_path) as conn:
         rows = conn.execute(
             "select version, fetched_at, capture_record_id, title, published, word_count, text "
             "from article_versions where url = ? order by version", [url]
@@ -70,9 +62,7 @@ def versions(db_path: Path, url: str) -> list[Version]:
 
 def edited_articles(db_path: Path, limit: int = 100) -> list[tuple[str, str, str, int, str]]:
     """(url, source, title, versions, last change) of articles with several versions."""
-    db_path = Path(db_path)
-    _check_index_exists(db_path)
-    with read_only(db_path, "index", REBUILD_HINT) as conn:
+    with read_index(db_path) as conn:
         return conn.execute(
             "select a.url, a.source, a.title, a.versions, "
             "(select max(fetched_at) from article_versions v where v.url = a.url) "

@@ -1,4 +1,5 @@
-"""The SQLite index of an archive (DIR/index.db), derived from its WARC files.
+"""The schema of an archive's SQLite index (DIR/index.db), derived from its WARC files:
+its tables, the rows written to them, and the ids of their rows.
 
 Tables
   captures      every archived HTTP response (one row per WARC response record)
@@ -19,25 +20,17 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import operator
 import sqlite3
-import threading
-from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import sqlite_utils
 
-from archive.errors import PressArchiveError
-from archive.transactions import BatchedWrites
-
 logger = logging.getLogger(__name__)
 
-INDEX_FILENAME = "index.db"
 # Ids are 53-bit: exact in JavaScript and every JSON reader (Datasette's JSON API),
 # and two of a million URLs share a hash about once in 20,000 archives (probed).
 ID_BITS = 53
-MAX_ID_PROBES = 64
 
 
 @dataclass(frozen=True)
@@ -105,25 +98,8 @@ VERSION_COLUMNS = {
     "fetched_at": str, "title": str, "published": str, "text": str, "word_count": int,
 }
 CAPTURE_FIELDS = tuple(Capture.__dataclass_fields__)
-_INSERT_CAPTURE = (
-    f"insert or ignore into captures ({', '.join(CAPTURE_FIELDS)}) "
-    f"values ({', '.join('?' for _ in CAPTURE_FIELDS)})"
-)
-_ARTICLE_FIELDS = tuple(c for c in ARTICLE_COLUMNS if c not in ("id", "seq"))
-# A new article takes the next seq (capture order, for search); an indexed one keeps
-# its id and seq whatever changes.
-_UPSERT_ARTICLE = (
-    f"insert into articles (id, seq, {', '.join(_ARTICLE_FIELDS)}) "
-    f"values (?, (select coalesce(max(seq), 0) + 1 from articles), "
-    f"{', '.join('?' for _ in _ARTICLE_FIELDS)}) on conflict (url) do update set "
-    + ", ".join(f"{c} = excluded.{c}" for c in _ARTICLE_FIELDS if c != "url")
-)
-_INSERT_VERSION = (
-    "insert into article_versions (id, url, source, version, capture_record_id, fetched_at, "
-    "title, published, text, word_count) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-)
 # The full-text index is keyed by seq, not by the id: FTS5 walks its rowids in order,
-# and search ranks the newest matches by walking it backwards (archive/search.py).
+# and search ranks the newest matches by walking it backwards (archive/index/search.py).
 _SEARCH_SQL = """
 create virtual table articles_fts using fts5 (
     title, text, tokenize='porter', content=[articles], content_rowid=seq
@@ -239,142 +215,3 @@ def ensure_schema(db: sqlite_utils.Database, *, search: bool = True) -> None:
         for name, kind in columns.items():
             if name not in existing:
                 db[table].add_column(name, kind, not_null_default="" if kind is str else 0)
-
-
-_capture_values = operator.attrgetter(*Capture.__dataclass_fields__)
-
-
-class ArchiveIndex(BatchedWrites):
-    """Writes captures and articles; one writer per process, safe across threads."""
-
-    def __init__(self, path: Path, *, search: bool = True):
-        self.path = Path(path)
-        self.db = open_database(self.path)
-        ensure_schema(self.db, search=search)
-        self._lock = threading.RLock()
-
-    def _connection(self) -> sqlite3.Connection:
-        return self.db.conn
-
-    def add_captures(self, captures: Iterable[Capture]) -> None:
-        # Prepared SQL: this runs once per archived response during a crawl.
-        # attrgetter, not dataclasses.astuple, which deep-copies every value.
-        rows = [_capture_values(c) for c in captures]
-        if not rows:
-            return
-        with self._write():
-            self.db.conn.executemany(_INSERT_CAPTURE, rows)
-
-    def find_original(self, url: str, payload_digest: str) -> Capture | None:
-        """The capture holding this payload if the URL's latest complete capture
-        has it: a revisit means "unchanged since the last capture", so content
-        that reverts to an older version is stored again, and the article row
-        (which follows the latest content) stays right."""
-        found = self._latest_with_payload(url, "")
-        if found is None or found[0].payload_digest != payload_digest:
-            return None
-        return found[1]
-
-    def _latest_with_payload(self, url: str, condition: str) -> tuple[Capture, Capture] | None:
-        """The URL's latest complete capture (matching `condition`) and the capture
-        that stores its payload: itself, or the original a revisit refers to."""
-        columns = ", ".join(CAPTURE_FIELDS)
-        with self._lock:
-            row = self.db.execute(
-                f"select {columns} from captures where url = ? and truncated = '' "
-                f"{condition} order by id desc limit 1",
-                [url],
-            ).fetchone()
-            if row is None:
-                return None
-            latest = Capture(*row)
-            if latest.rec_type != "revisit":
-                return latest, latest
-            original = self.db.execute(
-                f"select {columns} from captures where record_id = ?", [latest.refers_to]
-            ).fetchone()
-        return (latest, Capture(*original)) if original else None
-
-    def latest_payload_capture(self, url: str) -> tuple[Capture, Capture] | None:
-        """The latest complete 200 capture of a URL and the capture holding its
-        payload (the same one, or the original a revisit refers to)."""
-        return self._latest_with_payload(url, "and status = 200")
-
-    def add_article(self, row: ArticleRow) -> str:
-        """Index the latest extraction of an article; returns "new", "updated" (its
-        title, date or text changed: a new version is kept) or "same"."""
-        with self._write():
-            self.db["non_articles"].delete_where("url = ?", [row.url])
-            latest = self.db.execute(
-                "select version, title, published, text from article_versions "
-                "where url = ? order by version desc limit 1", [row.url]
-            ).fetchone()
-            changed = latest is None or tuple(latest[1:]) != (row.title, row.published, row.text)
-            version = (latest[0] if latest else 0) + (1 if changed else 0)
-            # Plain prepared SQL: sqlite-utils' insert/update read the table's
-            # schema on every call, which halves the rate of a bulk rebuild.
-            if changed:
-                version_id = self._free_id("article_versions", "url || char(10) || version",
-                                           version_id_key(row.url, version))
-                self.db.execute(_INSERT_VERSION, [
-                    version_id, row.url, row.source, version, row.capture_record_id,
-                    row.fetched_at, row.title, row.published, row.text, row.word_count,
-                ])
-            # A page that answers again is no longer removed.
-            values = {**asdict(row), "versions": version, "removed_at": "",
-                      "removed_reason": ""}
-            article_id = self._free_id("articles", "url", article_id_key(row.url))
-            self.db.execute(_UPSERT_ARTICLE,
-                            [article_id, *(values[c] for c in _ARTICLE_FIELDS)])
-        if latest is None:
-            return "new"
-        return "updated" if changed else "same"
-
-    def _free_id(self, table: str, key_sql: str, key: str) -> int:
-        """The id of the row with this key: its hash, or, if a row with another key
-        holds that (or it is 0), the next probe that is free or already this key's.
-        Without a collision (all but certainly) it depends on the key alone; with
-        one, on which of the two keys was indexed first."""
-        for probe in range(MAX_ID_PROBES):
-            candidate = stable_id(key, probe)
-            if candidate == 0:
-                continue
-            holder = self.db.execute(
-                f"select {key_sql} from {table} where id = ?", [candidate]).fetchone()
-            if holder is None or holder[0] == key:
-                return candidate
-        raise PressArchiveError(f"no free id for {key!r} in {table} after "
-                                f"{MAX_ID_PROBES} probes")
-
-    def mark_removed(self, url: str, when: str, reason: str) -> bool:
-        """Mark an indexed article as gone from the site (its captures stay); the
-        date is when it was first seen gone."""
-        with self._write():
-            return self.db.execute(
-                "update articles set removed_at = ?, removed_reason = ? "
-                "where url = ? and removed_at = ''", [when, reason, url]
-            ).rowcount > 0
-
-    def add_non_article(
-        self, *, url: str, source: str, status: str, error: str, title: str,
-        capture_record_id: str, fetched_at: str,
-    ) -> None:
-        with self._write():
-            self.db["non_articles"].upsert(
-                {
-                    "url": url, "source": source, "status": status, "error": error,
-                    "title": title, "capture_record_id": capture_record_id,
-                    "fetched_at": fetched_at,
-                },
-                pk="url",
-            )
-
-    def counts(self) -> dict[str, int]:
-        return {
-            table: self.db[table].count
-            for table in ("captures", "articles", "non_articles")
-        }
-
-    def close(self) -> None:
-        with self._lock:
-            self.db.conn.close()

@@ -29,7 +29,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from archive.errors import PressArchiveError
-from archive.readonly import REBUILD_HINT, check_archive_dir, exists, read_only
+from archive.layout import read_index
 
 MAX_QUERY_CHARS = 1000
 # Title matches count ten times body matches in the ranking.
@@ -195,14 +195,13 @@ def search(
 ) -> list[SearchHit]:
     """The best `limit` matches by bm25 among the `window` newest matching articles
     (those passing the filters); each hit says whether the ranking was approximate."""
-    db_path = Path(db_path)
-    _check_index_exists(db_path)
-    to_fts_query(query)  # a query with no words (or too long) is a clear error here
-    if limit <= 0:
-        return []
     sql = ranked_search_sql(window=window, filter_scan=filter_scan, limit=limit)
     params = {"q": query, "source": source or "", "since": since or ""}
-    with read_only(db_path, "index", REBUILD_HINT) as conn:
+    # Opened first: an unusable index is reported before anything about the query.
+    with read_index(db_path) as conn:
+        to_fts_query(query)  # a query with no words (or too long) is a clear error here
+        if limit <= 0:
+            return []
         register_search_functions(conn)
         # Memory-mapped reads: the filtered scan looks up many rows (up to SQLite's 2 GB
         # cap).
@@ -212,20 +211,12 @@ def search(
             for url, title, source, published, snippet, rank, approximate in rows]
 
 
-def _check_index_exists(db_path: Path) -> None:
-    check_archive_dir(db_path.parent)
-    if not exists(db_path):
-        raise PressArchiveError(f"no index at {db_path}: run `pressarchive crawl` first")
-
-
 def check_source_known(db_path: Path, source: str) -> None:
     """Raise PressArchiveError, listing the index's sources, if `source` has no article
     in it. For the command line when a search with --source found nothing: a misspelt
     source must not read as "no match". (search() itself answers [] for it, as the
     `search` canned query of Datasette does.)"""
-    db_path = Path(db_path)
-    _check_index_exists(db_path)
-    with read_only(db_path, "index", REBUILD_HINT) as conn:
+    with read_index(db_path) as conn:
         if conn.execute("select 1 from articles where source = ? limit 1", [source]).fetchone():
             return
         # The (source, published) index answers this without reading the articles.
