@@ -80,6 +80,7 @@ def article_row(capture: Capture, result: ExtractionResult, config_hash: str) ->
         extractor=result.extractor,
         extractor_version=result.extractor_version,
         config_hash=config_hash,
+        origin=capture.origin,
     )
 
 

@@ -27,6 +27,7 @@ from archive.index.writer import IndexWriter
 from archive.layout import ArchiveLayout
 from archive.sources import Source, source_for_url
 from archive.warc.decoding import ContentDecodingError
+from archive.warc.origin import CAPTURE_AND_ORIGIN_TYPES, with_origins
 from archive.warc.reader import (
     ReadError,
     WarcReadError,
@@ -53,11 +54,18 @@ def add_missing_captures(index: IndexWriter, paths: list[Path],
     errors: list[ReadError] = []
     for path in paths:
         missing = []
-        for record in iter_records(path, types={"response", "revisit"}, errors=errors):
+        origins = []
+        for record, origin in with_origins(
+                iter_records(path, types=CAPTURE_AND_ORIGIN_TYPES, errors=errors)):
             if not index.has_capture(record.record_id):
-                source = source_for_url(record.target_uri, sources)
-                missing.append(capture_from_record(record, source.name if source else ""))
+                url = origin.original_url if origin is not None else record.target_uri
+                source = source_for_url(url, sources)
+                missing.append(capture_from_record(record, source.name if source else "",
+                                                   origin))
+                if origin is not None:
+                    origins.append((record.record_id, origin))
         index.add_captures(missing)
+        index.add_origins(origins)
         added += len(missing)
     for error in errors:
         logger.error("cannot read %s at offset %d: %s", error.filename, error.offset,

@@ -53,6 +53,7 @@ from archive.lock import ArchiveLock, holding_lock
 from archive.reextract_report import Progress, ReextractReport, record_run
 from archive.sources import Source, source_for_url
 from archive.warc.decoding import ContentDecodingError
+from archive.warc.origin import CAPTURE_AND_ORIGIN_TYPES, Origin, with_origins
 from archive.warc.reader import (
     ARCHIVE_SUFFIXES,
     OPEN_SUFFIX,
@@ -102,9 +103,11 @@ def is_article_page(capture: Capture, source: Source | None) -> bool:
 
 
 def iter_warc_records(paths: list[Path], errors: list[ReadError],
-                      progress: Progress) -> Iterator[StoredRecord]:
+                      progress: Progress) -> Iterator[tuple[StoredRecord, Origin | None]]:
+    """Each response and revisit, with the origin of a back-filled one."""
     for path in paths:
-        yield from iter_records(path, types={"response", "revisit"}, errors=errors)
+        yield from with_origins(iter_records(path, types=CAPTURE_AND_ORIGIN_TYPES,
+                                             errors=errors))
         progress.done_bytes += path.stat().st_size
 
 
@@ -233,11 +236,13 @@ class _Rebuild:
         self.foreign_hash = config_hash(options.options, None)
         self.pending: deque[PendingWrite] = deque()
         self.captures: list[Capture] = []
+        self.origins: list[tuple[str, Origin]] = []
 
     def tasks(self) -> Iterator[ExtractionTask]:
         """Extraction tasks in WARC order; capture rows are written on the way."""
-        for record in iter_warc_records(self.paths, self.report.read_errors, self.progress):
-            capture, source = self._capture(record)
+        for record, origin in iter_warc_records(self.paths, self.report.read_errors,
+                                                self.progress):
+            capture, source = self._capture(record, origin)
             write, body = self._what_to_write(capture, source, record)
             if write is None:
                 continue
@@ -247,20 +252,23 @@ class _Rebuild:
                 yield extraction_task(capture, body, source, self.options.options)
                 self.progress.update(self.report.candidates)
 
-    def _capture(self, record: StoredRecord) -> tuple[Capture, Source | None]:
+    def _capture(self, record: StoredRecord, origin: Origin | None
+                 ) -> tuple[Capture, Source | None]:
         self.report.records += 1
-        source = source_for_url(record.target_uri, self.options.sources)
+        url = origin.original_url if origin is not None else record.target_uri
+        source = source_for_url(url, self.options.sources)
         if source is not None:
             name = source.name
         else:
             # Another tool's WARC: its sites are told apart by host name.
-            name = (urlsplit(record.target_uri).hostname or "") if self.foreign else ""
-        capture = capture_from_record(record, name)
+            name = (urlsplit(url).hostname or "") if self.foreign else ""
+        capture = capture_from_record(record, name, origin)
         self.captures.append(capture)
+        if origin is not None:
+            self.origins.append((capture.record_id, origin))
         self.report.captures += 1
         if len(self.captures) >= BATCH_SIZE:
-            self.index.add_captures(self.captures)
-            self.captures.clear()
+            self._flush_captures()
         return capture, source
 
     def _what_to_write(self, capture: Capture, source: Source | None, record: StoredRecord
@@ -331,8 +339,14 @@ class _Rebuild:
                     self.write_until_extraction()
                     return
 
-    def finish(self) -> None:
+    def _flush_captures(self) -> None:
         self.index.add_captures(self.captures)
+        self.index.add_origins(self.origins)
+        self.captures.clear()
+        self.origins.clear()
+
+    def finish(self) -> None:
+        self._flush_captures()
         self.progress.update(self.report.candidates, final=True)
 
 

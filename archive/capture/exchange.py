@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from archive.warc.origin import Origin
+
 
 @dataclass(frozen=True)
 class Exchange:
@@ -31,4 +33,6 @@ class Exchange:
     truncated: str | None  # "length", "time" or "disconnect" when the body was cut
     conditional: bool  # sent with If-None-Match / If-Modified-Since
     article: bool  # the URL is an article page of its source
+    # A back-fill's fetch from a web archive: the original the replay URL stands for.
+    origin: Origin | None = None
 

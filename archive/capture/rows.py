@@ -10,18 +10,25 @@ equal the crawl's by construction, not by two functions kept in step.
 from __future__ import annotations
 
 from archive.index.schema import Capture
+from archive.warc.origin import REPLAYED, Origin
 from archive.warc.reader import StoredRecord
 
 
-def capture_from_record(record: StoredRecord, source: str) -> Capture:
+def capture_from_record(record: StoredRecord, source: str,
+                        origin: Origin | None = None) -> Capture:
     """The capture row of a response or revisit record; ``source`` is the name of the
-    source that owns its URL (the spider's name, or "" for none)."""
+    source that owns its URL (the spider's name, or "" for none).
+
+    A replayed capture (``origin`` from the metadata record beside it) is filed under
+    the original URL and the time the original was captured: that is the page a
+    researcher looks for; the replay URL and the fetch time stay in the WARC record."""
+    replayed = origin is not None and origin.kind == REPLAYED
     return Capture(
-        url=record.target_uri,
+        url=origin.original_url if replayed else record.target_uri,
         source=source,
         status=record.http_status or 0,
         content_type=record.http_header("Content-Type"),
-        fetched_at=record.date,
+        fetched_at=origin.original_date if replayed else record.date,
         warc_file=record.filename,
         warc_offset=record.offset,
         warc_length=record.length,
@@ -34,4 +41,5 @@ def capture_from_record(record: StoredRecord, source: str) -> Capture:
         refers_to=record.refers_to,
         etag=record.http_header("ETag"),
         last_modified=record.http_header("Last-Modified"),
+        origin=origin.web_archive if origin is not None else "",
     )

@@ -24,6 +24,7 @@ from archive.capture.rows import capture_from_record
 from archive.index.schema import Capture
 from archive.layout import ArchiveLayout
 from archive.sources import Source
+from archive.warc.origin import build_origin_record
 from archive.warc.reader import written_record
 from archive.warc.records import (
     IDENTICAL_PAYLOAD_PROFILE,
@@ -181,7 +182,8 @@ class CaptureStore:
             truncated=exchange.truncated,
         )
         payload_digest = response_record.rec_headers.get_header("WARC-Payload-Digest") or ""
-        original, profile = self.find_original(exchange, payload_digest)
+        original, profile = (self.find_original(exchange, payload_digest)
+                             if exchange.origin is None else (None, ""))
         if original is not None:
             # The payload is already archived: store the head only.
             response_record = build_revisit_record(
@@ -203,8 +205,17 @@ class CaptureStore:
             counts["warc/revisits"] += 1
             if profile == SERVER_NOT_MODIFIED_PROFILE:
                 counts["warc/revisits_not_modified"] += 1
-        _, location = self.writer.write([request_record, response_record])
-        counts["warc/records"] += 2
+        records = [request_record, response_record]
+        if exchange.origin is not None:
+            # Written in the same call, so it lands right after the response, in the
+            # same file: re-extraction pairs them by that (archive/warc/origin.py).
+            records.append(build_origin_record(
+                exchange.origin, described_id=response_record.rec_headers.get_header(
+                    "WARC-Record-ID"), target_uri=exchange.url, date=date))
+            counts["warc/origin_records"] += 1
+        locations = self.writer.write(records)
+        location = locations[1]
+        counts["warc/records"] += len(records)
         counts["warc/responses"] += 1
         counts["warc/bytes"] += location.length
         if exchange.truncated:
@@ -212,8 +223,13 @@ class CaptureStore:
         # Made from the record as written, by the function a rebuild makes it with from
         # the file: the rebuild's capture row equals this one.
         capture = capture_from_record(written_record(response_record, location),
-                                      exchange.source)
+                                      exchange.source, exchange.origin)
         self.index.add_captures([capture])
+        if exchange.origin is not None:
+            self.index.add_origins([(capture.record_id, exchange.origin)])
+            # The crawl state is the live site's: a web archive's copy says nothing
+            # about when the live page is next due, or whether it was removed.
+            return capture, counts
         source = self.sources.get(exchange.source)
         self.note_fetch(exchange, capture, source)
         if exchange.article and record_removal(self.index, capture, source):

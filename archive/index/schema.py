@@ -57,6 +57,9 @@ class Capture:
     # Validators the server sent, for conditional rechecks.
     etag: str = ""
     last_modified: str = ""
+    # The web archive or file a back-filled capture came from ("" for the live site);
+    # its `origins` row has the rest (archive/warc/origin.py).
+    origin: str = ""
 
 
 @dataclass(frozen=True)
@@ -78,20 +81,28 @@ class ArticleRow:
     extractor: str
     extractor_version: str
     config_hash: str
+    origin: str = ""
 
 
 CAPTURE_COLUMNS = {
     "id": int, "url": str, "source": str, "status": int, "content_type": str,
     "fetched_at": str, "warc_file": str, "warc_offset": int, "warc_length": int,
     "record_id": str, "payload_digest": str, "ip_address": str, "location": str, "truncated": str,
-    "rec_type": str, "refers_to": str, "etag": str, "last_modified": str,
+    "rec_type": str, "refers_to": str, "etag": str, "last_modified": str, "origin": str,
 }
 ARTICLE_COLUMNS = {
     "id": int, "seq": int, "url": str, "source": str, "title": str, "author": str, "published": str,
     "language": str, "canonical_url": str, "text": str, "word_count": int,
     "capture_record_id": str, "warc_file": str, "warc_offset": int, "payload_digest": str,
     "fetched_at": str, "extractor": str, "extractor_version": str, "config_hash": str,
-    "versions": int, "removed_at": str, "removed_reason": str,
+    "versions": int, "removed_at": str, "removed_reason": str, "origin": str,
+}
+# Where a back-filled capture came from, keyed by its record id: what the metadata
+# record written beside it says (archive/warc/origin.py).
+ORIGIN_COLUMNS = {
+    "record_id": str, "kind": str, "web_archive": str, "original_url": str,
+    "original_date": str, "cdx_digest": str, "cdx_line": str, "source_file": str,
+    "source_offset": int, "source_length": int,
 }
 VERSION_COLUMNS = {
     "id": int, "url": str, "source": str, "version": int, "capture_record_id": str,
@@ -204,12 +215,15 @@ def ensure_schema(db: sqlite_utils.Database, *, search: bool = True) -> None:
         enable_search(db)
     if "non_articles" not in db.table_names():
         db["non_articles"].create(NON_ARTICLE_COLUMNS, pk="url")
+    if "origins" not in db.table_names():
+        db["origins"].create(ORIGIN_COLUMNS, pk="record_id")
+        db["origins"].create_index(["original_url", "cdx_digest"])
     if "article_versions" not in db.table_names():
         db["article_versions"].create(VERSION_COLUMNS, pk="id", not_null={"url"})
         db["article_versions"].create_index(["url", "version"], unique=True)
     # Indexes made by an earlier version gain the columns added since.
     for table, columns in (("captures", CAPTURE_COLUMNS), ("articles", ARTICLE_COLUMNS),
-                           ("non_articles", NON_ARTICLE_COLUMNS),
+                           ("non_articles", NON_ARTICLE_COLUMNS), ("origins", ORIGIN_COLUMNS),
                            ("article_versions", VERSION_COLUMNS)):
         existing = db[table].columns_dict
         for name, kind in columns.items():

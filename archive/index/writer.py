@@ -16,6 +16,7 @@ from archive.errors import PressArchiveError
 from archive.index.schema import (
     ARTICLE_COLUMNS,
     CAPTURE_FIELDS,
+    ORIGIN_COLUMNS,
     ArticleRow,
     Capture,
     article_id_key,
@@ -25,6 +26,7 @@ from archive.index.schema import (
     version_id_key,
 )
 from archive.transactions import BatchedWrites
+from archive.warc.origin import Origin, payload_digest_of
 
 # How many candidate ids _free_id() tries for one key before it gives up.
 MAX_ID_PROBES = 64
@@ -44,6 +46,12 @@ _UPSERT_ARTICLE = (
 _INSERT_VERSION = (
     "insert into article_versions (id, url, source, version, capture_record_id, fetched_at, "
     "title, published, text, word_count) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+_ORIGIN_FIELDS = tuple(c for c in ORIGIN_COLUMNS if c != "record_id")
+_INSERT_ORIGIN = (
+    f"insert or replace into origins (record_id, {', '.join(_ORIGIN_FIELDS)}) "
+    f"values (?, {', '.join('?' for _ in _ORIGIN_FIELDS)})"
 )
 
 _capture_values = operator.attrgetter(*Capture.__dataclass_fields__)
@@ -69,6 +77,25 @@ class IndexWriter(BatchedWrites):
             return
         with self._write():
             self.db.conn.executemany(_INSERT_CAPTURE, rows)
+
+    def add_origins(self, origins: Iterable[tuple[str, Origin]]) -> None:
+        """Where back-filled captures came from, by their record ids."""
+        rows = [(record_id, *(getattr(origin, f) for f in _ORIGIN_FIELDS))
+                for record_id, origin in origins]
+        if rows:
+            with self._write():
+                self.db.conn.executemany(_INSERT_ORIGIN, rows)
+
+    def holds_original(self, url: str, cdx_digest: str) -> bool:
+        """True if the archive has this payload of ``url`` already: back-filled with that
+        digest, or captured (live or copied) with it as its payload digest."""
+        if not cdx_digest:
+            return False
+        found = self.db.execute(
+            "select 1 from origins where original_url = ? and cdx_digest = ? union all "
+            "select 1 from captures where url = ? and payload_digest = ? limit 1",
+            [url, cdx_digest, url, payload_digest_of(cdx_digest)]).fetchone()
+        return found is not None
 
     def find_original(self, url: str, payload_digest: str) -> Capture | None:
         """The capture holding this payload if the URL's latest complete capture

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, fields
 from io import BytesIO
 
@@ -32,6 +33,8 @@ REPLAYED = "replayed"
 # the record already carries the original URL and date.
 COPIED = "copied"
 KINDS = frozenset({REPLAYED, COPIED})
+# What a reader must ask for to pair captures with their origins.
+CAPTURE_AND_ORIGIN_TYPES = frozenset({"response", "revisit", "metadata"})
 
 
 @dataclass(frozen=True)
@@ -123,6 +126,35 @@ def origin_from_record(record: StoredRecord) -> tuple[str, Origin] | None:
         return None
     origin = parse_origin_fields(record.body)
     return (described, origin) if origin else None
+
+
+def payload_digest_of(cdx_digest: str) -> str:
+    """A CDX digest (base32 SHA-1, no label) as a WARC-Payload-Digest value."""
+    return cdx_digest if ":" in cdx_digest else f"sha1:{cdx_digest}"
+
+
+def with_origins(records: Iterable[StoredRecord]
+                 ) -> Iterator[tuple[StoredRecord, Origin | None]]:
+    """Each response and revisit of ``records`` with the Origin of the metadata record
+    written right after it, if there is one; other records are passed over.
+
+    The capture store writes a back-filled exchange and its origin record in one write,
+    so the pair is adjacent in one file; an origin record that does not follow the
+    record it names is ignored (its record is then an ordinary capture)."""
+    held: StoredRecord | None = None
+    for record in records:
+        found = origin_from_record(record)
+        if held is not None:
+            if found is not None and found[0] == held.record_id:
+                yield held, found[1]
+                held = None
+                continue
+            yield held, None
+            held = None
+        if record.rec_type in ("response", "revisit"):
+            held = record
+    if held is not None:
+        yield held, None
 
 
 def timestamp_date(timestamp: str) -> str:

@@ -13,6 +13,7 @@ TABLES = {
     "articles": "url",
     "non_articles": "url",
     "article_versions": "url, version",
+    "origins": "record_id",
 }
 
 
