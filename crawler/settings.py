@@ -76,6 +76,9 @@ PRESSARCHIVE_CONDITIONAL_REQUESTS = True
 PRESSARCHIVE_RECHECK_ALL = False
 # Longest wait honoured from a 429/503 Retry-After before retrying.
 PRESSARCHIVE_RETRY_AFTER_MAX = 60.0
+# How long a 429 without Retry-After holds its host (the Wayback Machine blocks an
+# address that goes on after its 429s for a minute). 0: retried at once, as Scrapy does.
+PRESSARCHIVE_RETRY_429_WAIT = 60.0
 COOKIES_ENABLED = True
 
 # --- Safety: risky Scrapy defaults changed on purpose ------------------------
