@@ -50,6 +50,21 @@ PRESSARCHIVE_UNTIL = ""
 # A back-fill never follows a listing past this many pages, whatever its dates say (a
 # listing that paginates for ever, or shows its newest items on every page).
 PRESSARCHIVE_SINCE_MAX_LISTING_PAGES = 1000
+# A back-fill from a web archive (`pressarchive backfill`, crawler/spiders/webarchive.py):
+# the replay prefix (`--wayback`; a pywb collection: http://HOST:PORT/COLL/), the CDX
+# endpoint (`--cdx`; empty: the Wayback Machine's own for its prefix, else PREFIX + "cdx"),
+# index blocks per CDX page on a paging server (0: the server's default), the days whose
+# captures are wanted (YYYY-MM-DD, empty: no bound) and at most how many captures a
+# source fetches in a run (0: no limit).
+PRESSARCHIVE_WAYBACK = "https://web.archive.org/web/"
+PRESSARCHIVE_CDX = ""
+PRESSARCHIVE_CDX_PAGE_SIZE = 0
+PRESSARCHIVE_BACKFILL_FROM = ""
+PRESSARCHIVE_BACKFILL_TO = ""
+PRESSARCHIVE_BACKFILL_LIMIT = 0
+# Seconds between two CDX queries, fixed (AutoThrottle does not shorten it): the Wayback
+# Machine answers more than about 24 a minute with 429s, then blocks the address.
+PRESSARCHIVE_CDX_DELAY = 2.5
 # Extraction runs in this many worker processes (0: one per core).
 PRESSARCHIVE_EXTRACT_WORKERS = 0
 # A page whose extraction takes longer is killed and counted.
