@@ -350,3 +350,19 @@ def test_a_cdx_server_that_cannot_be_reached_is_one_line(tmp_path: Path) -> None
     [line] = [x for x in result.stderr.splitlines() if x.startswith("Error:")]
     assert f"the CDX server {dead}cdx gave no answer" in line
     assert "Traceback" not in result.stderr
+
+
+# --- the demo --------------------------------------------------------------------------------
+
+
+def test_the_demo_back_fills_the_china_topix_seed_with_its_2015_date(tmp_path: Path) -> None:
+    archive = tmp_path / "demo-archive"
+    result = run_cli("demo", "--archive", str(archive), "--no-serve")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    [row] = index(archive, "select * from articles where url = ?", SEED_CT)
+    assert row["published"] == "2015-01-22" and row["origin"].startswith("http://127.0.0.1:")
+    assert row["fetched_at"].startswith("2015-01-22T23:15:02")
+    assert "Like Us on Facebook" not in row["text"] and len(row["text"]) > 1000
+    assert f"2015-01-22 {row['title']} <{SEED_CT}>" in result.stdout
+    assert {r["source"] for r in index(archive, "select distinct source from articles")} == {
+        "trtworld", "france24", "ina", "chinatopix", "nina"}

@@ -54,3 +54,13 @@ def holds_original(conn: sqlite3.Connection, url: str, cdx_digest: str) -> bool:
         "select 1 from captures where url = ? and payload_digest = ? limit 1",
         [url, cdx_digest, url, payload_digest_of(cdx_digest)]).fetchone()
     return found is not None
+
+
+def backfilled_articles(conn: sqlite3.Connection, source: str) -> list[sqlite3.Row]:
+    """The source's articles that came from a web archive (url, title, published, the
+    original capture time, the web archive), oldest first: what the demo shows."""
+    cursor = conn.cursor()
+    cursor.row_factory = sqlite3.Row
+    return cursor.execute(
+        "select url, title, published, fetched_at, origin from articles "
+        "where source = ? and origin != '' order by fetched_at", [source]).fetchall()
