@@ -65,6 +65,9 @@ PRESSARCHIVE_BACKFILL_LIMIT = 0
 # Seconds between two CDX queries, fixed (AutoThrottle does not shorten it): the Wayback
 # Machine answers more than about 24 a minute with 429s, then blocks the address.
 PRESSARCHIVE_CDX_DELAY = 2.5
+# A back-fill stops after this many replays in a row got no capture (0: never): a web
+# archive that blocks the address refuses them all, and more requests prolong the block.
+PRESSARCHIVE_BACKFILL_MAX_FAILURES = 10
 # Extraction runs in this many worker processes (0: one per core).
 PRESSARCHIVE_EXTRACT_WORKERS = 0
 # A page whose extraction takes longer is killed and counted.

@@ -309,9 +309,23 @@ def test_replays_from_an_unreachable_host_fail_one_by_one(wayback, tmp_path: Pat
     kept = len(wanted(web, "chinatopix"))
     assert stat(result, "backfill/failed") == kept
     # Scrapy names it DownloadConnectionRefusedError (2.19), Twisted ConnectionRefusedError.
-    assert re.search(r"'backfill/failed/\w*ConnectionRefusedError': 3", result.stderr)
-    assert "1 failed" not in result.stderr and f"{kept} failed" in result.stderr
+    assert re.search(rf"'backfill/failed/\w*ConnectionRefusedError': {kept}", result.stderr)
+    assert f"{kept} failed" in result.stderr
     assert not index(archive, "select 1 from articles")
+
+
+def test_a_web_archive_that_refuses_every_replay_stops_the_back_fill(wayback,
+                                                                    tmp_path: Path) -> None:
+    """A blocked address: after --max-failures refusals in a row the run stops, and the
+    sources after it are left for the next run."""
+    _, prefix = wayback
+    dead = f"http://127.0.0.1:{free_port()}/wayback/"
+    result = backfill(tmp_path / "archive", dead, "--cdx", prefix + "cdx",
+                      "--max-failures", "2", expect=3)
+    assert 2 <= stat(result, "backfill/failed") <= 3  # the one in flight may fail too
+    assert "chinatopix: " in result.stderr and "finish: web_archive_unavailable" in result.stderr
+    assert "trtworld: " not in result.stderr and "nina: " not in result.stderr
+    assert "2 captures in a row could not be fetched" in result.stderr
 
 
 # --- paging, the date window, the endpoints --------------------------------------------------

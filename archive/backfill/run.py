@@ -48,6 +48,7 @@ class BackfillOptions:
     since: str = ""  # YYYY-MM-DD, "" for no bound
     until: str = ""
     limit: int = 0  # captures fetched per source, 0: no limit
+    max_failures: int | None = None  # replays failed in a row before stopping; None: 10
     delay: float | None = None  # between replays; None: DOWNLOAD_DELAY (1 s)
     cdx_delay: float | None = None  # between CDX queries; None: PRESSARCHIVE_CDX_DELAY
     cdx_page_size: int = 0
@@ -139,6 +140,8 @@ def backfill_settings(options: BackfillOptions, prefix: str, cdx: str) -> Any:
     }
     if options.cdx_delay is not None:
         overrides["PRESSARCHIVE_CDX_DELAY"] = options.cdx_delay
+    if options.max_failures is not None:
+        overrides["PRESSARCHIVE_BACKFILL_MAX_FAILURES"] = options.max_failures
     if options.contact_url:
         overrides["USER_AGENT"] = user_agent(options.contact_url)
     settings.setdict(overrides, priority="cmdline")

@@ -41,6 +41,9 @@ def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> str |
               help="Seconds between two CDX queries (default 2.5).")
 @click.option("--cdx-page-size", type=click.IntRange(min=0), default=0,
               help="Index blocks per CDX page on a server that pages (0: its default).")
+@click.option("--max-failures", type=click.IntRange(min=0), default=None,
+              help="Stop a source after N captures in a row could not be fetched (default "
+              "10; 0: never): a web archive that blocks this address refuses them all.")
 @click.option("--contact", metavar="URL", help="Operator contact URL for the user agent "
               "and warcinfo.")
 @click.option("--sources-file", type=click.Path(dir_okay=False), default=None,
@@ -51,7 +54,8 @@ def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> str |
               type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"]))
 def backfill(sources: tuple[str, ...], archive: str | None, wayback: str, cdx: str | None,
              since: str | None, until: str | None, limit: int, delay: float | None,
-             cdx_delay: float | None, cdx_page_size: int, contact: str | None,
+             cdx_delay: float | None, cdx_page_size: int, max_failures: int | None,
+             contact: str | None,
              sources_file: str | None, workers: int, log_level: str) -> None:
     """Back-fill SOURCES from a web archive: captures of their article pages, fetched raw,
     archived as fetched and indexed under their original URL and date."""
@@ -63,8 +67,8 @@ def backfill(sources: tuple[str, ...], archive: str | None, wayback: str, cdx: s
     options = BackfillOptions(
         archive=resolve_archive(archive), sources=sources, wayback=wayback, cdx=cdx or "",
         since=since or "", until=until or "", limit=limit, delay=delay, cdx_delay=cdx_delay,
-        cdx_page_size=cdx_page_size, contact_url=contact, sources_file=sources_file,
-        workers=workers, log_level=log_level,
+        cdx_page_size=cdx_page_size, max_failures=max_failures, contact_url=contact,
+        sources_file=sources_file, workers=workers, log_level=log_level,
     )
     # A PressArchiveError (a bad URL, an unknown source, a CDX server that never answered;
     # ArchiveLocked: exit 5) is one line, by the command group.

@@ -48,6 +48,8 @@ from crawler.spiders.source import _class_name
 
 # The downloader slot of the CDX queries (a crawler has one downloader, so a fixed name).
 CDX_SLOT = "pressarchive-cdx"
+# The finish reason when too many replays in a row failed.
+UNAVAILABLE = "web_archive_unavailable"
 
 
 def _day(value: str) -> date | None:
@@ -73,6 +75,8 @@ class WebArchiveSpider(scrapy.Spider):
         self.page_size = 0
         self.limit = 0
         self.kept = 0
+        self.max_failures = 0
+        self.failures_in_a_row = 0
         self.index_articles = True
         self.filter = CaptureFilter(self.source)
         self._index: sqlite3.Connection | None = None
@@ -96,6 +100,7 @@ class WebArchiveSpider(scrapy.Spider):
         spider.cdx = cdx_endpoint(spider.prefix, settings.get("PRESSARCHIVE_CDX") or "")
         spider.page_size = settings.getint("PRESSARCHIVE_CDX_PAGE_SIZE")
         spider.limit = settings.getint("PRESSARCHIVE_BACKFILL_LIMIT")
+        spider.max_failures = settings.getint("PRESSARCHIVE_BACKFILL_MAX_FAILURES")
         spider.index_articles = settings.getbool("PRESSARCHIVE_INDEX_ENABLED")
         spider.filter = CaptureFilter(
             spider.source, _day(settings.get("PRESSARCHIVE_BACKFILL_FROM") or ""),
@@ -201,6 +206,7 @@ class WebArchiveSpider(scrapy.Spider):
             self.not_backfilled(response.url, "not the capture (no Memento-Datetime)")
             return
         self.count("fetched")
+        self.failures_in_a_row = 0
         if not self.index_articles:
             return
         yield {
@@ -222,6 +228,17 @@ class WebArchiveSpider(scrapy.Spider):
         self.count("failed")
         self.count(f"failed/{reason.split(' (')[0]}")
         self.logger.warning("not back-filled: %s: %s", url, reason)
+        self.failures_in_a_row += 1
+        if self.max_failures and self.failures_in_a_row == self.max_failures:
+            # A web archive that has blocked this address refuses every connection (the
+            # Wayback Machine, for an hour at first): asking for the rest of the list
+            # would only prolong the block. The next run goes on from here.
+            self.logger.error("%d captures in a row could not be fetched: stopping the "
+                              "back-fill of %s (the next run resumes it)",
+                              self.failures_in_a_row, self.source.name)
+            from scrapy.utils.defer import deferred_from_coro
+
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason=UNAVAILABLE))
 
 
 def _reason(failure: Failure) -> str:
