@@ -302,6 +302,19 @@ def test_crawlers_of_one_archive_share_one_session_until_the_last_closes(crawler
     assert archive_files(archive / "warc")  # closed: no .open file left
 
 
+def test_a_held_session_outlives_its_crawler_until_released(crawlers, archive):
+    """Crawlers run one after another (the back-fill's sources) keep one session."""
+    crawler = crawlers.crawler()
+    assert CrawlSession.hold(crawler.settings) is None  # nothing open to hold
+    capture = crawlers.build(WarcCaptureMiddleware, crawler)
+    held = CrawlSession.hold(crawler.settings)
+    assert held is capture.session
+    crawlers.close(crawler)
+    assert CrawlSession._sessions == {archive.resolve(): held}  # still open
+    held.release()
+    assert not CrawlSession._sessions
+
+
 def test_downloader_middlewares_are_wired_by_the_settings(crawlers, caplog):
     caplog.set_level(logging.INFO)
     enabled = crawlers.build(DownloaderMiddlewareManager, crawlers.crawler())

@@ -202,14 +202,23 @@ def _one_after_another(process: Any, crawlers: list) -> None:
     did not finish (interrupted by Ctrl-C or SIGTERM, a full disk)."""
     from twisted.internet import defer
 
+    from crawler.session import CrawlSession
+
     @defer.inlineCallbacks
     def run_all() -> Any:
+        held = None
         try:
             for crawler in crawlers:
-                yield process.crawl(crawler)
+                running = process.crawl(crawler)
+                if held is None:
+                    # Opened by the first crawler's components: kept open for the next ones.
+                    held = CrawlSession.hold(crawler.settings)
+                yield running
                 if _stats(crawler).get("finish_reason") != "finished":
                     break
         finally:
+            if held is not None:
+                held.release()
             # Imported here: the first crawler installs the reactor Scrapy is set for.
             from twisted.internet import reactor
 
