@@ -175,11 +175,13 @@ def _backfill(options: BackfillOptions, prefix: str, cdx: str, sources: list, kn
     process = CrawlerProcess(backfill_settings(options, prefix, cdx))
     crawlers = [process.create_crawler(make_webarchive_spider_class(source))
                 for source in sources]
-    _one_after_another(process, crawlers)
+    stopped_by = _one_after_another(process, crawlers)
     for crawler in crawlers:
         stats = _stats(crawler)
         if stats.get("finish_reason"):  # not started when an earlier one was interrupted
             report.stats[crawler.spidercls.name] = stats
+    if stopped_by and not report.stats:
+        raise BackfillError(f"the back-fill could not start: {stopped_by}")
     write_replay_index(report)
     answers = sum(int(s.get("backfill/cdx_answers", 0)) for s in report.stats.values())
     failures = [s["backfill/cdx_error"] for s in report.stats.values()
@@ -197,9 +199,10 @@ def _stats(crawler: Any) -> dict[str, Any]:
         return {}
 
 
-def _one_after_another(process: Any, crawlers: list) -> None:
+def _one_after_another(process: Any, crawlers: list) -> str:
     """Run the crawlers one at a time in ``process`` (one reactor); stop at the first that
-    did not finish (interrupted by Ctrl-C or SIGTERM, a full disk)."""
+    did not finish (interrupted by Ctrl-C or SIGTERM, a full disk). Returns the error that
+    stopped them, if one did (a crawler that could not start: its archive unusable)."""
     from twisted.internet import defer
 
     from crawler.session import CrawlSession
@@ -225,11 +228,17 @@ def _one_after_another(process: Any, crawlers: list) -> None:
             if reactor.running:
                 reactor.callLater(0, _stop, reactor)
 
+    errors: list[str] = []
+
+    def stopped(failure: Any) -> None:
+        errors.append(str(failure.value))
+        logging.getLogger("pressarchive").error("back-fill stopped: %s", failure.value)
+
     done = run_all()
-    done.addErrback(lambda failure: logging.getLogger("pressarchive").error(
-        "back-fill stopped: %s", failure.value))
+    done.addErrback(stopped)
     if not done.called:
         process.start(stop_after_crawl=False)
+    return errors[0] if errors else ""
 
 
 def _stop(reactor: Any) -> None:
