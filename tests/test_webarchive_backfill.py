@@ -9,12 +9,14 @@ the test process); what it did is read back from the WARC files and the index.
 
 from __future__ import annotations
 
+import json
 import re
 import signal
 import sqlite3
 import subprocess
 import sys
 import time
+import zipfile
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +24,7 @@ from pathlib import Path
 import pytest
 
 from archive.samplesites.webarchive import Capture, WebArchive
+from archive.wacz import export_wacz
 from archive.warc.cdxj import surt_key
 from archive.warc.origin import origin_from_record, parse_origin_fields, timestamp_date
 from archive.warc.reader import StoredRecord, iter_archive
@@ -134,9 +137,11 @@ def test_the_china_topix_seed_keeps_its_2015_date_and_clean_text(wayback, backfi
         assert phrase in row["text"]
     for chrome in ("Like Us on Facebook", "Make CT Your Homepage", "Real Time Analytics"):
         assert chrome not in row["text"]
-    # Search finds it, like any capture.
+    # Search and history find it, like any capture, at its original capture time.
     found = run_cli("search", "frustrated coalition", "--archive", str(archive), "--json")
     assert SEED_CT in found.stdout
+    history = run_cli("history", SEED_CT, "--archive", str(archive))
+    assert history.stdout.startswith("version 1: 2015-01-22T23:15:02"), history.stdout
 
 
 def test_the_exchange_with_the_web_archive_is_archived_as_it_happened(wayback,
@@ -164,6 +169,25 @@ def test_the_exchange_with_the_web_archive_is_archived_as_it_happened(wayback,
     assert cdx_rows and all(r["source"] == "" and r["status"] == 200 for r in cdx_rows)
     verify = run_cli("verify", "--archive", str(archive))
     assert verify.returncode == 0, verify.stdout + verify.stderr
+
+
+def test_the_wacz_export_opens_a_back_filled_article_at_its_replay_record(
+        wayback, backfilled, tmp_path: Path) -> None:
+    """pages.jsonl points replay at the WARC record as fetched (the web archive's URL at
+    the fetch time); the original URL and date are in the index and the origin record."""
+    web, prefix = wayback
+    archive, _ = backfilled
+    export_wacz(archive, tmp_path / "press.wacz")
+    with zipfile.ZipFile(tmp_path / "press.wacz") as zf:
+        pages = [json.loads(line) for line in zf.read("pages/pages.jsonl").splitlines()[1:]]
+    seed = replay_of(prefix, web.of(SEED_CT)[0])
+    [page] = [p for p in pages if p["url"] == seed]
+    [row] = index(archive, "select title, capture_record_id from articles where url = ?",
+                  SEED_CT)
+    assert page["title"] == row["title"]
+    [capture] = index(archive, "select fetched_at from captures where record_id = ?",
+                      row["capture_record_id"])
+    assert not page["ts"].startswith("2015") and capture["fetched_at"].startswith("2015")
 
 
 def test_reextract_rebuilds_the_back_fills_rows(backfilled, tmp_path: Path) -> None:
