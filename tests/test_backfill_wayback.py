@@ -112,3 +112,29 @@ def test_a_replay_is_the_capture_only_with_memento_datetime_and_its_status() -> 
     assert answered_origin(origin, 200, "") is None  # pywb's 200 error pages, a proxy's
     assert answered_origin(origin, 404, "Thu, 22 Jan 2015 23:15:03 GMT") is None
     assert answered_origin(origin, 302, "") is None
+
+
+# --- the command's errors, each one line ---------------------------------------------------
+
+
+@pytest.mark.parametrize(("args", "code", "says"), [
+    (["bbc"], 4, "unknown source(s): bbc"),
+    (["chinatopix", "--wayback", "ftp://x.org/web/"], 4, "--wayback must be an http(s) URL"),
+    (["chinatopix", "--cdx", "cdx.example"], 4, "--cdx must be an http(s) URL"),
+    (["chinatopix", "--from", "July"], 2, "use YYYY-MM-DD"),
+    (["chinatopix", "--from", "2015-03-01", "--to", "2015-01-01"], 2,
+     "--to 2015-01-01 is before --from 2015-03-01"),
+    ([], 2, "Missing argument 'SOURCES...'"),
+])
+def test_a_bad_backfill_is_one_line_before_anything_is_fetched(
+        tmp_path, args: list[str], code: int, says: str) -> None:
+    from click.testing import CliRunner
+
+    from archive.cli import main
+
+    archive = tmp_path / "archive"
+    result = CliRunner().invoke(main, ["backfill", *args, "--archive", str(archive)])
+    assert result.exit_code == code, result.output
+    assert says in result.output
+    assert sum(line.startswith("Error:") for line in result.output.splitlines()) == 1
+    assert not archive.exists()  # refused before the archive was touched
