@@ -352,6 +352,21 @@ def test_a_web_archive_that_refuses_every_replay_stops_the_back_fill(wayback,
     assert "2 captures in a row could not be fetched" in result.stderr
 
 
+def test_the_web_archives_robots_txt_is_obeyed(wayback, tmp_path: Path) -> None:
+    web, prefix = wayback
+    base, coll = prefix.rstrip("/").rsplit("/", 1)
+    robots = Canned(200, (("Content-Type", "text/plain"),),
+                    f"User-agent: *\nDisallow: /{coll}/2\n".encode())  # replays, not cdx
+    with WebArchiveFront(base, [Rule("/robots.txt", (robots,))]) as front:
+        result = backfill(tmp_path / "archive", f"{front.base}/{coll}/",
+                          sources=("chinatopix",), expect=3)
+        hits = front.hits
+    kept = len(wanted(web, "chinatopix"))
+    assert not [h for h in hits if "id_/" in h.path]
+    assert any("/cdx?" in h.path for h in hits)
+    assert stat(result, "backfill/failed/Forbidden by robots.txt") == kept
+
+
 # --- paging, the date window, the endpoints --------------------------------------------------
 
 

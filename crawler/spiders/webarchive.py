@@ -246,7 +246,10 @@ def _reason(failure: Failure) -> str:
     if failure.check(HttpError):
         return f"status {failure.value.response.status}"
     error = failure.value
-    if failure.check(IgnoreRequest) and error.__cause__ is not None:
+    if failure.check(IgnoreRequest):
+        if error.__cause__ is None:
+            # Not fetched on purpose: "Forbidden by robots.txt", say.
+            return str(error) or type(error).__name__
         # Retries spent (crawler/politeness.py): the failure they gave up on.
         error = error.__cause__
     return type(error).__name__
