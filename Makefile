@@ -28,7 +28,7 @@ $(TOOLS_STAMP): requirements-tools.lock
 
 tools: $(TOOLS_STAMP)
 
-demo: $(STAMP)
+demo: $(STAMP) $(TOOLS_STAMP)
 	$(BIN)/pressarchive demo --archive ./demo-archive
 
 test: $(STAMP) $(TOOLS_STAMP)

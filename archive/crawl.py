@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -114,17 +115,24 @@ class CrawlReport:
         }
 
     def summary(self) -> str:
-        lines = [f"archive: {self.archive}"]
-        for name, stats in self.stats.items():
-            not_indexed = sum(stats.get(f"articles/{status}", 0) for status in NOT_INDEXED)
-            failed = stats.get("download/failed", 0)
-            lines.append(
-                f"{name}: {stats.get('warc/responses', 0)} responses archived, "
-                f"{stats.get('articles/ok', 0)} articles indexed, "
-                f"{not_indexed} pages not indexed, "
-                f"{f'{failed} downloads failed, ' if failed else ''}"
-                f"finish: {stats.get('finish_reason', '?')}"
-            )
+        return "\n".join([f"archive: {self.archive}",
+                          *(self.source_line(name, stats) for name, stats in self.stats.items()),
+                          *self.closing_lines()])
+
+    def source_line(self, name: str, stats: dict[str, Any]) -> str:
+        not_indexed = sum(stats.get(f"articles/{status}", 0) for status in NOT_INDEXED)
+        failed = stats.get("download/failed", 0)
+        return (
+            f"{name}: {stats.get('warc/responses', 0)} responses archived, "
+            f"{stats.get('articles/ok', 0)} articles indexed, "
+            f"{not_indexed} pages not indexed, "
+            f"{f'{failed} downloads failed, ' if failed else ''}"
+            f"finish: {stats.get('finish_reason', '?')}"
+        )
+
+    def closing_lines(self) -> list[str]:
+        """What the run did besides its sources' pages, then its status."""
+        lines = []
         if self.rebuilt_articles is not None:
             lines.append(f"{INDEX_FILENAME} was missing or empty: rebuilt from the WARC files "
                          f"first ({self.rebuilt_articles} articles)")
@@ -137,7 +145,7 @@ class CrawlReport:
         if self.cdxj:
             lines.append(f"CDXJ index: {self.cdxj}")
         lines.append(f"status: {self.status} (exit {self.exit_code})")
-        return "\n".join(lines)
+        return lines
 
 
 def crawl_settings(options: CrawlOptions) -> Any:
@@ -175,34 +183,48 @@ def run_crawl(options: CrawlOptions) -> CrawlReport:
 
     Holds the archive lock for the whole run; raises ArchiveLocked when another
     run holds it."""
-    import sqlite3
-
-    from archive.lock import ArchiveLock
-
     try:
         make_window(options.since, options.until, dt.date.today())
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
     known = load_sources(options.sources_file)
     names = list(options.sources) or list(known)
+    check_names(names, known)
+    if options.via:
+        from crawler.via import parse_via
+
+        parse_via(options.via)
+    return run_recorded(options.archive, names, "crawl", lambda lock, unclean_since: _crawl(
+        options, names, known, lock, unclean_since))
+
+
+def check_names(names: list[str], known: dict) -> None:
     unknown = [n for n in names if n not in known]
     if unknown:
         raise PressArchiveError(
             f"unknown source(s): {', '.join(unknown)}; known: {', '.join(known)}"
         )
-    if options.via:
-        from crawler.via import parse_via
 
-        parse_via(options.via)
+
+def run_recorded(archive: Path, names: list[str], command: str,
+                 run: Callable[[ArchiveLock, dt.datetime | None], CrawlReport]
+                 ) -> CrawlReport:
+    """``run(lock, unclean_since)`` under the archive lock, recorded as a run in the
+    `crawls` table of the crawl state (a crawl, a back-fill): earlier runs left "running"
+    are marked killed first, and the run's status, exit code and counts are kept."""
+    import sqlite3
+
+    from archive.lock import ArchiveLock
+
     try:
-        options.archive.mkdir(parents=True, exist_ok=True)
+        archive.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise PressArchiveError(
-            f"cannot create archive directory {options.archive}: {exc}"
+            f"cannot create archive directory {archive}: {exc}"
         ) from exc
     logger = logging.getLogger("pressarchive")
-    layout = ArchiveLayout(options.archive)
-    with ArchiveLock(options.archive, "crawl") as lock:
+    layout = ArchiveLayout(archive)
+    with ArchiveLock(archive, command) as lock:
         state = layout.open_state()
         try:
             if lock.taken_over_from:
@@ -213,7 +235,7 @@ def run_crawl(options: CrawlOptions) -> CrawlReport:
             unclean_since = state.unclean_since()
             crawl_id = state.start_crawl(names, os.getpid(), dt.datetime.now(dt.UTC))
             try:
-                report = _crawl(options, names, known, lock, unclean_since)
+                report = run(lock, unclean_since)
             except BaseException as exc:
                 state.finish_crawl(crawl_id, status="failed", exit_code=exitcodes.COULD_NOT_RUN,
                                    counts={}, finished=dt.datetime.now(dt.UTC))
@@ -237,7 +259,7 @@ def _crawl(options: CrawlOptions, names: list[str], known: dict, lock: ArchiveLo
     from scrapy.crawler import CrawlerProcess
 
     report = CrawlReport(archive=options.archive)
-    _agree_with_warcs(options, known, lock, unclean_since, report)
+    agree_with_warcs(options.archive, options.workers, known, lock, unclean_since, report)
     process = CrawlerProcess(crawl_settings(options))
     crawlers = []
     for name in names:
@@ -247,19 +269,23 @@ def _crawl(options: CrawlOptions, names: list[str], known: dict, lock: ArchiveLo
     process.start()
     for crawler in crawlers:
         report.stats[crawler.spidercls.name] = crawler.stats.get_stats()
-    # Replay tools (pywb) read this index; it is rebuilt from the closed WARC files.
+    write_replay_index(report)
+    return report
+
+
+def write_replay_index(report: CrawlReport) -> None:
+    """Rewrite the CDXJ index of the closed WARC files, which replay tools (pywb) read."""
     try:
-        report.cdxj = write_cdxj(options.archive)
+        report.cdxj = write_cdxj(report.archive)
     except PressArchiveError as exc:
         # A full disk, say: the WARCs are complete; `pressarchive export cdxj` or the
         # next crawl writes it.
         report.cdxj_error = str(exc)
         logging.getLogger("pressarchive").error("%s", exc)
-    return report
 
 
-def _agree_with_warcs(options: CrawlOptions, known: dict, lock: ArchiveLock,
-                      unclean_since: dt.datetime | None, report: CrawlReport) -> None:
+def agree_with_warcs(archive: Path, workers: int, known: dict, lock: ArchiveLock,
+                     unclean_since: dt.datetime | None, report: CrawlReport) -> None:
     """Before crawling, make the index account for every archived record (the WARCs
     are the truth): torn files of a killed run closed, an index that is missing or
     empty rebuilt from the WARC files, records that runs ended uncleanly left without
@@ -269,7 +295,7 @@ def _agree_with_warcs(options: CrawlOptions, known: dict, lock: ArchiveLock,
     from archive.warc.repair import repair_open_files
 
     logger = logging.getLogger("pressarchive")
-    layout = ArchiveLayout(options.archive)
+    layout = ArchiveLayout(archive)
     warc_dir = layout.warc_dir
     repaired: list[Path] = []
     if warc_dir.is_dir():
@@ -284,8 +310,8 @@ def _agree_with_warcs(options: CrawlOptions, known: dict, lock: ArchiveLock,
 
         logger.warning("%s is missing or empty but %s holds WARC files: rebuilding the "
                        "index from them first", layout.index_db, warc_dir)
-        rebuilt = run_reextract(ReextractOptions(archive=options.archive, sources=known,
-                                                 workers=options.workers))
+        rebuilt = run_reextract(ReextractOptions(archive=archive, sources=known,
+                                                 workers=workers))
         report.rebuilt_articles = rebuilt.outcomes.get("ok", 0)
         return
     index = layout.open_index()
@@ -294,7 +320,7 @@ def _agree_with_warcs(options: CrawlOptions, known: dict, lock: ArchiveLock,
         if unclean_since is not None and warc_dir.is_dir():
             written.update(files_written_since(warc_dir, unclean_since))
         report.captures_added = add_missing_captures(index, sorted(written), known)
-        report.reconciled = reconcile(options.archive, index, known,
-                                      workers=options.workers or os.cpu_count() or 1)
+        report.reconciled = reconcile(archive, index, known,
+                                      workers=workers or os.cpu_count() or 1)
     finally:
         index.close()

@@ -28,6 +28,10 @@ VIA = "pressarchive_via"
 # The archive.index.schema.Capture of the response, set by the WARC capture middleware; the
 # spider hands it to the article pipeline in the item.
 CAPTURE = "warc_capture"
+# Set by the web-archive back-fill (crawler/spiders/webarchive.py) on a raw replay request:
+# the archive.warc.origin.Origin of the capture it asks for. The WARC capture middleware
+# gives it to the Exchange when the answer is that capture (Memento-Datetime, status 200).
+ORIGIN = "pressarchive_origin"
 
 # --- Scrapy's keys that the crawler reads or sets ------------------------------------
 # How many times this request was retried (RetryMiddleware).
@@ -38,3 +42,11 @@ DONT_RETRY = "dont_retry"
 HANDLE_HTTPSTATUS_LIST = "handle_httpstatus_list"
 # Seconds from sending the request to the response head (read by AutoThrottle).
 DOWNLOAD_LATENCY = "download_latency"
+# The downloader slot (queue, delay, concurrency) a request goes through; by default its
+# host. The back-fill puts CDX queries in a slot of their own, with their own delay.
+DOWNLOAD_SLOT = "download_slot"
+# AutoThrottle leaves the slot's delay alone for this request (a fixed CDX delay).
+AUTOTHROTTLE_DONT_ADJUST_DELAY = "autothrottle_dont_adjust_delay"
+# RedirectMiddleware passes a 3xx on instead of following it (a replay's redirect points
+# to another capture than the one asked for).
+DONT_REDIRECT = "dont_redirect"

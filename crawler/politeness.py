@@ -32,36 +32,82 @@ def retry_after_seconds(value: str, now: float | None = None) -> float | None:
     return max(0.0, when.timestamp() - (now if now is not None else time.time()))
 
 
-class RetryAfterMiddleware(RetryMiddleware):
-    """Retries 429 and 503 answers no sooner than their Retry-After asks.
+def pause_slot(crawler: Any, request: Request, seconds: float) -> bool:
+    """Send no request through ``request``'s downloader slot (its host, or the slot the
+    request names) for ``seconds``; True if there was a slot to pause.
 
-    The wait is capped (PRESSARCHIVE_RETRY_AFTER_MAX); a server asking for
-    more gets the retries Scrapy would make anyway, after the cap.
+    A server that answers 429 or 503 with Retry-After asks the client to wait, not just
+    the one request: the Wayback Machine blocks an address that keeps sending requests
+    after its 429s. Scrapy has no public way to hold a slot, so this uses the two fields
+    its downloader reads before sending from a slot (Slot.lastseen, from which the
+    download delay counts, and Slot.latercall, the pending wake-up that holds the queue);
+    tests/test_webarchive_backfill.py checks the pause on a real crawl."""
+    from scrapy.utils.asyncio import call_later
+
+    try:
+        downloader = crawler.engine.downloader
+    except (AttributeError, RuntimeError):  # Scrapy sets the engine when the crawl starts
+        return False
+    key = request.meta.get(meta.DOWNLOAD_SLOT)
+    slot = downloader.slots.get(key) if key is not None else None
+    if slot is None:
+        return False
+    slot.lastseen = max(slot.lastseen, time.monotonic() + seconds)
+    if slot.latercall is not None:
+        slot.latercall.cancel()
+    # With a download delay the queue then waits that delay again, counted from the end of
+    # the pause; without one it resumes when the pause ends.
+    slot.latercall = call_later(slot.lastseen - time.monotonic(), downloader._latercall, slot)
+    return True
+
+
+class RetryAfterMiddleware(RetryMiddleware):
+    """Retries 429 and 503 answers no sooner than their Retry-After asks, and holds every
+    other request to the same host (downloader slot) as long.
+
+    A 429 without Retry-After waits PRESSARCHIVE_RETRY_429_WAIT: a server that limits
+    rates and says so must not get the next request at once. Every wait is capped
+    (PRESSARCHIVE_RETRY_AFTER_MAX); a server asking for more gets the retries Scrapy would
+    make anyway, after the cap.
     """
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> RetryAfterMiddleware:
         middleware = super().from_crawler(crawler)
         middleware.max_wait = crawler.settings.getfloat("PRESSARCHIVE_RETRY_AFTER_MAX")
+        middleware.wait_429 = crawler.settings.getfloat("PRESSARCHIVE_RETRY_429_WAIT")
         return middleware
+
+    def requested_wait(self, response: Response) -> float:
+        """Seconds the answer asks the client to wait before its next request (0: none)."""
+        if response.status not in RETRY_AFTER_STATUSES:
+            return 0.0
+        header = response.headers.get(b"Retry-After")
+        if header:
+            wait = retry_after_seconds(header.decode("latin-1"))
+            if wait is not None:
+                if wait:
+                    self.crawler.stats.inc_value("retry/retry_after_waits")
+                return min(wait, self.max_wait)
+        if response.status == 429 and self.wait_429:
+            self.crawler.stats.inc_value("retry/429_waits_without_retry_after")
+            return min(self.wait_429, self.max_wait)
+        return 0.0
 
     async def process_response(
         self, request: Request, response: Response, spider: Any = None
     ) -> Request | Response:
         result = super().process_response(request, response)
-        header = response.headers.get(b"Retry-After")
-        if (
-            isinstance(result, Request)
-            and response.status in RETRY_AFTER_STATUSES
-            and header
-        ):
-            wait = retry_after_seconds(header.decode("latin-1"))
-            if wait:
-                wait = min(wait, self.max_wait)
-                self.crawler.stats.inc_value("retry/retry_after_waits")
-                from twisted.internet import reactor, task
+        wait = self.requested_wait(response)
+        if not wait:
+            return result
+        # The whole host waits, whether this request is retried or its retries are spent.
+        if pause_slot(self.crawler, request, wait):
+            self.crawler.stats.inc_value("retry/slot_pauses")
+        if isinstance(result, Request):
+            from twisted.internet import reactor, task
 
-                await maybe_deferred_to_future(task.deferLater(reactor, wait, lambda: None))
+            await maybe_deferred_to_future(task.deferLater(reactor, wait, lambda: None))
         return result
 
     def process_exception(

@@ -182,6 +182,18 @@ class CrawlSession:
             session._users += 1
             return session
 
+    @classmethod
+    def hold(cls, settings: Any) -> CrawlSession | None:
+        """One more user of the archive's open session, if there is one (None otherwise):
+        crawlers run one after another keep one writer, one WARC file and warm extraction
+        workers, instead of closing them after each and starting them again."""
+        directory = Path(settings.get("PRESSARCHIVE_ARCHIVE_DIR")).resolve()
+        with cls._registry_lock:
+            session = cls._sessions.get(directory)
+            if session is not None:
+                session._users += 1
+            return session
+
     def release(self) -> None:
         with self._registry_lock:
             self._users -= 1

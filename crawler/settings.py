@@ -50,6 +50,24 @@ PRESSARCHIVE_UNTIL = ""
 # A back-fill never follows a listing past this many pages, whatever its dates say (a
 # listing that paginates for ever, or shows its newest items on every page).
 PRESSARCHIVE_SINCE_MAX_LISTING_PAGES = 1000
+# A back-fill from a web archive (`pressarchive backfill`, crawler/spiders/webarchive.py):
+# the replay prefix (`--wayback`; a pywb collection: http://HOST:PORT/COLL/), the CDX
+# endpoint (`--cdx`; empty: the Wayback Machine's own for its prefix, else PREFIX + "cdx"),
+# index blocks per CDX page on a paging server (0: the server's default), the days whose
+# captures are wanted (YYYY-MM-DD, empty: no bound) and at most how many captures a
+# source fetches in a run (0: no limit).
+PRESSARCHIVE_WAYBACK = "https://web.archive.org/web/"
+PRESSARCHIVE_CDX = ""
+PRESSARCHIVE_CDX_PAGE_SIZE = 0
+PRESSARCHIVE_BACKFILL_FROM = ""
+PRESSARCHIVE_BACKFILL_TO = ""
+PRESSARCHIVE_BACKFILL_LIMIT = 0
+# Seconds between two CDX queries, fixed (AutoThrottle does not shorten it): the Wayback
+# Machine answers more than about 24 a minute with 429s, then blocks the address.
+PRESSARCHIVE_CDX_DELAY = 2.5
+# A back-fill stops after this many replays in a row got no capture (0: never): a web
+# archive that blocks the address refuses them all, and more requests prolong the block.
+PRESSARCHIVE_BACKFILL_MAX_FAILURES = 10
 # Extraction runs in this many worker processes (0: one per core).
 PRESSARCHIVE_EXTRACT_WORKERS = 0
 # A page whose extraction takes longer is killed and counted.
@@ -76,6 +94,9 @@ PRESSARCHIVE_CONDITIONAL_REQUESTS = True
 PRESSARCHIVE_RECHECK_ALL = False
 # Longest wait honoured from a 429/503 Retry-After before retrying.
 PRESSARCHIVE_RETRY_AFTER_MAX = 60.0
+# How long a 429 without Retry-After holds its host (the Wayback Machine blocks an
+# address that goes on after its 429s for a minute). 0: retried at once, as Scrapy does.
+PRESSARCHIVE_RETRY_429_WAIT = 60.0
 COOKIES_ENABLED = True
 
 # --- Safety: risky Scrapy defaults changed on purpose ------------------------

@@ -21,7 +21,9 @@ from scrapy.exceptions import IgnoreRequest, NotConfigured, StopDownload
 from scrapy.http import Headers, Response
 from scrapy.utils.defer import maybe_deferred_to_future
 
+from archive.backfill.wayback import answered_origin
 from archive.capture.exchange import Exchange
+from archive.warc.origin import Origin
 from crawler import meta
 from crawler.rawhttp import RawHead
 from crawler.session import WRITE_FAILURES, CrawlSession
@@ -54,6 +56,7 @@ class WarcCaptureMiddleware:
         self.max_bytes = crawler.settings.getint("PRESSARCHIVE_MAX_RESPONSE_BYTES")
         self.max_seconds = crawler.settings.getfloat("PRESSARCHIVE_MAX_RESPONSE_SECONDS")
         source = getattr(crawler.spidercls, "source", None)
+        self.source = source
         self.source_name = source.name if source else crawler.spidercls.name
         session.register_crawler(crawler)
         if source is not None:
@@ -112,15 +115,33 @@ class WarcCaptureMiddleware:
             return "disconnect"
         return None
 
+    def origin(self, request: Request, response: Response) -> Origin | None:
+        """A back-fill's replay: the Origin of the capture asked for, if the web archive
+        answered with that capture (archive/backfill/wayback.py)."""
+        asked: Origin | None = request.meta.get(meta.ORIGIN)
+        if asked is None:
+            return None
+        memento = response.headers.get(b"Memento-Datetime", b"").decode("latin-1")
+        return answered_origin(asked, response.status, memento)
+
+    def owner(self, url: str, origin: Origin | None) -> str:
+        """The source an exchange is filed under: as a rebuild finds it (the source owning
+        the URL, or the original's), so that reextract gives the same capture row. A
+        back-fill's exchanges with the web archive itself belong to no source."""
+        if origin is not None or self.source is None or self.source.owns(url):
+            return self.source_name
+        return ""
+
     def exchange(self, request: Request, response: Response) -> Exchange:
         url = request.url
         raw: RawHead | None = request.meta.get(meta.RAW_HEAD)
+        origin = self.origin(request, response)
         request_headers = header_lines(request.headers)
         if not any(name.lower() == b"host" for name, _ in request_headers):
             request_headers.insert(0, (b"Host", urlsplit(url).netloc.encode("ascii")))
         return Exchange(
             url=url,
-            source=self.source_name,
+            source=self.owner(url, origin),
             started_at=request.meta.get(meta.STARTED_AT) or time.time(),
             method=request.method,
             target=request_target(url),
@@ -134,5 +155,8 @@ class WarcCaptureMiddleware:
             ip_address=str(response.ip_address) if response.ip_address else None,
             truncated=self.truncation(request, response),
             conditional=bool(request.meta.get(meta.CONDITIONAL)),
-            article=bool(request.meta.get(meta.ARTICLE)),
+            # A replay that is not the capture is no article page of the source.
+            article=bool(request.meta.get(meta.ARTICLE)) and (
+                origin is not None or meta.ORIGIN not in request.meta),
+            origin=origin,
         )

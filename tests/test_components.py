@@ -40,7 +40,11 @@ from crawler import meta, quietlog
 from crawler.cookies import OfflineCookiesMiddleware, is_public_domain
 from crawler.gctuning import GcTuning
 from crawler.pipelines import ArchiveLogFormatter, ArticlePipeline
-from crawler.politeness import CountingHttpCompressionMiddleware, RetryAfterMiddleware
+from crawler.politeness import (
+    CountingHttpCompressionMiddleware,
+    RetryAfterMiddleware,
+    pause_slot,
+)
 from crawler.quietlog import QuietListings
 from crawler.recheck import RecheckMiddleware
 from crawler.session import CrawlSession
@@ -298,6 +302,19 @@ def test_crawlers_of_one_archive_share_one_session_until_the_last_closes(crawler
     assert archive_files(archive / "warc")  # closed: no .open file left
 
 
+def test_a_held_session_outlives_its_crawler_until_released(crawlers, archive):
+    """Crawlers run one after another (the back-fill's sources) keep one session."""
+    crawler = crawlers.crawler()
+    assert CrawlSession.hold(crawler.settings) is None  # nothing open to hold
+    capture = crawlers.build(WarcCaptureMiddleware, crawler)
+    held = CrawlSession.hold(crawler.settings)
+    assert held is capture.session
+    crawlers.close(crawler)
+    assert CrawlSession._sessions == {archive.resolve(): held}  # still open
+    held.release()
+    assert not CrawlSession._sessions
+
+
 def test_downloader_middlewares_are_wired_by_the_settings(crawlers, caplog):
     caplog.set_level(logging.INFO)
     enabled = crawlers.build(DownloaderMiddlewareManager, crawlers.crawler())
@@ -533,6 +550,27 @@ def test_retry_after_retries_a_429(crawlers):
     retry = run(middleware.process_response(request, response))
     assert isinstance(retry, Request) and retry.meta[meta.RETRY_TIMES] == 1
     assert crawler.stats.get_value("retry/retry_after_waits") is None  # no wait asked
+
+
+def test_retry_after_asks_what_the_answer_asks_and_a_bare_429_the_set_wait(crawlers):
+    crawler = crawlers.crawler(PRESSARCHIVE_RETRY_429_WAIT=45.0, PRESSARCHIVE_RETRY_AFTER_MAX=30.0)
+    crawlers.with_spider(crawler)
+    middleware = crawlers.build(RetryAfterMiddleware, crawler)
+    request = Request(ARTICLE_URL)
+
+    def wait(status: int, **headers: str) -> float:
+        return middleware.requested_wait(html_response(request, status=status, **headers))
+
+    assert wait(429, **{"Retry-After": "7"}) == 7.0
+    assert wait(503, **{"Retry-After": "120"}) == 30.0  # capped
+    assert wait(429) == 30.0  # no Retry-After: PRESSARCHIVE_RETRY_429_WAIT, capped
+    assert wait(503) == 0.0 and wait(200, **{"Retry-After": "7"}) == 0.0
+    assert crawler.stats.get_value("retry/retry_after_waits") == 2
+    assert crawler.stats.get_value("retry/429_waits_without_retry_after") == 1
+    # Outside a running crawl there is no downloader slot to hold.
+    assert pause_slot(crawler, request, 1.0) is False
+    off = crawlers.build(RetryAfterMiddleware, crawlers.crawler(PRESSARCHIVE_RETRY_429_WAIT=0))
+    assert off.requested_wait(html_response(request, status=429)) == 0.0
 
 
 def test_retry_after_is_switched_off_with_scrapys_retries(crawlers):

@@ -88,7 +88,9 @@ def test_rebuilt_index_is_the_crawl_index_row_for_row(rebuilt):
     archive, crawl_index = rebuilt
     for table in TABLES:
         crawled, rebuilt_rows = rows(crawl_index, table), rows(archive / "index.db", table)
-        assert crawled, table
+        # A crawl of the live sites back-fills nothing: its origins table is empty (the
+        # back-fill's rebuild is tests/test_webarchive_backfill.py's).
+        assert crawled or table == "origins", table
         assert rebuilt_rows == crawled, table
 
 

@@ -230,6 +230,10 @@ class CaptureStore:
             # The crawl state is the live site's: a web archive's copy says nothing
             # about when the live page is next due, or whether it was removed.
             return capture, counts
+        if not exchange.source:
+            # A back-fill's exchange with a web archive (its CDX answers): no page of a
+            # source, nothing for a later run to recheck.
+            return capture, counts
         source = self.sources.get(exchange.source)
         self.note_fetch(exchange, capture, source)
         if exchange.article and record_removal(self.index, capture, source):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import click
 
 from archive import __version__
+from archive.cli.backfill import backfill
 from archive.cli.common import PressArchiveGroup, UserError, resolve_archive
 from archive.cli.crawling import crawl, demo, reextract, sample_sites
 from archive.cli.export import export
@@ -28,6 +29,6 @@ def main() -> None:
     """Crawl, archive (WARC), extract and search press coverage."""
 
 
-for command in (crawl, reextract, demo, sample_sites, search, status, history, compare,
+for command in (crawl, backfill, reextract, demo, sample_sites, search, status, history, compare,
                 extract, serve, export, verify):
     main.add_command(command)

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import sqlite3
 
+from archive.warc.origin import payload_digest_of
+
 
 def has_captures(conn: sqlite3.Connection) -> bool:
     return conn.execute("select exists (select 1 from captures)").fetchone()[0] == 1
@@ -39,3 +41,26 @@ def read_table_ends(conn: sqlite3.Connection, tables: tuple[str, ...]) -> None:
     for table in tables:
         for order in ("", " desc"):
             conn.execute(f"select * from {table} order by rowid{order} limit 1").fetchall()
+
+
+def holds_original(conn: sqlite3.Connection, url: str, cdx_digest: str) -> bool:
+    """True if the index has this payload of ``url`` already: back-filled with that CDX
+    digest, or captured (live or copied) with it as its payload digest. The back-fill
+    asks before fetching a capture; IndexWriter.holds_original is the same query."""
+    if not cdx_digest:
+        return False
+    found = conn.execute(
+        "select 1 from origins where original_url = ? and cdx_digest = ? union all "
+        "select 1 from captures where url = ? and payload_digest = ? limit 1",
+        [url, cdx_digest, url, payload_digest_of(cdx_digest)]).fetchone()
+    return found is not None
+
+
+def backfilled_articles(conn: sqlite3.Connection, source: str) -> list[sqlite3.Row]:
+    """The source's articles that came from a web archive (url, title, published, the
+    original capture time, the web archive), oldest first: what the demo shows."""
+    cursor = conn.cursor()
+    cursor.row_factory = sqlite3.Row
+    return cursor.execute(
+        "select url, title, published, fetched_at, origin from articles "
+        "where source = ? and origin != '' order by fetched_at", [source]).fetchall()

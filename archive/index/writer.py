@@ -13,6 +13,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from archive.errors import PressArchiveError
+from archive.index.queries import holds_original
 from archive.index.schema import (
     ARTICLE_COLUMNS,
     CAPTURE_FIELDS,
@@ -26,7 +27,7 @@ from archive.index.schema import (
     version_id_key,
 )
 from archive.transactions import BatchedWrites
-from archive.warc.origin import Origin, payload_digest_of
+from archive.warc.origin import Origin
 
 # How many candidate ids _free_id() tries for one key before it gives up.
 MAX_ID_PROBES = 64
@@ -89,13 +90,8 @@ class IndexWriter(BatchedWrites):
     def holds_original(self, url: str, cdx_digest: str) -> bool:
         """True if the archive has this payload of ``url`` already: back-filled with that
         digest, or captured (live or copied) with it as its payload digest."""
-        if not cdx_digest:
-            return False
-        found = self.db.execute(
-            "select 1 from origins where original_url = ? and cdx_digest = ? union all "
-            "select 1 from captures where url = ? and payload_digest = ? limit 1",
-            [url, cdx_digest, url, payload_digest_of(cdx_digest)]).fetchone()
-        return found is not None
+        with self._lock:
+            return holds_original(self.db.conn, url, cdx_digest)
 
     def find_original(self, url: str, payload_digest: str) -> Capture | None:
         """The capture holding this payload if the URL's latest complete capture
