@@ -2,6 +2,9 @@
 
 Fixtures are in tests/fixtures/extract/ (see the README there): invented markup around
 article texts copied from /work/shared/seeds/.
+
+Over 500 lines on purpose: one table of cases per source, against the same fixtures;
+splitting by source would repeat the fixtures' loading in each part.
 """
 
 from __future__ import annotations

@@ -1,6 +1,10 @@
 """Hostile server: one real `scrapy crawl` against tests/hostile_server.py, then one test per
 case. For each: the crawl goes on, the WARC stays valid and truthful, memory stays bounded,
-and the expected record (or refusal, counted in stats) is there."""
+and the expected record (or refusal, counted in stats) is there.
+
+One file over 500 lines on purpose: every test reads the one crawl the module fixture runs;
+split, each part would run that crawl again.
+"""
 
 from __future__ import annotations
 

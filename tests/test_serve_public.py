@@ -1,6 +1,10 @@
 """`pressarchive serve` safe to publish, following a rebuilt index, refusing a broken one
 (issue 11, cases 6, 7 and the serve part of 9). Real Datasette throughout: in process
-through its ASGI app, and as the real uvicorn process `pressarchive serve` starts."""
+through its ASGI app, and as the real uvicorn process `pressarchive serve` starts.
+
+Over 500 lines on purpose: the tests share the helpers that start, query and stop real
+`pressarchive serve` processes (Servers, cli_serve, fetch) and the ways to break an index.
+"""
 
 from __future__ import annotations
 

@@ -1,6 +1,10 @@
 """The sample web archive and CC-NEWS set (archive.samplesites.webarchive): their WARC files,
 pywb's CDX API and raw replay over them, the live sample sites' answers for the same URLs, and
-the Range file server. Real pywb, real HTTP, real warcio; nothing mocked."""
+the Range file server. Real pywb, real HTTP, real warcio; nothing mocked.
+
+One file over 500 lines on purpose: the tests share one built archive and one running pywb
+(module fixtures); split, each part would build and start them again.
+"""
 
 from __future__ import annotations
 

@@ -13,8 +13,10 @@ TABLES = {
     "articles": "url",
     "non_articles": "url",
     "article_versions": "url, version",
-    "origins": "record_id",
 }
+# Filled by back-fills and imports only (a live crawl leaves them empty).
+BACKFILL_TABLES = {"origins": "record_id"}
+_ORDER = {**TABLES, **BACKFILL_TABLES}
 
 
 def rows(db: Path, table: str) -> list[tuple]:
@@ -24,7 +26,7 @@ def rows(db: Path, table: str) -> list[tuple]:
         # written in, extraction order in a crawl, WARC order in a rebuild.
         columns = [r[1] for r in conn.execute(f"pragma table_info({table})") if r[1] != "seq"]
         return conn.execute(
-            f"select {', '.join(columns)} from {table} order by {TABLES[table]}"
+            f"select {', '.join(columns)} from {table} order by {_ORDER[table]}"
         ).fetchall()
     finally:
         conn.close()
