@@ -169,19 +169,20 @@ def test_an_import_streamed_over_http_keeps_the_sources_records_of_the_window(
 
 class _Flaky(BaseHTTPRequestHandler):
     """/busy: 503 with Retry-After once, then 200. /later: 429, come back in an hour.
-    /norange: the whole file whatever the Range. /gone: 404."""
+    /norange: the whole file whatever the Range. /gone...: 404. Anything else: 200."""
 
     calls: dict[str, int] = {}
 
     def do_GET(self) -> None:  # noqa: N802 - the http.server API
-        count = self.calls[self.path] = self.calls.get(self.path, 0) + 1
-        if self.path == "/busy" and count == 1:
+        path = "/" + self.path.split("/")[1].split("?")[0]
+        count = self.calls[path] = self.calls.get(path, 0) + 1
+        if path == "/busy" and count == 1:
             self._send(503, b"busy", [("Retry-After", "2")])
-        elif self.path == "/later":
+        elif path == "/later":
             self._send(429, b"slow down", [("Retry-After", "3600")])
-        elif self.path == "/gone":
+        elif path == "/gone":
             self._send(404, b"no", [])
-        elif self.path == "/norange":
+        elif path == "/norange":
             self._send(200, b"x" * 100_000, [])
         else:
             self._send(200, b"fine", [])
@@ -229,3 +230,14 @@ def test_requests_are_spaced_by_the_delay(flaky: str) -> None:
     fetcher.get(f"{flaky}/a")
     fetcher.get(f"{flaky}/b")
     assert len(waits) == 1 and 0.3 < waits[0] <= 0.5
+
+
+def test_an_index_that_fails_is_reported_and_nothing_is_fetched(flaky: str,
+                                                                tmp_path: Path) -> None:
+    report = run_commoncrawl_backfill(tmp_path / "archive", SOURCES, ["CC-MAIN-2015-14"],
+                                      index_url=f"{flaky}/gone/{{crawl}}", data_url=flaky,
+                                      delay=0, workers=1, names=["trtworld"])
+    assert report.fetched == 0 and report.exit_code == 3
+    assert report.errors == [f"index query failed: {flaky}/gone/CC-MAIN-2015-14?url="
+                             "trtworld.com&matchType=host&output=json&filter=%3Dstatus%3A200"
+                             "&showNumPages=true: HTTP 404 Not Found"]

@@ -7,13 +7,19 @@ real files of other writers (tests/fixtures/warc/README.md); nothing is mocked."
 from __future__ import annotations
 
 import gzip
+import hashlib
+import resource
 import shutil
+import signal
 import sqlite3
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
 import pytest
 
+from archive.backfill.copies import copy_session
 from archive.backfill.importer import (
     HELD,
     NO_ORIGINAL,
@@ -24,17 +30,23 @@ from archive.backfill.importer import (
     ImportReport,
     run_import,
 )
+from archive.lock import ArchiveLock
 from archive.reextract import ReextractOptions, run_reextract
+from archive.samplesites.webarchive import serving_files
 from archive.samplesites.webarchive.build import exchanges
+from archive.samplesites.webarchive.warcfiles import Exchange, write_warc
 from archive.sources import load_sources, source_for_url
 from archive.warc.origin import (
     AS_CONVERTED_ARC,
     AS_MEMBER,
     AS_RECORD,
     AS_RECORD_IN_GZIP_STREAM,
+    COPIED,
+    Origin,
 )
 from archive.warc.reader import iter_records
-from tests.conftest import run_cli
+from archive.warc.verify import verify_archive
+from tests.conftest import REPO, run_cli
 from tests.helpers.importing import (
     FIXTURES,
     add_revisit,
@@ -55,9 +67,9 @@ def do_import(archive: Path, *inputs: Path | str, **options: str) -> ImportRepor
                                     inputs=tuple(map(str, inputs)), workers=1, **options))
 
 
-def query(archive: Path, sql: str) -> list[tuple]:
+def query(archive: Path, sql: str, params: tuple = ()) -> list[tuple]:
     with sqlite3.connect(archive / "index.db") as conn:
-        return conn.execute(sql).fetchall()
+        return conn.execute(sql, params).fetchall()
 
 
 def assert_reextract_gives_the_same_rows(archive: Path) -> None:
@@ -342,3 +354,100 @@ def test_the_command_reports_bad_records_and_user_errors_in_one_line(tmp_path: P
     bad_name = run_cli("import", str(FIXTURES / "cc.warc.gz"), "--source", "no spaces",
                        "--archive", str(archive))
     assert bad_name.returncode == 4 and bad_name.stderr.count("\n") == 1
+
+
+def test_urls_are_streamed_and_one_that_fails_is_reported_while_the_rest_goes_on(
+        tmp_path: Path) -> None:
+    with serving_files(FIXTURES) as server:
+        report = do_import(tmp_path / "archive", server.base_url + "nothing.warc.gz",
+                           server.base_url + "cc.warc.gz", source="elsewhere")
+        assert [(r.path, r.range, r.status) for r in server.requests] == [
+            ("/nothing.warc.gz", "", 404), ("/cc.warc.gz", "", 200)]
+    assert report.kept == 1 and report.exit_code == 3
+    assert report.failed_inputs == [f"cannot open {server.base_url}nothing.warc.gz: "
+                                    "HTTP Error 404: Not Found"]
+    assert query(tmp_path / "archive", "select origin from captures") == [
+        (server.base_url + "cc.warc.gz",)]
+    with serving_files(FIXTURES) as server:
+        only = do_import(tmp_path / "other", server.base_url + "nothing.warc.gz")
+    assert only.exit_code == 4
+
+
+def test_records_a_killed_import_left_unindexed_are_indexed_by_the_next(
+        tmp_path: Path) -> None:
+    archive = tmp_path / "archive"
+    do_import(archive, FIXTURES / "example.warc.gz", source="elsewhere")
+    # A run killed after writing a copy, before its capture row was committed.
+    member = (FIXTURES / "cc.warc.gz").read_bytes()
+    origin = Origin(kind=COPIED, web_archive="killed", original_url="http://commoncrawl.org/",
+                    original_date="2019-12-10T10:00:01Z", copied_as=AS_MEMBER,
+                    filed_under="elsewhere")
+    record_id = next(iter_records(FIXTURES / "cc.warc.gz")).record_id
+    with copy_session(archive, SOURCES, "import", "test") as session:
+        session.copies.copy(member, record_id, origin)
+    assert query(archive, "select count(*) from captures") == [(2,)]
+    report = do_import(archive, FIXTURES / "cc.warc.gz", source="elsewhere")
+    assert report.prepared == ["1 archived response(s) an earlier run left without a "
+                               "capture row were indexed"]
+    assert report.kept == 0 and report.skipped[HELD] == 1
+    assert query(archive, "select source, origin from captures where record_id = ?",
+                 (record_id,)) == [("elsewhere", "killed")]
+    assert_verifies(archive)
+
+
+def test_an_archive_another_run_holds_is_refused_with_exit_5(tmp_path: Path) -> None:
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    with ArchiveLock(archive, "crawl"):
+        result = run_cli("import", str(FIXTURES / "cc.warc.gz"), "--archive", str(archive))
+    assert result.returncode == 5 and result.stderr.count("\n") == 1, result.stderr
+    (tmp_path / "file").write_text("x")
+    not_a_dir = run_cli("import", str(FIXTURES / "cc.warc.gz"), "--archive",
+                        str(tmp_path / "file"))
+    assert not_a_dir.returncode == 4 and not_a_dir.stderr.startswith(
+        "Error: cannot create archive directory"), not_a_dir.stderr
+
+
+def test_a_full_disk_stops_the_import_in_one_line_and_the_next_run_indexes_the_rest(
+        tmp_path: Path) -> None:
+    # The kernel refuses to grow any file past 2 MB (RLIMIT_FSIZE, EFBIG), as a full
+    # disk would: the index stays small, the WARC file of incompressible pages does not.
+    pages = tmp_path / "pages.warc.gz"
+    big = [Exchange(url=f"https://www.trtworld.com/middle-east/story-{n}-{n}",
+                    timestamp=f"2017102012{n:04d}"[:14], status=200, reason="OK",
+                    headers=(("Content-Type", "application/octet-stream"),
+                             ("Content-Length", "200000")),
+                    body=b"".join(hashlib.sha256(f"{n}-{i}".encode()).digest()
+                                  for i in range(6250)))
+           for n in range(30)]
+    write_warc(pages, big, info={"software": "test"}, created="20171020120000")
+    archive = tmp_path / "archive"
+    do_import(archive, FIXTURES / "cc.warc.gz", source="elsewhere")  # an index with rows
+
+    def limit_file_size() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # EFBIG, not death by signal
+        resource.setrlimit(resource.RLIMIT_FSIZE, (2_000_000, 2_000_000))
+
+    command = [sys.executable, "-m", "archive.cli", "import", str(pages), "--archive",
+               str(archive), "--workers", "1"]
+    stopped = subprocess.run(command, capture_output=True, text=True, timeout=300,
+                             preexec_fn=limit_file_size, cwd=REPO)
+    assert stopped.returncode == 4, stopped.stderr
+    [line] = [x for x in stopped.stderr.splitlines() if x.startswith("Error:")]
+    assert line.startswith(f"Error: import stopped: cannot write the archive {archive}: ")
+    assert "File too large" in line and "Traceback" not in stopped.stderr
+    # The WARC file is whole; the copies of the batch that failed have no capture row.
+    newest = sorted((archive / "warc").glob("*.warc.gz"))[-1]
+    written = len(list(iter_records(newest, types={"response"})))
+    assert 0 < written < 30
+    unindexed = verify_archive(archive, index_db=archive / "index.db")
+    assert [p.message.split(" record(s)")[0] for p in unindexed.problems] == [
+        f"{written} response/revisit"]
+    report = do_import(archive, pages)
+    assert report.prepared == [
+        f"{written} archived response(s) an earlier run left without a capture row were "
+        "indexed", f"{written} article page(s) left unindexed by an earlier run were "
+        "indexed from the WARC files"]
+    assert report.kept == 30 - written and report.skipped[HELD] == written
+    assert query(archive, "select count(*) from captures") == [(31,)]
+    assert_reextract_gives_the_same_rows(archive)

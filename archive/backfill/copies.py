@@ -24,6 +24,7 @@ import io
 import logging
 import os
 import platform
+import sqlite3
 import time
 import zlib
 from collections.abc import Iterable, Iterator
@@ -33,6 +34,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 from archive import __version__
+from archive.capture.errors import short_message
 from archive.capture.store import WARC_PREFIX
 from archive.errors import PressArchiveError
 from archive.extract import DEFAULT_OPTIONS, ExtractionOptions
@@ -245,7 +247,10 @@ def copy_session(archive: Path, sources: dict[str, Source], purpose: str,
     rebuilt from them, records a killed run left without a capture row indexed (in the
     files written since the newest capture row's), and article pages never extracted
     extracted. Then the index and a CopyWriter, closed at the end."""
-    archive.mkdir(parents=True, exist_ok=True)
+    try:
+        archive.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise PressArchiveError(f"cannot create archive directory {archive}: {exc}") from exc
     layout = ArchiveLayout(archive)
     with holding_lock(archive, purpose) as lock:
         prepared = _agree_with_warcs(archive, sources, lock, workers)
@@ -255,8 +260,21 @@ def copy_session(archive: Path, sources: dict[str, Source], purpose: str,
             copies = CopyWriter(archive, index, description)
             try:
                 yield CopySession(index, copies, prepared)
+            except (OSError, sqlite3.Error) as exc:
+                # Only writes raise these here (a bad input is reported, not raised):
+                # the WARC file is valid up to its last whole record, and the index
+                # rows of the last batch were rolled back; the next run indexes them.
+                raise PressArchiveError(
+                    f"{purpose} stopped: cannot write the archive {archive}: "
+                    f"{short_message(exc)}; what was copied stays valid, and the next "
+                    "import, back-fill or crawl indexes it") from exc
             finally:
-                copies.close()
+                try:
+                    copies.close()
+                except OSError as exc:
+                    # Left as .open: the next run repairs and closes it (the lock says
+                    # no writer is at work then).
+                    log.error("cannot close the WARC file: %s", short_message(exc))
         finally:
             index.close()
         if copies.copied:

@@ -94,8 +94,10 @@ def index_rows(archive: Path) -> dict[str, list[tuple]]:
 
 
 def assert_verifies(archive: Path) -> None:
-    report = verify_archive(archive)
+    """`pressarchive verify`'s checks: the WARC files, and index.db against them."""
+    report = verify_archive(archive, index_db=archive / "index.db")
     assert report.ok, report.format()
+    assert report.index_rows_checked > 0
 
 
 def stored_bytes(archive: Path, warc_file: str, offset: int, length: int) -> bytes:
