@@ -297,6 +297,12 @@ def test_a_wacz_made_by_the_wacz_tool_is_imported_entry_by_entry(
     assert set(query(archive, "select web_archive, source_file from origins")) == {
         (str(wacz.absolute()), f"archive/{path.name}")}
     assert_verifies(archive)
+    # By URL: a ZIP is read from its end, so it is downloaded first (and counted).
+    with serving_files(tmp_path) as server:
+        by_url = do_import(tmp_path / "by-url", server.base_url + wacz.name)
+    assert by_url.kept == report.kept and by_url.bytes_read == wacz.stat().st_size
+    assert query(tmp_path / "by-url", "select distinct origin from captures") == [
+        (server.base_url + wacz.name,)]
 
 
 def test_a_wacz_with_a_damaged_entry_keeps_what_it_can_and_says_where(
@@ -340,6 +346,12 @@ def test_the_command_reports_bad_records_and_user_errors_in_one_line(tmp_path: P
            "invalid length '-1'" in result.stderr
     assert "2 copied into the archive" in result.stderr
     assert "bytes kept per byte read" in result.stderr
+
+    (tmp_path / "notes.warc.gz").write_text("These are notes, not an archive.\n")
+    text = run_cli("import", str(tmp_path / "notes.warc.gz"), "--archive", str(archive))
+    assert text.returncode == 3
+    assert f"bad record: {tmp_path / 'notes.warc.gz'} at offset 0: not a WARC or ARC " \
+           "record" in text.stderr
 
     missing = run_cli("import", str(tmp_path / "nothing.warc.gz"), "--archive", str(archive))
     assert missing.returncode == 4
