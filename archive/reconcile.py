@@ -27,9 +27,10 @@ from archive.index.writer import IndexWriter
 from archive.layout import ArchiveLayout
 from archive.sources import Source, source_for_url
 from archive.warc.decoding import ContentDecodingError
-from archive.warc.origin import CAPTURE_AND_ORIGIN_TYPES, with_origins
+from archive.warc.origin import CAPTURE_AND_ORIGIN_TYPES, Origin, with_origins
 from archive.warc.reader import (
     ReadError,
+    StoredRecord,
     WarcReadError,
     archive_files,
     iter_records,
@@ -46,6 +47,18 @@ def files_written_since(warc_dir: Path, since: dt.datetime) -> list[Path]:
     return [path for path in archive_files(warc_dir) if path.stat().st_mtime >= threshold]
 
 
+def source_name(record: StoredRecord, origin: Origin | None,
+                sources: dict[str, Source]) -> str:
+    """The source a record of the archive's own WARC files is filed under, as reextract
+    files it: the configured source owning its (original) URL, else the name an import
+    filed it under (`import --source`), else none."""
+    url = origin.original_url if origin is not None else record.target_uri
+    source = source_for_url(url, sources)
+    if source is not None:
+        return source.name
+    return origin.filed_under if origin is not None else ""
+
+
 def add_missing_captures(index: IndexWriter, paths: list[Path],
                          sources: dict[str, Source]) -> int:
     """Capture rows for the complete response and revisit records of ``paths`` that the
@@ -58,10 +71,8 @@ def add_missing_captures(index: IndexWriter, paths: list[Path],
         for record, origin in with_origins(
                 iter_records(path, types=CAPTURE_AND_ORIGIN_TYPES, errors=errors)):
             if not index.has_capture(record.record_id):
-                url = origin.original_url if origin is not None else record.target_uri
-                source = source_for_url(url, sources)
-                missing.append(capture_from_record(record, source.name if source else "",
-                                                   origin))
+                missing.append(capture_from_record(record, source_name(record, origin,
+                                                                       sources), origin))
                 if origin is not None:
                     origins.append((record.record_id, origin))
         index.add_captures(missing)

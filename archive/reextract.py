@@ -17,7 +17,7 @@ import os
 import sqlite3
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
@@ -214,22 +214,25 @@ class PendingWrite:
     error: str = ""
 
 
-class _Rebuild:
-    """The captures of the WARC records in order, their extraction tasks, and the
-    writes of both into the new index.
+class RecordIndexer:
+    """The captures of WARC records in order, their extraction tasks, and the writes of
+    both into an index: a rebuild's (every record of the WARC files), and an import's
+    or a Common Crawl back-fill's (each record as copied into the archive,
+    archive/backfill/copies.py), so that a rebuild gives the rows the import gave.
 
     Every write for a capture goes through one queue, in WARC order, whether it waits
     for an extraction result or not: a later capture of a URL (a 404, a cut body) must
     never be written before an earlier one's extraction."""
 
-    def __init__(self, options: ReextractOptions, paths: list[Path], index: IndexWriter,
-                 report: ReextractReport, started: float) -> None:
+    def __init__(self, options: ReextractOptions,
+                 records: Iterable[tuple[StoredRecord, Origin | None]], index: IndexWriter,
+                 report: ReextractReport, started: float, progress: Progress | None) -> None:
         self.options = options
-        self.paths = paths
+        self.records = records
         self.index = index
         self.report = report
         self.started = started
-        self.progress = Progress(sum(p.stat().st_size for p in paths))
+        self.progress = progress
         self.foreign = bool(options.warc_paths)
         self.hashes = {name: config_hash(options.options, s)
                        for name, s in options.sources.items()}
@@ -240,8 +243,7 @@ class _Rebuild:
 
     def tasks(self) -> Iterator[ExtractionTask]:
         """Extraction tasks in WARC order; capture rows are written on the way."""
-        for record, origin in iter_warc_records(self.paths, self.report.read_errors,
-                                                self.progress):
+        for record, origin in self.records:
             capture, source = self._capture(record, origin)
             write, body = self._what_to_write(capture, source, record)
             if write is None:
@@ -250,7 +252,8 @@ class _Rebuild:
             if body is not None:
                 self.report.candidates += 1
                 yield extraction_task(capture, body, source, self.options.options)
-                self.progress.update(self.report.candidates)
+                if self.progress is not None:
+                    self.progress.update(self.report.candidates)
 
     def _capture(self, record: StoredRecord, origin: Origin | None
                  ) -> tuple[Capture, Source | None]:
@@ -259,6 +262,9 @@ class _Rebuild:
         source = source_for_url(url, self.options.sources)
         if source is not None:
             name = source.name
+        elif origin is not None and origin.filed_under:
+            # Imported with --source: a host no source owns, filed under that name.
+            name = origin.filed_under
         else:
             # Another tool's WARC: its sites are told apart by host name.
             name = (urlsplit(url).hostname or "") if self.foreign else ""
@@ -283,7 +289,10 @@ class _Rebuild:
         if source is not None and source.is_article(capture.url) and \
                 not 200 <= capture.status < 300:
             return PendingWrite("removal", capture, source), None
-        if (source is None and not self.foreign) or not is_article_page(capture, source):
+        # A page of a host no source owns is extracted generically in another tool's WARC
+        # (--from), or when an import filed it under a source name (`import --source`).
+        generic = self.foreign or bool(capture.source)
+        if (source is None and not generic) or not is_article_page(capture, source):
             return None, None
         outcome = article_outcome(capture)
         if outcome != "extract":
@@ -347,7 +356,8 @@ class _Rebuild:
 
     def finish(self) -> None:
         self._flush_captures()
-        self.progress.update(self.report.candidates, final=True)
+        if self.progress is not None:
+            self.progress.update(self.report.candidates, final=True)
 
 
 def _rebuild(options: ReextractOptions, paths: list[Path], started: float) -> ReextractReport:
@@ -366,7 +376,9 @@ def _rebuild(options: ReextractOptions, paths: list[Path], started: float) -> Re
             raise PressArchiveError(f"cannot create the new index {build}: {exc}") from exc
         raise
     report = ReextractReport(index=ArchiveLayout(options.archive).index_db, warc_files=len(paths))
-    rebuild = _Rebuild(options, paths, index, report, started)
+    progress = Progress(sum(p.stat().st_size for p in paths))
+    rebuild = RecordIndexer(options, iter_warc_records(paths, report.read_errors, progress),
+                            index, report, started, progress)
     try:
         if options.source or options.since:
             report.carried_over = carry_over(index, report.index,

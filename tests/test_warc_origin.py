@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from archive.warc.origin import (
+    AS_MEMBER,
     COPIED,
     REPLAYED,
     Origin,
@@ -63,7 +64,8 @@ def test_written_origin_reads_back(tmp_path) -> None:
     copied = Origin(kind=COPIED, web_archive="commoncrawl CC-MAIN-2015-14",
                     original_url="https://www.trtworld.com/mea/x", original_date=DATE,
                     source_file="crawl-data/CC-MAIN-2015-14/x.warc.gz",
-                    source_offset=123, source_length=4567)
+                    source_offset=123, source_length=4567, copied_as=AS_MEMBER,
+                    filed_under="otherpress")
     with WarcFileWriter(tmp_path, "t", warcinfo_fields={"software": "test"}) as writer:
         writer.write([build_origin_record(replayed(), described_id=RESPONSE_ID,
                                           target_uri=REPLAY, date=DATE)])

@@ -23,6 +23,7 @@ from archive.cli.verify import verify
 from archive.index.schema import ArticleRow, Capture
 from archive.index.writer import IndexWriter
 from archive.warc.members import scan_members
+from archive.warc.origin import AS_MEMBER, COPIED, Origin, build_origin_record
 from archive.warc.records import (
     build_request_record,
     build_response_record,
@@ -199,6 +200,26 @@ def test_a_response_needs_its_request_in_the_same_file(archive: Path) -> None:
         (path.name, orphan.offset, f"response {record_id('2', 1)} is not paired: its "
          f"request {record_id('1', 1)} (WARC-Concurrent-To) is not in this file"),
         (path.name, no_link.offset, f"response {record_id('2', 2)} has no "
+         "WARC-Concurrent-To: its request is unknown"),
+    ]
+
+
+def test_a_copied_record_needs_no_request_but_its_origin_right_after_it(archive: Path) -> None:
+    # Another crawler's response copied verbatim (Common Crawl's news crawl wrote no
+    # requests): the origin metadata record that names it stands for the exchange.
+    warc_dir = archive / "warc"
+    with WarcFileWriter(warc_dir, "pressarchive", warcinfo_fields=FIELDS) as writer:
+        [copied] = exchange(1, with_request=False, concurrent_to=None)
+        origin = Origin(kind=COPIED, web_archive="commoncrawl CC-NEWS",
+                        original_url=copied.rec_headers["WARC-Target-URI"],
+                        original_date=copied.rec_headers["WARC-Date"], copied_as=AS_MEMBER)
+        writer.write([copied, build_origin_record(
+            origin, described_id=record_id("2", 1),
+            target_uri=origin.original_url, date=origin.original_date)])
+        [unnamed] = writer.write(exchange(2, with_request=False, concurrent_to=None))
+    [path] = writer.files_written
+    assert problems_of(verify_archive(archive)) == [
+        (path.name, unnamed.offset, f"response {record_id('2', 2)} has no "
          "WARC-Concurrent-To: its request is unknown"),
     ]
 

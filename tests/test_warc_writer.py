@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import gzip
 import re
 import subprocess
 import sys
@@ -19,9 +20,16 @@ from archive.warc.records import (
     build_request_record,
     build_response_record,
     new_record_id,
+    serialize_record,
     warc_date,
 )
-from archive.warc.writer import RecordLocation, WarcFileWriter, WarcWriteError
+from archive.warc.writer import (
+    RawMember,
+    RecordLocation,
+    WarcFileWriter,
+    WarcWriteError,
+    gzip_member,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent
@@ -176,6 +184,35 @@ def test_gzip_level_is_used(tmp_path: Path) -> None:
     assert sizes[9] < sizes[1]
     with pytest.raises(ValueError):
         WarcFileWriter(tmp_path, "press", warcinfo_fields=FIELDS, gzip_level=10)
+
+
+def test_a_raw_member_is_written_byte_for_byte_beside_built_records(tmp_path: Path) -> None:
+    # Another crawler's record, gzipped by another tool (level 1, a file name in the
+    # gzip header), must land in the file exactly as it was: no Warcinfo-ID added.
+    request, response = exchange(7)
+    serialised = serialize_record(response)
+    foreign = gzip.compress(serialised, compresslevel=1, mtime=1234)
+    foreign = foreign[:3] + b"\x08" + foreign[4:10] + b"other.warc\x00" + foreign[10:]
+    record_id = response.rec_headers.get_header("WARC-Record-ID")
+    _, follower = exchange(8)
+    with WarcFileWriter(tmp_path, "press", warcinfo_fields=FIELDS) as writer:
+        locations = writer.write([RawMember(foreign, record_id), follower])
+        # A failed write of a group with a raw member leaves nothing of it.
+        size = writer.current_path.stat().st_size
+        writer._fh = FailingFile(writer._fh, partial=len(foreign) // 2)
+        with pytest.raises(WarcWriteError):
+            writer.write([RawMember(foreign, record_id), exchange(9)[1]])
+        assert writer.current_path.stat().st_size == size
+    [path] = writer.files_written
+    data = path.read_bytes()
+    first = locations[0]
+    assert data[first.offset:first.offset + first.length] == foreign
+    assert first.record_id == record_id and locations[1].offset == first.offset + len(foreign)
+    warcinfo, copied, built = read_all(path)
+    assert copied.record_id == record_id and copied.warc_header("WARC-Warcinfo-ID") == ""
+    assert built.warc_header("WARC-Warcinfo-ID") == warcinfo.record_id
+    assert gzip_member(serialised, 6) != foreign  # it was not re-compressed
+    check_file_externally(path)
 
 
 class FailingFile:

@@ -102,7 +102,7 @@ ARTICLE_COLUMNS = {
 ORIGIN_COLUMNS = {
     "record_id": str, "kind": str, "web_archive": str, "original_url": str,
     "original_date": str, "cdx_digest": str, "cdx_line": str, "source_file": str,
-    "source_offset": int, "source_length": int,
+    "source_offset": int, "source_length": int, "copied_as": str, "filed_under": str,
 }
 VERSION_COLUMNS = {
     "id": int, "url": str, "source": str, "version": int, "capture_record_id": str,

@@ -33,6 +33,20 @@ REPLAYED = "replayed"
 # the record already carries the original URL and date.
 COPIED = "copied"
 KINDS = frozenset({REPLAYED, COPIED})
+# How a COPIED record was copied (Origin.copied_as): what a reader of the copy may compare
+# with the source, byte for byte, at source_offset.
+# The gzip member as it was in the source (a per-record .warc.gz, a Common Crawl range).
+AS_MEMBER = "member"
+# The record's bytes as they were, put in a gzip member here: the source was not gzipped.
+AS_RECORD = "record"
+# The same, from a file gzipped as one stream (not a member per record, which warcio
+# refuses): source_offset and source_length count the decompressed stream's bytes.
+AS_RECORD_IN_GZIP_STREAM = "record-in-gzip-stream"
+# An ARC record cannot be a WARC record: its header line became WARC headers (target,
+# date, IP address, digests computed here); the block (HTTP head and body) is unchanged.
+AS_CONVERTED_ARC = "converted-arc-record"
+# (Not checked when read: a later version may copy in ways this one does not know.)
+COPIED_AS = frozenset({AS_MEMBER, AS_RECORD, AS_RECORD_IN_GZIP_STREAM, AS_CONVERTED_ARC})
 # What a reader must ask for to pair captures with their origins.
 CAPTURE_AND_ORIGIN_TYPES = frozenset({"response", "revisit", "metadata"})
 
@@ -52,6 +66,11 @@ class Origin:
     source_file: str = ""
     source_offset: int = -1
     source_length: int = -1
+    # A copy: how it was copied (AS_*).
+    copied_as: str = ""
+    # The source a page of a host no configured source owns is filed under (`import
+    # --source S`), so that re-extraction files it there too.
+    filed_under: str = ""
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -69,6 +88,8 @@ _FIELD_NAMES = {
     "source_file": "source-file",
     "source_offset": "source-offset",
     "source_length": "source-length",
+    "copied_as": "copied-as",
+    "filed_under": "filed-under",
 }
 _INT_FIELDS = frozenset({"source_offset", "source_length"})
 

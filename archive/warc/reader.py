@@ -37,6 +37,7 @@ __all__ = [
     "WarcReadError",
     "iter_archive",
     "iter_records",
+    "iter_stream",
     "read_record_at",
     "written_record",
 ]
@@ -211,7 +212,10 @@ def _member_state(iterator: ArchiveIterator) -> str:
     try:
         at_end = fh.tell() >= os.fstat(fh.fileno()).st_size
     except (AttributeError, OSError, ValueError):
-        at_end = True
+        # A stream (an HTTP download, a ZIP entry) has no size to compare with; one that
+        # can tell whether more bytes follow says so (archive/backfill/streams.py).
+        at_eof = getattr(fh, "at_eof", None)
+        at_end = at_eof() if at_eof is not None else True
     return "torn" if at_end else "continues"
 
 
@@ -329,6 +333,15 @@ def iter_records(path: Path, *, types: set[str] | None = None,
         return
     with fh:
         yield from _iter_open(fh, path.name, types, errors)
+
+
+def iter_stream(fh: BinaryIO, name: str, *, types: set[str] | None = None,
+                errors: list[ReadError] | None = None) -> Iterator[StoredRecord]:
+    """Records of an open stream (a download, a ZIP entry), as ``iter_records`` reads a
+    file: ``name`` is what records and errors are reported under. ``fh`` needs ``read``
+    and ``tell``; ``seek`` back to the end of the last record, for the check of what
+    follows it (without it that check is reported as not done)."""
+    yield from _iter_open(fh, name, types, errors)
 
 
 def read_record_at(path: Path, offset: int) -> StoredRecord:

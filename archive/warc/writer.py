@@ -36,6 +36,16 @@ class RecordLocation:
     record_id: str
 
 
+@dataclass(frozen=True)
+class RawMember:
+    """A record already serialised as one complete gzip member (another crawler's record
+    copied verbatim): written byte for byte, never re-serialised, so its headers stay
+    as written (no WARC-Warcinfo-ID is added: that would change the record)."""
+
+    data: bytes
+    record_id: str
+
+
 class WarcWriteError(OSError):
     """Records could not be written; the file is still valid up to the previous group."""
 
@@ -96,11 +106,12 @@ class WarcFileWriter:
         """Closed (renamed) files, oldest first."""
         return list(self._files_written)
 
-    def write(self, records: Sequence[ArcWarcRecord]) -> list[RecordLocation]:
+    def write(self, records: Sequence[ArcWarcRecord | RawMember]) -> list[RecordLocation]:
         """Append a group of records (e.g. request and response) to the same file.
 
-        Each record gets the current file's ``WARC-Warcinfo-ID`` unless it has one. On
-        failure nothing of the group stays in the file and ``WarcWriteError`` is raised.
+        Each record gets the current file's ``WARC-Warcinfo-ID`` unless it has one (a
+        RawMember is written as it is). On failure nothing of the group stays in the file
+        and ``WarcWriteError`` is raised.
         """
         with self._lock:
             if self._closed:
@@ -116,6 +127,9 @@ class WarcFileWriter:
             tagged = []
             try:
                 for record in records:
+                    if isinstance(record, RawMember):
+                        members.append((record.data, record.record_id))
+                        continue
                     # A WARC header, not part of the block, so digests are unaffected.
                     if not record.rec_headers.get_header("WARC-Warcinfo-ID"):
                         record.rec_headers.add_header("WARC-Warcinfo-ID", self._warcinfo_id)

@@ -52,6 +52,7 @@ class RecordTable:
             CREATE INDEX records_id ON records (record_id, file);
             CREATE INDEX records_type ON records (rec_type);
             CREATE INDEX links_location ON links (file, offset);
+            CREATE INDEX records_refers_to ON records (refers_to);
         """)
 
     def close(self) -> None:
@@ -83,6 +84,10 @@ def check_file(path: Path, report: VerifyReport, table: RecordTable) -> None:
 
 
 def check_pairs(warc_dir: Path, report: VerifyReport, table: RecordTable) -> None:
+    """Each response and revisit has its request in the same file, except another
+    crawler's record copied verbatim (an origin metadata record follows it and names it,
+    archive/warc/origin.py): its request was never ours to write, and many crawlers
+    (Common Crawl's news crawl) kept none."""
     rows = table.db.execute("""
         SELECT r.file, r.offset, r.rec_type, r.record_id,
                (SELECT group_concat(target, ' ') FROM links l
@@ -92,6 +97,10 @@ def check_pairs(warc_dir: Path, report: VerifyReport, table: RecordTable) -> Non
             SELECT 1 FROM links l JOIN records q
               ON q.file = l.file AND q.record_id = l.target AND q.rec_type = 'request'
             WHERE l.file = r.file AND l.offset = r.offset)
+        AND NOT EXISTS (
+            SELECT 1 FROM records m
+            WHERE m.refers_to = r.record_id AND m.file = r.file AND m.rec_type = 'metadata'
+              AND m.offset > r.offset)
         ORDER BY r.file, r.offset
     """)
     for filename, offset, rec_type, record_id, targets in rows:
