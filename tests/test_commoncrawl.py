@@ -241,3 +241,40 @@ def test_an_index_that_fails_is_reported_and_nothing_is_fetched(flaky: str,
     assert report.errors == [f"index query failed: {flaky}/gone/CC-MAIN-2015-14?url="
                              "trtworld.com&matchType=host&output=json&filter=%3Dstatus%3A200"
                              "&showNumPages=true: HTTP 404 Not Found"]
+
+
+def test_backfill_commoncrawl_command(ccnews, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from archive.cli import main as cli
+
+    cc, service = ccnews
+    start, end = cc.window
+    archive = tmp_path / "archive"
+    before = len(service.files.requests)
+    result = CliRunner().invoke(cli, [
+        "backfill", *SOURCES, "--archive", str(archive), "--commoncrawl", "--crawl", CRAWL,
+        "--cc-index", service.index_url, "--cc-data", service.files.base_url,
+        "--from", start, "--to", end, "--delay", "0", "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    assert "Common Crawl:" in result.output
+    assert len(ranged(service, before)) == len(in_window(cc))
+    assert sorted(u for (u,) in query(archive, "select url from articles")) == sorted(
+        r.url for r in in_window(cc))
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--commoncrawl"], "needs at least one --crawl"),
+    (["--commoncrawl", "--crawl", "2015-14"], "CC-MAIN-2015-14"),
+    (["--crawl", "CC-MAIN-2015-14"], "--crawl is for --commoncrawl"),
+])
+def test_backfill_commoncrawl_mistakes_are_one_line(args: list[str], message: str,
+                                                    tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from archive.cli import main as cli
+
+    result = CliRunner().invoke(cli, ["backfill", "chinatopix", "--archive",
+                                      str(tmp_path / "a"), *args])
+    assert result.exit_code == 2 and message in result.output, result.output
+    assert not (tmp_path / "a").exists()
