@@ -22,7 +22,6 @@ warcio alone.
 from __future__ import annotations
 
 import argparse
-import gzip
 import os
 import platform
 import resource
@@ -47,23 +46,10 @@ from archive.backfill.importer import ImportOptions, run_import  # noqa: E402
 from archive.reextract import ReextractOptions, run_reextract  # noqa: E402
 from archive.sources import load_sources  # noqa: E402
 
-REALDATA = Path(os.environ.get("PRESSARCHIVE_REALDATA", REPO.parent / "shared" / "realdata"))
-HTML_DIRS = ("benchmark/trafilatura-eval", "benchmark/newspaper3k-tests",
-             "benchmark/htmldate-mediacloud2020", "benchmark/goose3-tests", "html")
+sys.path.insert(0, str(REPO / "bench"))
+from reextract_bench import real_pages  # noqa: E402  (the same pages, one loader)
+
 IN_WINDOW, OUT_OF_WINDOW = "20171020", "20170920"
-
-
-def real_pages() -> list[bytes]:
-    pages = []
-    for folder in HTML_DIRS:
-        for path in sorted((REALDATA / folder).rglob("*")):
-            if path.name.endswith(".html"):
-                pages.append(path.read_bytes())
-            elif path.name.endswith(".html.gz"):
-                pages.append(gzip.decompress(path.read_bytes()))
-    if not pages:
-        sys.exit(f"no real pages under {REALDATA}: set PRESSARCHIVE_REALDATA")
-    return pages
 
 
 def write_file(path: Path, urls_and_dates: list[tuple[str, str]], pages: list[bytes]) -> None:

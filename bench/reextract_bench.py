@@ -51,7 +51,7 @@ from archive.sources import load_sources  # noqa: E402
 from archive.warc.records import build_request_record, build_response_record, warc_date  # noqa: E402
 from archive.warc.writer import WarcFileWriter  # noqa: E402
 
-REALDATA = REPO.parent / "shared" / "realdata"
+REALDATA = Path(os.environ.get("PRESSARCHIVE_REALDATA", REPO.parent / "shared" / "realdata"))
 HTML_DIRS = ("benchmark/trafilatura-eval", "benchmark/newspaper3k-tests",
              "benchmark/htmldate-mediacloud2020", "benchmark/goose3-tests", "html")
 
@@ -65,7 +65,8 @@ def real_pages() -> list[bytes]:
             elif path.name.endswith(".html.gz"):
                 pages.append(gzip.decompress(path.read_bytes()))
     if not pages:
-        sys.exit(f"no real pages under {REALDATA}: the benchmark needs ../shared/realdata")
+        sys.exit(f"no real pages under {REALDATA}: the benchmark needs ../shared/realdata "
+                 "(or $PRESSARCHIVE_REALDATA)")
     return pages
 
 

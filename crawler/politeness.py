@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import email.utils
 import time
 from typing import Any
 
@@ -13,23 +12,12 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.utils.defer import maybe_deferred_to_future
 
+from archive.retry_after import retry_after_seconds
 from crawler import meta
 
 RETRY_AFTER_STATUSES = (429, 503)
 # Requests that got no response at all, retries included (refused, unresolved, timed out).
 DOWNLOAD_FAILED_STAT = "download/failed"
-
-
-def retry_after_seconds(value: str, now: float | None = None) -> float | None:
-    """Retry-After as seconds: delay-seconds or an HTTP-date (RFC 9110 10.2.3)."""
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - (now if now is not None else time.time()))
 
 
 def pause_slot(crawler: Any, request: Request, seconds: float) -> bool:

@@ -11,7 +11,6 @@ with a second between costs minutes, not hours.
 
 from __future__ import annotations
 
-import email.utils
 import logging
 import time
 import urllib.error
@@ -19,6 +18,8 @@ import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import Message
+
+from archive.retry_after import retry_after_seconds
 
 log = logging.getLogger(__name__)
 
@@ -44,16 +45,8 @@ class Fetched:
 
 def retry_after(headers: Message | None, now: float) -> float | None:
     """Seconds a Retry-After header asks for (a number or an HTTP date), or None."""
-    value = (headers.get("Retry-After", "") if headers is not None else "").strip()
-    if not value:
-        return None
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(when.timestamp() - now, 0.0)
+    value = headers.get("Retry-After", "") if headers is not None else ""
+    return retry_after_seconds(value, now) if value.strip() else None
 
 
 class PoliteFetcher:
