@@ -32,6 +32,9 @@ CAPTURE = "warc_capture"
 # the archive.warc.origin.Origin of the capture it asks for. The WARC capture middleware
 # gives it to the Exchange when the answer is that capture (Memento-Datetime, status 200).
 ORIGIN = "pressarchive_origin"
+# Seconds a 429/503 asked to wait, set when the response left the downloader (its
+# slot paused then), read when the response reaches the retry middleware.
+RETRY_AFTER_WAIT = "pressarchive_retry_after_wait"
 
 # --- Scrapy's keys that the crawler reads or sets ------------------------------------
 # How many times this request was retried (RetryMiddleware).

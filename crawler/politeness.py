@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from scrapy import Request
+from scrapy import Request, signals
 from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import IgnoreRequest
@@ -64,7 +64,19 @@ class RetryAfterMiddleware(RetryMiddleware):
         middleware = super().from_crawler(crawler)
         middleware.max_wait = crawler.settings.getfloat("PRESSARCHIVE_RETRY_AFTER_MAX")
         middleware.wait_429 = crawler.settings.getfloat("PRESSARCHIVE_RETRY_429_WAIT")
+        crawler.signals.connect(middleware.response_downloaded,
+                                signal=signals.response_downloaded)
         return middleware
+
+    def response_downloaded(self, response: Response, request: Request,
+                            spider: Any = None) -> None:
+        """Pause the host as the answer leaves the downloader, before the downloader sends
+        the slot's next request: by the time process_response runs (after the WARC
+        middleware has stored the answer), that request may already be on its way."""
+        wait = self.requested_wait(response)
+        request.meta[meta.RETRY_AFTER_WAIT] = wait
+        if wait and pause_slot(self.crawler, request, wait):
+            self.crawler.stats.inc_value("retry/slot_pauses")
 
     def requested_wait(self, response: Response) -> float:
         """Seconds the answer asks the client to wait before its next request (0: none)."""
@@ -86,12 +98,15 @@ class RetryAfterMiddleware(RetryMiddleware):
         self, request: Request, response: Response, spider: Any = None
     ) -> Request | Response:
         result = super().process_response(request, response)
-        wait = self.requested_wait(response)
+        if meta.RETRY_AFTER_WAIT in request.meta:
+            wait = request.meta.pop(meta.RETRY_AFTER_WAIT)
+        else:  # an answer that did not come through the downloader
+            wait = self.requested_wait(response)
+            # The whole host waits, whether this request is retried or its retries are spent.
+            if wait and pause_slot(self.crawler, request, wait):
+                self.crawler.stats.inc_value("retry/slot_pauses")
         if not wait:
             return result
-        # The whole host waits, whether this request is retried or its retries are spent.
-        if pause_slot(self.crawler, request, wait):
-            self.crawler.stats.inc_value("retry/slot_pauses")
         if isinstance(result, Request):
             from twisted.internet import reactor, task
 
