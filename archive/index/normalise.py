@@ -33,12 +33,13 @@ for وبغداد, ببغداد, للجيش or بالجيش is among what the que
 
 Known false matches (the price of rule 4 without a dictionary): a word that begins
 with ال that is not the article loses it too (ألمانيا and مانيا are one word; so are
-إلغاء and غاء), and a word whose proclitic form is another word matches it (لبنان
-looks for بنان, the index form of للبنان, "to Lebanon"). A word of three letters or
-fewer after the article keeps it (الدم, الله), and a query word that short is looked
-for as typed only: MIN_STEM keeps short words apart (الان, from الآن "now", would
-otherwise be ان, one of the commonest words, and كأن "as if" is كان "was" once its
-hamza is folded), at the price of دم not finding الدم.
+إلغاء and غاء), and a word that is another word with a proclitic is found by it
+(بنان, fingertips, finds لبنان, Lebanon: ل + بنان; and لبنان finds بنان, the index
+form of للبنان, "to Lebanon"). A word of fewer than MIN_STEM letters after the article
+keeps it (الدم, الله), and a query word that short is looked for as typed only: this
+keeps short words apart (الان, from الآن "now", would otherwise be ان, one of the
+commonest words, and كأن "as if" is كان "was" once its hamza is folded), at the price
+of دم not finding الدم.
 
 The function is part of the index's definition: the full-text index is rebuilt when
 SEARCH_FORM_VERSION (or Python's Unicode database, which NFKC and the letter classes

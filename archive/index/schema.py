@@ -267,6 +267,10 @@ def ensure_schema(db: sqlite_utils.Database, *, search: bool = True) -> None:
         _migrate_article_ids(db)
     if search:
         enable_search(db)
+    elif "articles_fts" in db.table_names() and not search_is_current(db.conn):
+        # Its triggers would delete other forms than it holds; enable_search() at the
+        # end of the bulk build makes it anew.
+        _drop_search(db)
     if "non_articles" not in db.table_names():
         db["non_articles"].create(NON_ARTICLE_COLUMNS, pk="url")
     if "origins" not in db.table_names():

@@ -19,6 +19,12 @@ at 1M.
 
 The ranking is one SQL statement, ranked_search_sql(): search() runs it, and
 `pressarchive serve` gives it to Datasette as the `search` canned query.
+
+The full-text index holds each text's search form (archive/index/normalise.py), and
+what the user typed is turned into an FTS5 query over it through SQL functions
+(archive/index/fts_query.py: Arabic proclitics, the lexicon's synonyms), so that the
+CLI and Datasette read it alike; snippets are cut from the original text
+(archive/index/snippets.py).
 """
 
 from __future__ import annotations
@@ -236,9 +242,9 @@ def search_notice(db_path: Path) -> str | None:
     with read_index(db_path) as conn:
         if search_is_current(conn):
             return None
-    return (f"the full-text index of {db_path} predates this version's search form "
-            "(Arabic spellings are not all found); the next crawl or reextract "
-            "rebuilds it")
+    return (f"the full-text index of {db_path} was made with another search form (an "
+            "earlier version, or Python with another Unicode database): Arabic spellings "
+            "are not all found; the next crawl or reextract rebuilds it")
 
 
 def check_source_known(db_path: Path, source: str) -> None:

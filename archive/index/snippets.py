@@ -21,8 +21,8 @@ from collections import Counter
 
 from archive.index.normalise import words
 
-# What highlight() is asked to put around matches: characters no text holds (the
-# extraction keeps no control characters but newlines and tabs).
+# What highlight() is asked to put around matches: characters no search form holds
+# (it is letters, digits and spaces).
 OPEN_MARK, CLOSE_MARK = "\x02", "\x03"
 SNIPPET_WORDS = 24
 ELLIPSIS = "…"
@@ -33,8 +33,6 @@ _TRAILING = re.compile(r"[^\s\w]*")
 # A run of matched words: first and last word index, and what matched (to count
 # distinct matches).
 Run = tuple[int, int, str]
-
-
 _MARK = re.compile(f"[{OPEN_MARK}{CLOSE_MARK}]")
 
 
