@@ -390,3 +390,9 @@ def test_the_table_search_box_reads_arabic_spellings(archive: Path) -> None:
     status, data = get(archive, "/index/articles.json?" + urlencode({"_search": "بالموصل"}))
     assert status == 200, data
     assert [row[2] for row in data["rows"]] == [AR_URL]
+
+
+def test_the_search_form_can_be_read_in_datasette(archive: Path) -> None:
+    status, data = get(archive, "/index/articles_search.json?_shape=array&seq=1")
+    assert status == 200, data
+    assert data[0]["text"].startswith("اعلن رئيس وزراء عراقي تحرير مدينه موصل من تنظيم داعش")
