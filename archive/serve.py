@@ -45,6 +45,7 @@ from datasette.plugins import pm
 
 from archive import exitcodes
 from archive.errors import PressArchiveError, UnusableArchive
+from archive.index.lexicon import load_lexicon
 from archive.index.queries import read_table_ends
 from archive.index.search import (
     FILTER_SCAN,
@@ -64,7 +65,7 @@ DATASETTE_METADATA = settings_file("datasette-metadata.json")
 # Datasette names a database after its file: DIR/index.db is /index.
 DATABASE = Path(INDEX_FILENAME).stem
 SEARCH_QUERY = "search"
-SEARCH_PARAMS = ["q", "source", "since"]
+SEARCH_PARAMS = ["q", "source", "since", "synonyms"]
 # Settings of `pressarchive serve` that differ from Datasette's defaults, or that we
 # rely on (docs/settings.md says why; bench/search_bench.py measures them at 1M rows).
 DATASETTE_SETTINGS: dict[str, Any] = {
@@ -96,10 +97,13 @@ QUICK_CHECK_SECONDS = 2.0
 @hookimpl(trylast=True)
 def prepare_connection(conn: sqlite3.Connection) -> None:
     """Datasette plugin hook (this module is the plugin), run after Datasette's own:
-    - pressarchive_fts_query(), which the `search` canned query reads its text through;
+    - pressarchive_fts_query() and the other functions the `search` canned query reads
+      its text through, and the search form the full-text index reads the articles
+      through (archive/index/normalise.py: for highlight());
     - escape_fts() replaced by the same function, so the table's search box reads what
       users type by the rules of `pressarchive search` (words, "phrases", no operators,
-      never a syntax error) instead of Datasette's (where `"` alone is an error);
+      never a syntax error; Arabic spellings; synonyms are the `search` query's)
+      instead of Datasette's (where `"` alone is an error);
     - memory-mapped reads, as `pressarchive search` uses;
     - the size limits of archive/serve_limits.py."""
     limit_connection(conn)
@@ -168,11 +172,17 @@ def search_query() -> dict[str, Any]:
         "description_html": (
             "<p>Ranked full-text search, as <code>pressarchive search</code>: every word "
             "must occur (any order), <code>\"quoted words\"</code> as a phrase, English "
-            "stemming, title matches weigh ten times body matches. FTS operators and "
+            "stemming, French accents and Arabic harakat, tatweel, alef forms, ة/ه, ى/ي, "
+            "the article ال and the prefixes و ف ب ك ل do not matter; title matches "
+            "weigh ten times body matches. FTS operators and "
             "punctuation are not interpreted, so any text is safe; text with no words "
             "gives no rows. <code>source</code> (trtworld, france24, ina, chinatopix, "
             "nina) and <code>since</code> (YYYY-MM-DD, published on or after) are "
-            "optional filters.</p><p>To answer fast at any size, bm25 ranks at most "
+            "optional filters.</p><p>A term of the lexicon (ISIS, Daesh, داعش, État "
+            "islamique, coalition, Mosul...) is looked for as any of its synonyms, shown "
+            "in the <code>synonyms</code> column; <code>synonyms</code> = "
+            "<code>off</code> looks for the words as typed.</p>"
+            "<p>To answer fast at any size, bm25 ranks at most "
             f"the {RANK_WINDOW:,} newest matching articles (those passing the filters): a query "
             "with fewer matches is ranked exactly; for a common word "
             "<code>approximate</code> is 1. With a filter or a phrase, matches are "
@@ -231,6 +241,7 @@ def datasette_app(archive: Path, *, public: bool = False) -> ArchiveDatasette:
     crawl keeps writing to it), following it to each new build; `public` adds the
     settings of a public instance (archive/serve_public.py)."""
     ArchiveLayout(archive).require_index()
+    load_lexicon()  # a mistake in it stops the server with one line, not every search
     register_plugin()
     settings = {**DATASETTE_SETTINGS, **(PUBLIC_SETTINGS if public else {})}
     return ArchiveDatasette(archive, public=public, metadata=datasette_metadata(),

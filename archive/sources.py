@@ -26,11 +26,14 @@ DEFAULT_SOURCES_FILE = settings_file("sources.toml")
 
 @dataclass(frozen=True)
 class ExtractionRules:
-    """Site-specific cleanup applied around trafilatura."""
+    """Site-specific cleanup applied around trafilatura, and where the date is printed."""
 
     drop_xpaths: tuple[str, ...] = ()
     drop_lines: tuple[str, ...] = ()
     soft404_markers: tuple[str, ...] = ()
+    # Where the page prints its publication date; read before drop_xpaths apply (the
+    # date line is often chrome the text must lose) and preferred to every other date.
+    date_xpaths: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -236,6 +239,7 @@ _EXTRACTION_FIELDS: dict[str, _Check] = {
     "drop_xpaths": _list_of(_xpath),
     "drop_lines": _list_of(_regex),
     "soft404_markers": _list_of(_string),
+    "date_xpaths": _list_of(_xpath),
 }
 
 

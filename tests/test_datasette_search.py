@@ -180,7 +180,7 @@ def test_the_sql_is_the_librarys_never_a_copy(archive: Path) -> None:
     assert status == 200
     query = meta["databases"]["index"]["queries"]["search"]
     assert query["sql"] == ranked_search_sql()
-    assert query["params"] == ["q", "source", "since"]
+    assert query["params"] == ["q", "source", "since", "synonyms"]
     on_disk = json.loads(DATASETTE_METADATA.read_text())
     assert "search" not in on_disk["databases"]["index"].get("queries", {})
 

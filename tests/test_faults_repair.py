@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from archive.index.schema import register_search_form
 from tests.conftest import REPO, run_cli
 from tests.helpers.faults import FAULTS
 from tests.helpers.kills import HOLDER, crawl_and_kill, wait_for_group_exit
@@ -194,6 +195,7 @@ def test_records_a_killed_run_left_without_capture_rows_are_indexed_by_the_next_
     row of the killed run are dropped, as if its later commits had not happened."""
     archive = copy_archive(killed_archive, tmp_path / "archive")
     conn = sqlite3.connect(archive / "index.db")
+    register_search_form(conn)  # the full-text index follows the deletes
     with conn:
         conn.execute("delete from captures where id > (select min(id) from captures)")
         conn.execute("delete from articles")

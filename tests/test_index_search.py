@@ -86,7 +86,7 @@ def test_hostile_queries_give_results_or_a_clean_message(index, query):
 
 
 def test_phrases_stay_phrases():
-    assert to_fts_query('Haider "al Abadi" NEAR(') == '"Haider" "al Abadi" "NEAR"'
+    assert to_fts_query('Haider "al Abadi" NEAR(') == '"Haider" AND "al Abadi" AND "NEAR"'
     with pytest.raises(PressArchiveError, match="longer than"):
         to_fts_query("x" * 1001)
 

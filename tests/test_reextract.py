@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 
 from archive.index.compare import compare_indexes
+from archive.index.schema import register_search_form
 from tests.conftest import REPO, SHARED
-from tests.helpers.index_rows import TABLES, rows
+from tests.helpers.index_rows import TABLES, rows, search_terms
 
 GUARD = '''
 import socket
@@ -92,6 +93,9 @@ def test_rebuilt_index_is_the_crawl_index_row_for_row(rebuilt):
         # back-fill's rebuild is tests/test_webarchive_backfill.py's).
         assert crawled or table == "origins", table
         assert rebuilt_rows == crawled, table
+    # The full-text index too: every token of every article, where it is.
+    crawled_terms = search_terms(crawl_index)
+    assert crawled_terms and search_terms(archive / "index.db") == crawled_terms
 
 
 def test_search_works_on_the_rebuilt_index(rebuilt):
@@ -182,6 +186,7 @@ def test_compare_reports_what_changed_per_source(rebuilt, tmp_path):
     edited = tmp_path / "edited.db"
     shutil.copy(crawl_index, edited)
     conn = sqlite3.connect(edited)
+    register_search_form(conn)  # the full-text index follows the edits
     with conn:
         conn.execute("update articles set text = text || ' Like Us on Facebook', "
                      "published = '' where source = 'chinatopix'")

@@ -58,6 +58,9 @@ def write(tmp_path: Path, text: str) -> Path:
          "article_patterns=['(']\n", "bad regex in article_patterns"),
         ("[[source]]\nname='x'\ntitle='X'\nlanguage='en'\nhosts=['x.org']\ncolour='red'\n",
          "unknown field(s) colour"),
+        ("[[source]]\nname='x'\ntitle='X'\nlanguage='ar'\nhosts=['x.org']\n"
+         "[source.extraction]\ndate_xpaths=['//time[']\n",
+         "bad XPath in extraction.date_xpaths[0]"),
         ("[[source]\n", "sources.toml"),
         ("", "no [[source]] blocks"),
     ],

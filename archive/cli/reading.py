@@ -19,20 +19,33 @@ from archive.cli.common import archive_option, is_date, resolve_archive
 @click.option("--since", metavar="DATE", help="Only articles published on or after DATE "
               "(YYYY-MM-DD).")
 @click.option("--limit", type=click.IntRange(min=1, max=10_000), default=20, show_default=True)
+@click.option("--synonyms/--no-synonyms", default=True, show_default=True,
+              help="Look for a term of settings/lexicon.toml (ISIS, Daesh, داعش...) as any "
+              "term of its group.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 def search(query: str, archive: str | None, source: str | None, since: str | None,
-           limit: int, as_json: bool) -> None:
+           limit: int, synonyms: bool, as_json: bool) -> None:
     """Full-text search of article titles and texts, best match first."""
-    from archive.index.search import check_source_known
+    from archive.index.search import check_source_known, query_synonyms, search_notice
     from archive.index.search import search as run_search
     from archive.layout import ArchiveLayout
 
     if since and not is_date(since):
         raise click.BadParameter("use YYYY-MM-DD", param_hint="--since")
     db_path = ArchiveLayout(resolve_archive(archive)).index_db
-    hits = run_search(db_path, query, source=source, since=since, limit=limit)
+    hits = run_search(db_path, query, source=source, since=since, limit=limit,
+                      synonyms=synonyms)
     if not hits and source:
         check_source_known(db_path, source)
+    notice = search_notice(db_path)
+    if notice:
+        click.echo(f"note: {notice}", err=True)
+    # What was looked for besides the words typed; on stderr with --json, whose
+    # output is one hit per line.
+    for line in query_synonyms(query) if synonyms else []:
+        click.echo(f"synonyms: {line} (--no-synonyms: the words alone)", err=as_json)
+    if hits and synonyms and not as_json and query_synonyms(query):
+        click.echo()
     for n, hit in enumerate(hits, 1):
         if as_json:
             click.echo(json.dumps(hit.to_dict(), ensure_ascii=False))

@@ -15,8 +15,9 @@ Modules, each importing only those above it:
 - task      ExtractionTask (a page in), ExtractionResult (out), STATUSES
 - words     word counts, whitespace
 - charset   bytes to text: encodings, binary data
-- parse     text to the lxml tree, comments
+- parse     text to the lxml tree, comments, the visible headings
 - rules     a source's cleanup rules and soft-404 markers applied
+- printed   dates as pages print them: Arabic (every month system), French, English
 - dates     the publication date
 - metadata  title, headings, canonical URL, language, organisation authors
 - text      extract(task), extract_html(body, url, ...): the extraction itself

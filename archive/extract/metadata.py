@@ -15,13 +15,10 @@ from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 
+from archive.extract.parse import VISIBLE_H1
 from archive.extract.words import single_spaced
 
 _LANG = re.compile(r"^([a-zA-Z]{2})(?:$|[-_])")
-_VISIBLE_H1 = etree.XPath(
-    "//h1[not(ancestor-or-self::*[@hidden or @aria-hidden='true'"
-    " or contains(translate(@style, ' ', ''), 'display:none')]) and not(ancestor::template)]"
-)
 
 
 def language_code(value: str | None) -> str:
@@ -41,7 +38,7 @@ def page_title(tree: Any) -> str:
 
 def first_heading(tree: Any) -> str:
     """The text of the first <h1> a reader sees (not hidden, not in a template)."""
-    h1s = _VISIBLE_H1(tree)
+    h1s = VISIBLE_H1(tree)
     return _text_of(h1s[0]) if h1s else ""
 
 

@@ -23,7 +23,9 @@ from archive.sources import ExtractionRules
 # of config_hash, so stored records show which pipeline produced them (and re-extraction
 # knows what to redo). 3: dates from RDF comments and in the publisher's time zone;
 # mostly-UTF-8 pages read as UTF-8; the fallback encoding follows the page's language.
-PIPELINE_VERSION = 3
+# 4: dates printed in Arabic and French read; the source's date_xpaths; never the capture
+# day unless the page says so.
+PIPELINE_VERSION = 4
 
 
 @dataclass(frozen=True)

@@ -48,3 +48,12 @@ def parse_html(html: str) -> Any:
     what is not HTML at all."""
     return lxml.html.document_fromstring(html.encode("utf-8", "surrogatepass"),
                                          parser=_HTML_PARSER)
+
+
+# The headings a reader sees: not hidden, not in a template. The first is the article's
+# title on a news page (metadata.first_heading), and its date line stands next to it
+# (dates.printed_date).
+VISIBLE_H1 = etree.XPath(
+    "//h1[not(ancestor-or-self::*[@hidden or @aria-hidden='true'"
+    " or contains(translate(@style, ' ', ''), 'display:none')]) and not(ancestor::template)]"
+)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import Any
+from typing import Any, NamedTuple
 
 import lxml.html
 from lxml import etree
@@ -22,34 +22,42 @@ _BLANK_RUNS = re.compile(r"\n{3,}")
 
 
 class BadRule(ValueError):
-    """A drop_xpaths or drop_lines entry that does not compile; the page's status is
+    """A drop_xpaths, drop_lines or date_xpaths entry that does not compile; the page's status is
     then "error" with this message."""
 
 
-CompiledRules = tuple[tuple[etree.XPath, ...], tuple[re.Pattern, ...]]
+class CompiledRules(NamedTuple):
+    drop_xpaths: tuple[etree.XPath, ...]
+    drop_lines: tuple[re.Pattern, ...]
+    date_xpaths: tuple[etree.XPath, ...]
 
 
-def _compile_rules(rules: ExtractionRules) -> CompiledRules:
+def _xpaths(exprs: tuple[str, ...], field: str) -> tuple[etree.XPath, ...]:
     xpaths = []
-    for expr in rules.drop_xpaths:
+    for expr in exprs:
         try:
             xpaths.append(etree.XPath(expr))
         except etree.XPathError as exc:
-            raise BadRule(f"bad drop_xpath {expr!r}: {exc}") from None
+            raise BadRule(f"bad {field} {expr!r}: {exc}") from None
+    return tuple(xpaths)
+
+
+def _compile_rules(rules: ExtractionRules) -> CompiledRules:
     patterns = []
     for expr in rules.drop_lines:
         try:
             patterns.append(re.compile(expr))
         except re.error as exc:
             raise BadRule(f"bad drop_lines regex {expr!r}: {exc}") from None
-    return tuple(xpaths), tuple(patterns)
+    return CompiledRules(_xpaths(rules.drop_xpaths, "drop_xpath"), tuple(patterns),
+                         _xpaths(rules.date_xpaths, "date_xpath"))
 
 
 _compile_rules_cached = functools.lru_cache(maxsize=64)(_compile_rules)
 
 
 def compiled(rules: ExtractionRules) -> CompiledRules:
-    """(drop_xpaths, drop_lines) compiled; raises BadRule."""
+    """The rules' XPaths and regexes compiled; raises BadRule."""
     try:
         hash(rules)
     except TypeError:  # rules built by hand with lists: correct, just not cacheable

@@ -16,7 +16,7 @@ import trafilatura.meta
 from lxml import etree
 
 from archive.extract.charset import binary_kind, decode_html
-from archive.extract.dates import date_params, published_date
+from archive.extract.dates import configured_date, date_params, published_date
 from archive.extract.metadata import (
     canonical_url,
     first_heading,
@@ -80,7 +80,7 @@ def _extract(task: ExtractionTask) -> ExtractionResult:
         return too_large
     rules = task.rules or ExtractionRules()
     # Rules are checked before any work so a bad config fails on every page, not by luck.
-    drop_xpaths, drop_lines = compiled(rules)
+    compiled_rules = compiled(rules)
 
     if isinstance(body, bytes):
         kind = binary_kind(body)
@@ -100,23 +100,26 @@ def _extract(task: ExtractionTask) -> ExtractionResult:
         return ExtractionResult(status="empty", url=url, encoding=encoding,
                                 error=one_line(f"not parseable as HTML: {exc}"))
 
+    params = date_params(task.captured_at)
+    # Before drop_xpaths: a source's date line is often chrome its rules remove.
+    configured = configured_date(tree, compiled_rules.date_xpaths, params)
     strip_comments(tree, keep_metadata=True)
-    drop_elements(tree, drop_xpaths)
+    drop_elements(tree, compiled_rules.drop_xpaths)
 
     title_element = page_title(tree)
     first_h1 = first_heading(tree)
     canonical = canonical_url(tree, url)
     language = declared_language(tree, task.language)
 
-    params = date_params(task.captured_at)
     # Metadata first, on the tree that still has its RDF metadata comments; this is the call
     # bare_extraction(with_metadata=True) would make, on a tree without them.
     metadata = trafilatura.extract_metadata(tree, default_url=url, date_config=params)
     title = single_spaced(metadata.title or "")
     author = organization_author(tree) or single_spaced(metadata.author or "")
-    published = published_date(tree, html, (url, canonical), metadata.date, params)
     if code := language_code(metadata.language):
         language = code
+    published = configured or published_date(tree, html, (url, canonical), metadata.date,
+                                             params, language)
 
     strip_comments(tree, keep_metadata=False)
     document = trafilatura.bare_extraction(
@@ -129,7 +132,7 @@ def _extract(task: ExtractionTask) -> ExtractionResult:
     )
     raw_text = (document.text or "") if document is not None else ""
 
-    text = clean_text(raw_text, drop_lines)
+    text = clean_text(raw_text, compiled_rules.drop_lines)
     word_count = count_words(text)
     if is_soft404([title_element, first_h1, title], text, rules.soft404_markers,
                   options.min_words):

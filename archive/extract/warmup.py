@@ -3,6 +3,9 @@ the fork server they are forked from)."""
 
 from __future__ import annotations
 
+import datetime as dt
+
+from archive.extract.printed import read_date
 from archive.extract.task import ExtractionTask
 from archive.extract.text import extract
 
@@ -36,5 +39,8 @@ def warm_up() -> None:
     except Exception:
         pass  # only a speed-up; a newer htmldate may have moved it
     extract(ExtractionTask(_WARM_UP_PAGE, "https://example.org/warm-up"))
+    # The printed-date patterns (every month name of every system) compile on first use,
+    # which that page does not reach.
+    read_date("3 آب 2019", latest=dt.date(2019, 8, 3))
 
 

@@ -7,7 +7,8 @@ Tables
   non_articles  article-shaped pages that were not indexed (soft 404, empty, timeout, error)
   article_versions  every distinct version (title, date, text) of each article, in
                 capture order; `articles` shows the latest
-  articles_fts  FTS5 over articles(title, text), kept in sync by triggers
+  articles_fts  FTS5 over the search form of articles(title, text) (the view
+                articles_search: archive/index/normalise.py), kept in sync by triggers
 
 Article ids (`articles.id`, `article_versions.id`) are derived from the URL (and the
 version number), not from the order rows were written, so a row keeps its id, and
@@ -25,6 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import sqlite_utils
+
+from archive.index.normalise import SEARCH_FORM, normalise_text
 
 logger = logging.getLogger(__name__)
 
@@ -109,25 +112,65 @@ VERSION_COLUMNS = {
     "fetched_at": str, "title": str, "published": str, "text": str, "word_count": int,
 }
 CAPTURE_FIELDS = tuple(Capture.__dataclass_fields__)
+# The SQL function giving a text's search form (archive/index/normalise.py): the
+# full-text index reads titles and texts through it, by the view articles_search (no
+# second copy of every text is stored; FTS5 reads the view for highlight() and for a
+# rebuild). Every connection that writes articles, or highlights, registers it
+# (register_search_form): without it SQLite refuses the write ("no such function"),
+# rather than leave the full-text index out of step.
+SEARCH_FORM_FUNCTION = "pressarchive_search_form"
+# In every object of the full-text index: an index whose objects lack it was made with
+# another search form (or none), and is rebuilt (enable_search).
+SEARCH_MARK = f"/* {SEARCH_FORM}, index 1 */"
+_FORM = SEARCH_FORM_FUNCTION
 # The full-text index is keyed by seq, not by the id: FTS5 walks its rowids in order,
 # and search ranks the newest matches by walking it backwards (archive/index/search.py).
-_SEARCH_SQL = """
+# porter: English stemming; remove_diacritics 2: French (and any Latin) accents folded.
+# An update that changes neither title nor text (a recrawl of the same article, a
+# removal mark) leaves the full-text index alone.
+_SEARCH_OBJECTS = {
+    "articles_search": f"""
+create view articles_search as select seq, {_FORM}(title) as title, {_FORM}(text) as text
+  {SEARCH_MARK} from articles""",
+    "articles_fts": f"""
 create virtual table articles_fts using fts5 (
-    title, text, tokenize='porter', content=[articles], content_rowid=seq
-);
-create trigger articles_ai after insert on articles begin
-  insert into articles_fts (rowid, title, text) values (new.seq, new.title, new.text);
-end;
-create trigger articles_ad after delete on articles begin
+    title, text, tokenize='porter unicode61 remove_diacritics 2',
+    content=[articles_search], content_rowid=seq {SEARCH_MARK}
+)""",
+    "articles_ai": f"""
+create trigger articles_ai after insert on articles begin {SEARCH_MARK}
+  insert into articles_fts (rowid, title, text)
+    values (new.seq, {_FORM}(new.title), {_FORM}(new.text));
+end""",
+    "articles_ad": f"""
+create trigger articles_ad after delete on articles begin {SEARCH_MARK}
   insert into articles_fts (articles_fts, rowid, title, text)
-    values ('delete', old.seq, old.title, old.text);
-end;
-create trigger articles_au after update on articles begin
+    values ('delete', old.seq, {_FORM}(old.title), {_FORM}(old.text));
+end""",
+    "articles_au": f"""
+create trigger articles_au after update of seq, title, text on articles
+when old.seq is not new.seq or old.title is not new.title or old.text is not new.text
+begin {SEARCH_MARK}
   insert into articles_fts (articles_fts, rowid, title, text)
-    values ('delete', old.seq, old.title, old.text);
-  insert into articles_fts (rowid, title, text) values (new.seq, new.title, new.text);
-end;
-"""
+    values ('delete', old.seq, {_FORM}(old.title), {_FORM}(old.text));
+  insert into articles_fts (rowid, title, text)
+    values (new.seq, {_FORM}(new.title), {_FORM}(new.text));
+end""",
+}
+
+
+def register_search_form(conn: sqlite3.Connection) -> None:
+    """`pressarchive_search_form(text)` on conn (see SEARCH_FORM_FUNCTION)."""
+    conn.create_function(SEARCH_FORM_FUNCTION, 1, normalise_text, deterministic=True)
+
+
+def search_is_current(conn: sqlite3.Connection) -> bool:
+    """True if the index's full-text index reads the search form of this version."""
+    found = dict(conn.execute(
+        f"select name, sql from sqlite_master where name in "
+        f"({', '.join('?' for _ in _SEARCH_OBJECTS)})", list(_SEARCH_OBJECTS)).fetchall())
+    return set(found) == set(_SEARCH_OBJECTS) and all(
+        SEARCH_MARK in (sql or "") for sql in found.values())
 
 
 def stable_id(key: str, probe: int = 0) -> int:
@@ -155,6 +198,7 @@ NON_ARTICLE_COLUMNS = {
 
 def open_database(path: Path) -> sqlite_utils.Database:
     conn = sqlite3.connect(str(path), check_same_thread=False, timeout=30)
+    register_search_form(conn)
     db = sqlite_utils.Database(conn)
     # WAL: Datasette can read while the crawl writes.
     db.enable_wal()
@@ -164,19 +208,29 @@ def open_database(path: Path) -> sqlite_utils.Database:
 
 
 def enable_search(db: sqlite_utils.Database) -> None:
-    """FTS5 over articles(title, text), filled from the table, then kept in step
-    with every insert, update and delete by triggers (sqlite-utils' default is no
-    triggers, which lets search go stale)."""
-    if "articles_fts" not in db.table_names():
-        db.conn.executescript(_SEARCH_SQL)
-        with db.conn:
-            db.execute("insert into articles_fts (articles_fts) values ('rebuild')")
+    """FTS5 over the search form of articles(title, text), filled from the table, then
+    kept in step with every insert, update and delete by triggers (sqlite-utils'
+    default is no triggers, which lets search go stale). A full-text index made with
+    another search form (an earlier version, or Python with another Unicode database)
+    is rebuilt, once, with a notice: its triggers could not delete what it holds."""
+    if search_is_current(db.conn):
+        return
+    if "articles_fts" in db.table_names():
+        logger.warning("%s: rebuilding the full-text index once, for the search form of "
+                       "this version (%s)",
+                       db.conn.execute("pragma database_list").fetchone()[2], SEARCH_FORM)
+    _drop_search(db)
+    with db.conn:
+        for sql in _SEARCH_OBJECTS.values():
+            db.execute(sql)
+        db.execute("insert into articles_fts (articles_fts) values ('rebuild')")
 
 
 def _drop_search(db: sqlite_utils.Database) -> None:
     db.conn.executescript(
         "drop trigger if exists articles_ai; drop trigger if exists articles_ad; "
-        "drop trigger if exists articles_au; drop table if exists articles_fts;"
+        "drop trigger if exists articles_au; drop table if exists articles_fts; "
+        "drop view if exists articles_search;"
     )
 
 
@@ -213,6 +267,10 @@ def ensure_schema(db: sqlite_utils.Database, *, search: bool = True) -> None:
         _migrate_article_ids(db)
     if search:
         enable_search(db)
+    elif "articles_fts" in db.table_names() and not search_is_current(db.conn):
+        # Its triggers would delete other forms than it holds; enable_search() at the
+        # end of the bulk build makes it anew.
+        _drop_search(db)
     if "non_articles" not in db.table_names():
         db["non_articles"].create(NON_ARTICLE_COLUMNS, pk="url")
     if "origins" not in db.table_names():

@@ -19,19 +19,34 @@ at 1M.
 
 The ranking is one SQL statement, ranked_search_sql(): search() runs it, and
 `pressarchive serve` gives it to Datasette as the `search` canned query.
+
+The full-text index holds each text's search form (archive/index/normalise.py), and
+what the user typed is turned into an FTS5 query over it through SQL functions
+(archive/index/fts_query.py: Arabic proclitics, the lexicon's synonyms), so that the
+CLI and Datasette read it alike; snippets are cut from the original text
+(archive/index/snippets.py).
 """
 
 from __future__ import annotations
 
-import re
 import sqlite3
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from archive.errors import PressArchiveError
+from archive.index.fts_query import (
+    MATCH_NOTHING,
+    MAX_QUERY_CHARS,
+    compiled_query,
+    parse_query,
+    synonyms_wanted,
+)
+from archive.index.schema import register_search_form, search_is_current
+from archive.index.snippets import CLOSE_MARK, OPEN_MARK, snippet
 from archive.layout import read_index
 
-MAX_QUERY_CHARS = 1000
+__all__ = ["MAX_QUERY_CHARS", "SearchHit", "search", "ranked_search_sql", "to_fts_query"]
+
 # Title matches count ten times body matches in the ranking.
 TITLE_WEIGHT, TEXT_WEIGHT = 10.0, 1.0
 # bm25 ranks at most this many matches, the newest ones.
@@ -40,7 +55,6 @@ RANK_WINDOW = 2000
 # FILTER_SCAN newest articles that contain all its words.
 FILTER_SCAN = 20_000
 MMAP_BYTES = 2**31 - 2**16
-_TOKEN = re.compile(r"\w+", re.UNICODE)
 
 
 @dataclass(frozen=True)
@@ -58,66 +72,65 @@ class SearchHit:
         return asdict(self)
 
 
-def to_fts_query(query: str) -> str:
-    """Turn what a user typed into a safe FTS5 query.
-
-    Words are matched as they are (all of them must occur, in any order); a
-    "quoted phrase" stays a phrase. FTS5 operators and punctuation are not
-    interpreted, so no input can make the query invalid.
-    """
-    if len(query) > MAX_QUERY_CHARS:
-        raise PressArchiveError(f"query is longer than {MAX_QUERY_CHARS} characters")
-    parts: list[str] = []
-    for i, chunk in enumerate(query.split('"')):
-        words = _TOKEN.findall(chunk)
-        if not words:
-            continue
-        if i % 2 == 1:
-            parts.append('"' + " ".join(words) + '"')
-        else:
-            parts.extend(f'"{w}"' for w in words)
-    if not parts:
-        raise PressArchiveError("the query has no words to search for")
-    return " ".join(parts)
+def to_fts_query(query: str, *, synonyms: bool = False) -> str:
+    """What a user typed as a safe FTS5 query over the index's search form (see
+    archive/index/fts_query.py); raises PressArchiveError if it is too long or has no
+    words."""
+    return parse_query(query, synonyms=synonyms).fts()
 
 
-def to_fts_words_query(query: str) -> str:
-    """The words of to_fts_query(query), each on its own (phrases broken up): every
-    match of the query contains all of them. Equal to to_fts_query(query) when the
-    query has no phrase of two or more words."""
-    to_fts_query(query)  # the same checks
-    return " ".join(f'"{w}"' for w in _TOKEN.findall(query))
+def to_fts_words_query(query: str, *, synonyms: bool = False) -> str:
+    """to_fts_query() with every phrase broken into its words: every match of the
+    query contains all of them. Equal to to_fts_query(query) when the query has no
+    phrase of two or more words."""
+    return parse_query(query, synonyms=synonyms).words_fts()
+
+
+def query_synonyms(query: str) -> list[str]:
+    """The query's terms that are looked for with their synonyms, one line each
+    (`ISIS = ISIS OR ISIL OR ...`)."""
+    return parse_query(query).synonyms()
 
 
 # The SQL functions through which the shared query reads what the user typed.
 FTS_FUNCTION = "pressarchive_fts_query"
 FTS_WORDS_FUNCTION = "pressarchive_fts_words"
-# An FTS5 query that is valid and matches nothing.
-MATCH_NOTHING = '""'
+SYNONYMS_FUNCTION = "pressarchive_synonyms"
+SNIPPET_FUNCTION = "pressarchive_snippet"
 
 
-def fts_query_or_nothing(query: object) -> str:
+def fts_query_or_nothing(query: object, synonyms: object = "off") -> str:
     """to_fts_query() for SQL: a query with no words (or too long) matches nothing
-    instead of raising, so a Datasette form given anything answers with rows or none."""
-    try:
-        return to_fts_query("" if query is None else str(query))
-    except PressArchiveError:
-        return MATCH_NOTHING
+    instead of raising, so a Datasette form given anything answers with rows or none.
+    `synonyms` as the Datasette parameter reads it (on unless off, no, 0, false); the
+    one-argument form (Datasette's escape_fts for the table's search box) has none."""
+    compiled = compiled_query("" if query is None else str(query), synonyms_wanted(synonyms))
+    return compiled.fts if compiled else MATCH_NOTHING
 
 
-def fts_words_or_nothing(query: object) -> str:
+def fts_words_or_nothing(query: object, synonyms: object = "off") -> str:
     """to_fts_words_query() for SQL, matching nothing where to_fts_query() would raise."""
-    try:
-        return to_fts_words_query("" if query is None else str(query))
-    except PressArchiveError:
-        return MATCH_NOTHING
+    compiled = compiled_query("" if query is None else str(query), synonyms_wanted(synonyms))
+    return compiled.words_fts if compiled else MATCH_NOTHING
+
+
+def synonyms_or_nothing(query: object, synonyms: object = "") -> str:
+    """query_synonyms() for SQL, as one line ("" if none)."""
+    compiled = compiled_query("" if query is None else str(query), synonyms_wanted(synonyms))
+    return compiled.synonyms if compiled else ""
 
 
 def register_search_functions(conn: sqlite3.Connection) -> None:
-    """Make `pressarchive_fts_query(text)` and `pressarchive_fts_words(text)`
-    available to ranked_search_sql() on conn."""
+    """Make the SQL functions ranked_search_sql() calls available on conn:
+    `pressarchive_fts_query(text[, synonyms])`, `pressarchive_fts_words(text,
+    synonyms)`, `pressarchive_synonyms(text, synonyms)`, `pressarchive_snippet(text,
+    highlighted)` and the search form the full-text index reads its texts through."""
+    register_search_form(conn)
     conn.create_function(FTS_FUNCTION, 1, fts_query_or_nothing, deterministic=True)
-    conn.create_function(FTS_WORDS_FUNCTION, 1, fts_words_or_nothing, deterministic=True)
+    conn.create_function(FTS_FUNCTION, 2, fts_query_or_nothing, deterministic=True)
+    conn.create_function(FTS_WORDS_FUNCTION, 2, fts_words_or_nothing, deterministic=True)
+    conn.create_function(SYNONYMS_FUNCTION, 2, synonyms_or_nothing, deterministic=True)
+    conn.create_function(SNIPPET_FUNCTION, 2, snippet, deterministic=True)
 
 
 def ranked_search_sql(*, window: int = RANK_WINDOW, filter_scan: int = FILTER_SCAN,
@@ -127,14 +140,18 @@ def ranked_search_sql(*, window: int = RANK_WINDOW, filter_scan: int = FILTER_SC
 
     Named parameters: :q (what the user typed, read through pressarchive_fts_query()
     and pressarchive_fts_words(), which register_search_functions() provides, so any
-    text is safe), :source and :since ('' = no filter).
-    Columns: url, title, source, published, snippet, rank, approximate (0 or 1).
+    text is safe), :source and :since ('' = no filter), :synonyms ('' = on; off, no, 0
+    or false = off).
+    Columns: url, title, source, published, snippet (of the original text), rank,
+    approximate (0 or 1), synonyms (the terms looked for with their synonyms).
     """
     limit = max(0, int(limit))
     window = max(int(window), limit, 1)
     filter_scan = max(int(filter_scan), window)
-    query, words = f"{FTS_FUNCTION}(:q)", f"{FTS_WORDS_FUNCTION}(:q)"
+    query = f"{FTS_FUNCTION}(:q, :synonyms)"
+    words = f"{FTS_WORDS_FUNCTION}(:q, :synonyms)"
     weights = f"{TITLE_WEIGHT}, {TEXT_WEIGHT}"
+    marks = f"char({ord(OPEN_MARK)}), char({ord(CLOSE_MARK)})"
     return f"""-- bm25 over the {window} newest matches that pass the filters (exact when
 -- there are fewer), so that a search costs about the same at any archive size
 -- (but for bm25's one pass over the list of documents of each word).
@@ -169,16 +186,18 @@ candidates as (
     and (:since = '' or (select a.published from articles a where a.seq = f.rowid) >= :since)
   order by f.rowid desc limit {window + 1}
 ),
--- The best of them by bm25 (ties newest first); columns and snippets for those only.
+-- The best of them by bm25 (ties newest first); columns and snippets for those only
+-- (a snippet is cut from the original text where highlight() marks the search form).
 best as (
   select id, rank from (select id, rank from candidates order by id desc limit {window})
   order by rank, id desc limit {limit}
 )
 select a.url, a.title, a.source, a.published,
-  (select snippet(articles_fts, 1, '[', ']', ' … ', 24) from articles_fts
-   where articles_fts match {query} and rowid = b.id) as snippet,
+  (select {SNIPPET_FUNCTION}(a.text, highlight(articles_fts, 1, {marks}))
+   from articles_fts where articles_fts match {query} and rowid = b.id) as snippet,
   b.rank,
-  ((select count(*) from candidates) > {window} or exists (select 1 from floor)) as approximate
+  ((select count(*) from candidates) > {window} or exists (select 1 from floor)) as approximate,
+  {SYNONYMS_FUNCTION}(:q, :synonyms) as synonyms
 from best b join articles a on a.seq = b.id
 order by b.rank, b.id desc"""
 
@@ -192,14 +211,19 @@ def search(
     limit: int = 20,
     window: int = RANK_WINDOW,
     filter_scan: int = FILTER_SCAN,
+    synonyms: bool = True,
 ) -> list[SearchHit]:
     """The best `limit` matches by bm25 among the `window` newest matching articles
-    (those passing the filters); each hit says whether the ranking was approximate."""
+    (those passing the filters); each hit says whether the ranking was approximate.
+    With `synonyms`, a term of the lexicon is looked for as any term of its group."""
     sql = ranked_search_sql(window=window, filter_scan=filter_scan, limit=limit)
-    params = {"q": query, "source": source or "", "since": since or ""}
+    params = {"q": query, "source": source or "", "since": since or "",
+              "synonyms": "" if synonyms else "off"}
     # Opened first: an unusable index is reported before anything about the query.
     with read_index(db_path) as conn:
-        to_fts_query(query)  # a query with no words (or too long) is a clear error here
+        # A query with no words (or too long) is a clear error here, and so is a
+        # mistake in the lexicon.
+        parse_query(query, synonyms=synonyms)
         if limit <= 0:
             return []
         register_search_functions(conn)
@@ -208,7 +232,19 @@ def search(
         conn.execute(f"pragma mmap_size = {MMAP_BYTES}")
         rows = conn.execute(sql, params).fetchall()
     return [SearchHit(url, title, source, published, snippet, rank, bool(approximate))
-            for url, title, source, published, snippet, rank, approximate in rows]
+            for url, title, source, published, snippet, rank, approximate, _ in rows]
+
+
+def search_notice(db_path: Path) -> str | None:
+    """What a user should know about the index's full-text index, if anything: one
+    made by an earlier version reads the original texts, not their search form (so
+    Arabic spellings are not all found) until it is rebuilt."""
+    with read_index(db_path) as conn:
+        if search_is_current(conn):
+            return None
+    return (f"the full-text index of {db_path} was made with another search form (an "
+            "earlier version, or Python with another Unicode database): Arabic spellings "
+            "are not all found; the next crawl or reextract rebuilds it")
 
 
 def check_source_known(db_path: Path, source: str) -> None:

@@ -30,3 +30,17 @@ def rows(db: Path, table: str) -> list[tuple]:
         ).fetchall()
     finally:
         conn.close()
+
+
+def search_terms(db: Path) -> list[tuple]:
+    """What the full-text index holds: (article url, column, offset, term) of every
+    token, so that two indexes whose articles took other seqs compare equal."""
+    conn = sqlite3.connect(db)
+    try:
+        conn.execute("create virtual table temp.terms using fts5vocab(main, articles_fts, "
+                     "instance)")
+        return conn.execute(
+            "select a.url, t.col, t.offset, t.term from temp.terms t "
+            "join articles a on a.seq = t.doc order by 1, 2, 3, 4").fetchall()
+    finally:
+        conn.close()
