@@ -55,7 +55,7 @@ from archive.warc.cdxj import write_cdxj
 from archive.warc.members import scan_members
 from archive.warc.origin import Origin, build_origin_record
 from archive.warc.reader import StoredRecord, archive_files, read_record_at
-from archive.warc.records import _check_line, new_record_id, warc_date
+from archive.warc.records import check_line, new_record_id, warc_date
 from archive.warc.repair import repair_open_files
 from archive.warc.writer import RawMember, WarcFileWriter, gzip_member
 
@@ -128,7 +128,7 @@ def warc_from_arc(arc_bytes: bytes, record: StoredRecord) -> tuple[bytes, str]:
         ("WARC-Payload-Digest", payload_sha1(record.body)),
         ("Content-Length", str(len(block))),
     ]
-    head = "".join(f"{name}: {_check_line(value, name)}\r\n" for name, value in headers
+    head = "".join(f"{name}: {check_line(value, name)}\r\n" for name, value in headers
                    if value)
     return b"WARC/1.1\r\n" + head.encode("utf-8") + b"\r\n" + block, record_id
 

@@ -18,12 +18,11 @@ import datetime as dt
 import email.utils
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, fields
-from io import BytesIO
 
 from warcio.recordloader import ArcWarcRecord
 
 from archive.warc.reader import StoredRecord
-from archive.warc.records import _BUILDER, _check_line, _warc_headers
+from archive.warc.records import build_metadata_record, check_line
 
 ORIGIN_CONTENT_TYPE = "application/warc-fields"
 # Replayed by a Wayback-style service (the Wayback Machine, pywb): the response
@@ -101,22 +100,16 @@ def origin_fields(origin: Origin) -> bytes:
         if value in ("", -1):
             continue
         name = _FIELD_NAMES[attribute]
-        lines.append(f"{name}: {_check_line(str(value), name)}\r\n")
+        lines.append(f"{name}: {check_line(str(value), name)}\r\n")
     return "".join(lines).encode("utf-8")
 
 
 def build_origin_record(origin: Origin, *, described_id: str, target_uri: str, date: str,
                         record_id: str | None = None) -> ArcWarcRecord:
     """The metadata record for the record ``described_id`` (target ``target_uri``)."""
-    body = origin_fields(origin)
-    warc_headers = _warc_headers("metadata", record_id, date, [
-        ("WARC-Target-URI", target_uri),
-        ("WARC-Refers-To", described_id),
-    ])
-    return _BUILDER.create_warc_record(
-        target_uri, "metadata", payload=BytesIO(body), length=len(body),
-        warc_headers=warc_headers, warc_content_type=ORIGIN_CONTENT_TYPE,
-    )
+    return build_metadata_record(target_uri, origin_fields(origin),
+                                 content_type=ORIGIN_CONTENT_TYPE, refers_to=described_id,
+                                 date=date, record_id=record_id)
 
 
 def parse_origin_fields(block: bytes) -> Origin | None:

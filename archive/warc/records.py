@@ -50,7 +50,7 @@ def warc_date(ts: float) -> str:
     return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def _check_line(value: str, what: str) -> str:
+def check_line(value: str, what: str) -> str:
     # A CR or LF would end the header line early and corrupt the record structure.
     if "\r" in value or "\n" in value:
         raise ValueError(f"{what} contains a line break: {value!r}")
@@ -60,8 +60,8 @@ def _check_line(value: str, what: str) -> str:
 def _check_http_headers(headers: HeaderList) -> HeaderList:
     checked: HeaderList = []
     for name, value in headers:
-        _check_line(name, "HTTP header name")
-        _check_line(value, f"HTTP header {name!r}")
+        check_line(name, "HTTP header name")
+        check_line(value, f"HTTP header {name!r}")
         try:
             (name + value).encode("latin-1")
         except UnicodeEncodeError:
@@ -82,7 +82,7 @@ def _warc_headers(rec_type: str, record_id: str | None, date: str,
     ]
     headers += [(name, value) for name, value in fields if value]
     for name, value in headers:
-        _check_line(value, name)
+        check_line(value, name)
     return StatusAndHeaders("", headers, protocol=WARC_VERSION)
 
 
@@ -91,8 +91,8 @@ def build_warcinfo(fields: dict[str, str], filename: str, *, record_id: str | No
     """A warcinfo record whose block lists ``fields`` in the given order."""
     lines = []
     for name, value in fields.items():
-        _check_line(name, "warcinfo field name")
-        _check_line(value, f"warcinfo field {name!r}")
+        check_line(name, "warcinfo field name")
+        check_line(value, f"warcinfo field {name!r}")
         lines.append(f"{name}: {value}\r\n")
     block = "".join(lines).encode("utf-8")
     warc_headers = _warc_headers(
@@ -111,7 +111,7 @@ def build_request_record(url: str, *, method: str, target: str, http_version: st
                          ip_address: str | None = None) -> ArcWarcRecord:
     """A request record: ``METHOD target HTTP/x.y``, the headers in order, then the body."""
     http_headers = _RawHttpHeaders(
-        _check_line(f"{target} {http_version}", "request line"),
+        check_line(f"{target} {http_version}", "request line"),
         _check_http_headers(headers), protocol=method,
     )
     warc_headers = _warc_headers("request", record_id, date, [
@@ -170,9 +170,9 @@ def _response_head(status: int, reason: str, protocol: str, headers: HeaderList,
                    body_length: int) -> _RawHttpHeaders:
     # The space after the code is required even when the reason is empty (RFC 9112 4).
     return _RawHttpHeaders(
-        _check_line(f"{status} {reason}", "status line"),
+        check_line(f"{status} {reason}", "status line"),
         _check_http_headers(reframe_headers(headers, status, body_length)),
-        protocol=_check_line(protocol, "HTTP protocol"),
+        protocol=check_line(protocol, "HTTP protocol"),
     )
 
 
@@ -196,6 +196,20 @@ def build_response_record(url: str, *, status: int, reason: str, protocol: str,
     return _BUILDER.create_warc_record(
         url, "response", payload=BytesIO(body), length=len(body),
         warc_headers=warc_headers, http_headers=http_headers,
+    )
+
+
+def build_metadata_record(target_uri: str, body: bytes, *, content_type: str,
+                          refers_to: str, date: str,
+                          record_id: str | None = None) -> ArcWarcRecord:
+    """A metadata record about the record ``refers_to`` (WARC 1.1, 6.7 and 5.11)."""
+    warc_headers = _warc_headers("metadata", record_id, date, [
+        ("WARC-Target-URI", target_uri),
+        ("WARC-Refers-To", refers_to),
+    ])
+    return _BUILDER.create_warc_record(
+        target_uri, "metadata", payload=BytesIO(body), length=len(body),
+        warc_headers=warc_headers, warc_content_type=content_type,
     )
 
 
