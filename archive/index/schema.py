@@ -219,19 +219,24 @@ def enable_search(db: sqlite_utils.Database) -> None:
         logger.warning("%s: rebuilding the full-text index once, for the search form of "
                        "this version (%s)",
                        db.conn.execute("pragma database_list").fetchone()[2], SEARCH_FORM)
-    _drop_search(db)
+    # One transaction: a reader (Datasette) searches the old full-text index until the
+    # new one is complete, and a killed rebuild leaves the old one.
     with db.conn:
+        db.conn.execute("begin")
+        for sql in _DROP_SEARCH:
+            db.conn.execute(sql)
         for sql in _SEARCH_OBJECTS.values():
-            db.execute(sql)
-        db.execute("insert into articles_fts (articles_fts) values ('rebuild')")
+            db.conn.execute(sql)
+        db.conn.execute("insert into articles_fts (articles_fts) values ('rebuild')")
+
+
+_DROP_SEARCH = ("drop trigger if exists articles_ai", "drop trigger if exists articles_ad",
+                "drop trigger if exists articles_au", "drop table if exists articles_fts",
+                "drop view if exists articles_search")
 
 
 def _drop_search(db: sqlite_utils.Database) -> None:
-    db.conn.executescript(
-        "drop trigger if exists articles_ai; drop trigger if exists articles_ad; "
-        "drop trigger if exists articles_au; drop table if exists articles_fts; "
-        "drop view if exists articles_search;"
-    )
+    db.conn.executescript("; ".join(_DROP_SEARCH) + ";")
 
 
 def _migrate_article_ids(db: sqlite_utils.Database) -> None:
