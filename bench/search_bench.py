@@ -60,11 +60,11 @@ from archive.index.schema import ArticleRow, enable_search  # noqa: E402
 from archive.index.search import search, to_fts_query  # noqa: E402
 from archive.index.writer import IndexWriter  # noqa: E402
 from archive.layout import ArchiveLayout  # noqa: E402
-from archive.samplesites.data import SITE_NAMES, load_articles  # noqa: E402
+from archive.samplesites.data import SEED_SITES, load_articles  # noqa: E402
 
 TEXT_DIR = REPO.parent / "shared" / "realdata" / "benchmark" / "newspaper3k-tests" / "text"
 OUT = REPO / "bench" / "out"
-SOURCES = SITE_NAMES  # trtworld, france24, ina, chinatopix, nina
+SOURCES = SEED_SITES  # trtworld, france24, ina, chinatopix, nina: the scaled sites
 START = dt.date(2014, 1, 1)
 DAYS = (dt.date(2024, 12, 31) - START).days
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'])")
@@ -84,7 +84,7 @@ class Corpus:
         texts = [p.read_text(encoding="utf-8", errors="replace")
                  for p in sorted(TEXT_DIR.glob("*.txt"))]
         titles: list[str] = []
-        for name in SITE_NAMES:
+        for name in SEED_SITES:
             for art in load_articles(name):
                 texts.append("\n\n".join(art.paragraphs))
                 titles.append(art.title)

@@ -19,7 +19,7 @@ import pytest
 from archive.samplesites import BOILERPLATE_PHRASES, catalog, make_server
 from archive.samplesites.build import BuiltSite
 from archive.samplesites.corpus import CORPUS_FILE, build_corpus, corpus_text, load_corpus
-from archive.samplesites.data import SITE_NAMES, load_articles, load_config
+from archive.samplesites.data import SEED_SITES, SITE_NAMES, load_articles, load_config
 from archive.samplesites.dates import MONTHS
 from archive.samplesites.registry import all_sites, sites_by_host
 from archive.samplesites.scale import (
@@ -153,7 +153,7 @@ def test_bad_scales_are_refused() -> None:
 
 def test_catalog_lists_the_generated_stories() -> None:
     counts = Counter(p.source for p in GENERATED)
-    assert counts == dict.fromkeys(SITE_NAMES, SCALE)
+    assert counts == dict.fromkeys(SEED_SITES, SCALE)
     assert len(BY_URL) == len(SCALED)  # every URL once
     # Every page of scale 0 is still there, with its kind (listings and sitemaps re-paginated).
     kept = {p.url: p.kind for p in SCALED}
@@ -180,7 +180,7 @@ def test_stories_are_the_same_at_every_scale_and_older_than_the_sites_own() -> N
     big = ScaledSite(all_sites()["ina"], 1, 200)
     assert [s.url for s in big.stubs[:SCALE]] == [
         p.url for p in GENERATED if p.source == "ina"]
-    for name in SITE_NAMES:
+    for name in SEED_SITES:
         cfg = load_config(name)
         oldest_own = min(a.published for a in load_articles(name))
         own = [p for p in GENERATED if p.source == name]
@@ -238,7 +238,7 @@ def test_texts_are_realistic_and_distinct(bodies: dict[str, str]) -> None:
 
 
 def test_tokens_are_unique_and_new_words() -> None:
-    words = [token(name, i) for name in SITE_NAMES for i in range(MAX_SCALE)]
+    words = [token(name, i) for name in SEED_SITES for i in range(MAX_SCALE)]
     assert len({w.lower() for w in words}) == len(words)
     vocabulary = set()
     for name in SITE_NAMES:
@@ -367,7 +367,7 @@ def test_the_bundled_corpus_is_made_from_the_sample_stories() -> None:
     assert CORPUS_FILE.stat().st_size < 200_000
     assert CORPUS_FILE.read_text(encoding="utf-8") == corpus_text(build_corpus())
     corpus = load_corpus()
-    assert all(len(corpus[name]) >= 20 for name in SITE_NAMES)
+    assert all(len(corpus[name]) >= 20 for name in SEED_SITES)
     for name, sentences in corpus.items():
         text = " ".join(p for a in load_articles(name) for p in a.paragraphs)
         assert all(s in text for s in sentences)

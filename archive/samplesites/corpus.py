@@ -18,7 +18,7 @@ import re
 from functools import cache
 from pathlib import Path
 
-from archive.samplesites.data import SITE_NAMES, load_articles, load_config
+from archive.samplesites.data import SEED_SITES, load_articles, load_config
 from archive.samplesites.editions import EDITIONS, load_changes
 
 CORPUS_FILE = Path(__file__).resolve().parent / "corpus.txt"
@@ -55,7 +55,7 @@ def _balanced(sentence: str) -> bool:
 
 def _edition_words() -> set[str]:
     words: set[str] = set()
-    for name in SITE_NAMES:
+    for name in SEED_SITES:
         for edition in EDITIONS[1:]:
             changes = load_changes(name, edition)
             words.update(changes.tokens.values())
@@ -66,10 +66,10 @@ def _edition_words() -> set[str]:
 def build_corpus() -> list[tuple[str, str]]:
     """(site, sentence) pairs, in article file order, each sentence once."""
     banned = _edition_words()
-    chrome = {p for name in SITE_NAMES for p in load_config(name).boilerplate}
+    chrome = {p for name in SEED_SITES for p in load_config(name).boilerplate}
     seen: set[str] = set()
     pairs = []
-    for name in SITE_NAMES:
+    for name in SEED_SITES:
         for article in load_articles(name):
             if article.kind != "article":
                 continue
@@ -96,7 +96,7 @@ def corpus_text(pairs: list[tuple[str, str]]) -> str:
 @cache
 def load_corpus() -> dict[str, tuple[str, ...]]:
     """Site -> its sentences, from the bundled file."""
-    by_site: dict[str, list[str]] = {name: [] for name in SITE_NAMES}
+    by_site: dict[str, list[str]] = {name: [] for name in SEED_SITES}
     for line in CORPUS_FILE.read_text(encoding="utf-8").splitlines():
         site, _, sentence = line.partition("\t")
         by_site[site].append(sentence)

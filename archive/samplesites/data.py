@@ -8,11 +8,24 @@ from pathlib import Path
 from archive.samplesites.model import Article, DeadLink, Feed, Section, SiteConfig
 
 SITES_DIR = Path(__file__).resolve().parent / "sites"
-SITE_NAMES = ("trtworld", "france24", "ina", "chinatopix", "nina")
+# The seed sources: the sites with later editions (editions.py) and generated stories at a
+# scale above 0 (scale.py). Every other directory of sites/ with a site.toml is a site too,
+# served at edition 1 in every edition and at every scale.
+SEED_SITES = ("trtworld", "france24", "ina", "chinatopix", "nina")
+SITE_NAMES = SEED_SITES + tuple(sorted(
+    path.parent.name for path in SITES_DIR.glob("*/site.toml")
+    if path.parent.name not in SEED_SITES))
 
 
 def _tuple(value: object) -> tuple:
     return tuple(value) if isinstance(value, list) else ()
+
+
+def _months(value: object, field_name: str) -> tuple[str, ...]:
+    names = _tuple(value)
+    if names and len(names) != 12:
+        raise ValueError(f"{field_name} must name 12 months, not {len(names)}")
+    return names
 
 
 def load_config(name: str) -> SiteConfig:
@@ -29,6 +42,10 @@ def load_config(name: str) -> SiteConfig:
         home=raw["home"],
         tz=raw["tz"],
         date_format=raw["date_format"],
+        months=_months(raw.get("months"), "months"),
+        months_short=_months(raw.get("months_short"), "months_short"),
+        am_pm=_tuple(raw.get("am_pm")) or ("AM", "PM"),
+        digits=raw.get("digits", "latin"),
         robots=raw["robots"],
         sections=tuple(Section(**s) for s in raw["section"]),
         feeds=tuple(

@@ -31,16 +31,26 @@ def has_time(value: str) -> bool:
     return "T" in value
 
 
-def display(value: str, fmt: str, tz: str) -> str:
-    """strftime with English month names and AM/PM whatever the locale."""
+EASTERN_ARABIC_DIGITS = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+
+
+def display(value: str, fmt: str, tz: str, *, months: tuple[str, ...] = (),
+            months_short: tuple[str, ...] = (), am_pm: tuple[str, str] = ("AM", "PM"),
+            digits: str = "latin") -> str:
+    """strftime with the site's month names (English by default) and AM/PM marks whatever
+    the locale, in Latin or Eastern Arabic digits."""
     moment = to_datetime(value, tz)
-    month = MONTHS[moment.month - 1]
-    fmt = (
-        fmt.replace("%B", month)
-        .replace("%b", month[:3])
-        .replace("%p", "AM" if moment.hour < 12 else "PM")
-    )
-    return moment.strftime(fmt)
+    month = (months or MONTHS)[moment.month - 1]
+    short = months_short[moment.month - 1] if months_short else month[:3]
+    # Names go in after strftime: a name holding "%" or a digit must stay as written.
+    names = {"\ue000B": month, "\ue000b": short, "\ue000p": am_pm[0 if moment.hour < 12 else 1]}
+    shown = moment.strftime(fmt.replace("%B", "\ue000B").replace("%b", "\ue000b")
+                            .replace("%p", "\ue000p"))
+    if digits == "eastern":
+        shown = shown.translate(EASTERN_ARABIC_DIGITS)
+    for mark, name in names.items():
+        shown = shown.replace(mark, name)
+    return shown
 
 
 def rfc822(value: str, tz: str) -> str:

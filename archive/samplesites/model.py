@@ -103,7 +103,7 @@ class SiteConfig:
     aliases: tuple[str, ...]
     home: str
     tz: str  # UTC offset of the newsroom, "+03:00": used for bare dates
-    date_format: str  # how the page prints a date
+    date_format: str  # how the page prints a date (strftime; %B %b %p in the names below)
     robots: str
     sections: tuple[Section, ...]
     feeds: tuple[Feed, ...]
@@ -122,4 +122,11 @@ class SiteConfig:
     publisher_logo: str = ""
     # URL of the daily archive page, {yyyy} {mm} {dd} {Month} filled in ("": none).
     archive_day: str = ""
+    # How the page spells a date: month names (%B; default English), short names (%b;
+    # default the first three letters of %B), the AM/PM marks (%p), and "latin" or
+    # "eastern" digits (Eastern Arabic: ٠١٢٣٤٥٦٧٨٩).
+    months: tuple[str, ...] = ()
+    months_short: tuple[str, ...] = ()
+    am_pm: tuple[str, str] = ("AM", "PM")
+    digits: str = "latin"
     extra: dict[str, str] = field(default_factory=dict)  # strings the templates use as-is

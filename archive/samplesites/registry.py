@@ -1,6 +1,6 @@
-"""The five built sites of each edition, rendered once per process (the output is
-deterministic); at a scale above 0, each with that many generated stories (scale.py), rendered
-on request."""
+"""The built sites of each edition, rendered once per process (the output is
+deterministic); at a scale above 0, each seed site with that many generated stories
+(scale.py), rendered on request."""
 
 from __future__ import annotations
 
@@ -8,7 +8,13 @@ from dataclasses import replace
 from functools import cache
 
 from archive.samplesites.build import BuiltSite, build_site
-from archive.samplesites.data import SITE_NAMES, load_articles, load_config, load_template_texts
+from archive.samplesites.data import (
+    SEED_SITES,
+    SITE_NAMES,
+    load_articles,
+    load_config,
+    load_template_texts,
+)
 from archive.samplesites.editions import check_edition, site_state
 from archive.samplesites.scale import MAX_SCALE, ScaledSite, Site
 
@@ -30,14 +36,14 @@ def sites_by_host(edition: int = 1, scale: int = 0) -> dict[str, Site]:
 @cache
 def _all_sites(edition: int, scale: int = 0) -> dict[str, Site]:
     if scale:
-        return {name: ScaledSite(site, edition, scale)
+        return {name: ScaledSite(site, edition, scale) if name in SEED_SITES else site
                 for name, site in _all_sites(edition).items()}
     return {name: _build(name, edition) for name in SITE_NAMES}
 
 
 def _build(name: str, edition: int) -> BuiltSite:
     cfg, templates = load_config(name), load_template_texts(name)
-    if edition == 1:
+    if edition == 1 or name not in SEED_SITES:
         return build_site(cfg, load_articles(name), templates)
     state = site_state(name, edition)
     site = build_site(cfg, list(state.articles), templates,

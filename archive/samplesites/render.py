@@ -75,7 +75,9 @@ class SiteRenderer:
         return self.cfg.home + slug
 
     def date(self, value: str) -> str:
-        return dates.display(value, self.cfg.date_format, self.cfg.tz)
+        cfg = self.cfg
+        return dates.display(value, cfg.date_format, cfg.tz, months=cfg.months,
+                             months_short=cfg.months_short, am_pm=cfg.am_pm, digits=cfg.digits)
 
     def item(self, entry: Entry) -> str:
         return self._fill(

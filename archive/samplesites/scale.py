@@ -48,7 +48,7 @@ from archive.samplesites.build import (
     request_key,
 )
 from archive.samplesites.corpus import load_corpus
-from archive.samplesites.data import SITE_NAMES, load_articles, load_config, load_template_texts
+from archive.samplesites.data import SEED_SITES, load_articles, load_config, load_template_texts
 from archive.samplesites.editions import site_state
 from archive.samplesites.model import Article, Feed, SamplePage, SiteConfig
 from archive.samplesites.render import Entry, SiteRenderer, article_entry, dead_entry
@@ -173,7 +173,7 @@ TOKEN_SPACE = len(_FIRST) ** 2 * len(_LAST)
 def token(name: str, index: int) -> str:
     """The made-up village generated story ``index`` of site ``name`` is about: one word no
     other generated story and no page of the sample sites has."""
-    g = SITE_NAMES.index(name) * MAX_SCALE + index
+    g = SEED_SITES.index(name) * MAX_SCALE + index
     j = (g * 7919 + 104_729) % TOKEN_SPACE  # 7919 is prime to TOKEN_SPACE: a bijection
     a, rest = divmod(j, len(_FIRST) * len(_LAST))
     b, c = divmod(rest, len(_LAST))
@@ -344,7 +344,7 @@ def _most_read(name: str) -> tuple[Entry, ...]:
                  [:MOST_READ])
 
 
-@lru_cache(maxsize=CACHE_PAGES * len(SITE_NAMES))
+@lru_cache(maxsize=CACHE_PAGES * len(SEED_SITES))
 def _article_response(name: str, index: int) -> Response:
     """The same in every edition: the sidebar keeps the first edition's stories."""
     html = _renderer(name).article_page(generated_article(name, index), list(_most_read(name)))

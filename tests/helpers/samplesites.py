@@ -75,6 +75,13 @@ BODY_XPATH = {
     "chinatopix": "//div[contains(@class,'artbody')]",
     "nina": "//div[contains(@class,'main-content-wrapper')]//div[contains(@class,'container')]"
     "//div[contains(@class,'justify-content-center')]//div[contains(@class,'post-content')]",
+    # -- dossier sections 6-9 --
+
+
+    # -- dossier sections 10-14 --
+
+
+    # -- dossier sections 15-19 --
 }
 
 
