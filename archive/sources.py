@@ -6,7 +6,7 @@ import codecs
 import re
 import tomllib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -42,6 +42,9 @@ class Source:
     title: str
     language: str
     hosts: tuple[str, ...]
+    # Path prefixes ("/fr/") this source owns on its hosts, for editions that share a host
+    # (France 24's /en/, /fr/ and /ar/); empty: all of it that no other source claims.
+    paths: tuple[str, ...] = ()
     feeds: tuple[str, ...] = ()
     sitemaps: tuple[str, ...] = ()
     sections: tuple[str, ...] = ()
@@ -60,6 +63,10 @@ class Source:
     extraction: ExtractionRules = field(default_factory=ExtractionRules)
     # Ages after first sight at which an article page is rechecked, then never.
     recheck_after: tuple[str, ...] = DEFAULT_RECHECK_AFTER
+    # Not configured: the paths other sources of the file claim on these hosts
+    # (load_sources), so that owns() needs no other source and agrees with
+    # source_for_url() wherever it is asked (the crawl files a capture as a rebuild does).
+    paths_elsewhere: tuple[str, ...] = ()
 
     @property
     def recheck_schedule(self) -> tuple[timedelta, ...]:
@@ -78,8 +85,20 @@ class Source:
         return url in self.sections or any(re.search(p, url) for p in self.listing_patterns)
 
     def owns(self, url: str) -> bool:
-        host = (urlsplit(url).hostname or "").lower()
-        return host in self.hosts
+        split = urlsplit(url)
+        if (split.hostname or "").lower() not in self.hosts:
+            return False
+        mine = _longest_prefix(split.path, self.paths)
+        if self.paths and mine == 0:
+            return False
+        return mine >= _longest_prefix(split.path, self.paths_elsewhere)
+
+
+def _longest_prefix(path: str, prefixes: tuple[str, ...]) -> int:
+    """Length of the longest of prefixes (each "/.../") that path is under; 0 if none.
+    "/fr" is under "/fr/", "/free" is not."""
+    folder = path if path.endswith("/") else path + "/"
+    return max((len(p) for p in prefixes if folder.startswith(p)), default=0)
 
 
 # ------------------------------------------------------------------ validation
@@ -134,6 +153,13 @@ def _host(value: Any, field_name: str) -> str:
     if not isinstance(value, str) or not _HOST.fullmatch(value):
         raise _Invalid(f"{field_name} must be a lower-case host name such as "
                        f"\"www.example.org\" (no scheme, port or path), got {_shown(value)}")
+    return value
+
+
+def _path_prefix(value: Any, field_name: str) -> str:
+    if not isinstance(value, str) or not value.startswith("/") or not value.endswith("/"):
+        raise _Invalid(f"{field_name} must be a URL path beginning and ending with '/' "
+                       f"(e.g. \"/fr/\"), got {_shown(value)}")
     return value
 
 
@@ -221,6 +247,7 @@ _SOURCE_FIELDS: dict[str, _Check] = {
     "title": _string,
     "language": _language,
     "hosts": _list_of(_host, non_empty=True),
+    "paths": _list_of(_path_prefix),
     "feeds": _list_of(_http_url),
     "sitemaps": _list_of(_http_url),
     "sections": _list_of(_http_url),
@@ -351,7 +378,33 @@ def load_sources(path: str | Path | None = None) -> dict[str, Source]:
         sources[source.name] = source
     if not sources:
         raise ConfigError(f"{path}: no [[source]] blocks")
-    return sources
+    return _with_shared_hosts(sources, path)
+
+
+def _with_shared_hosts(sources: dict[str, Source], path: Path) -> dict[str, Source]:
+    """Each source with the paths the others claim on its hosts; two sources may share a
+    host only if at most one of them claims it all and no path is claimed twice."""
+    result = {}
+    for source in sources.values():
+        others = [o for o in sources.values()
+                  if o is not source and set(o.hosts) & set(source.hosts)]
+        if not others:
+            result[source.name] = source
+            continue
+        shared = ", ".join(sorted(set().union(*(set(o.hosts) for o in others))
+                                  & set(source.hosts)))
+        for other in others:
+            if not source.paths and not other.paths:
+                raise ConfigError(
+                    f"{path}: sources {source.name!r} and {other.name!r} share {shared} and "
+                    "neither names its paths; give each edition its paths (\"/fr/\")")
+            both = set(source.paths) & set(other.paths)
+            if both:
+                raise ConfigError(f"{path}: sources {source.name!r} and {other.name!r} both "
+                                  f"claim {', '.join(sorted(both))} on {shared}")
+        elsewhere = tuple(sorted({p for o in others for p in o.paths}))
+        result[source.name] = replace(source, paths_elsewhere=elsewhere)
+    return result
 
 
 def source_for_url(url: str, sources: dict[str, Source]) -> Source | None:

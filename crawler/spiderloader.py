@@ -44,7 +44,7 @@ class SourceSpiderLoader(SpiderLoader):
         except PressArchiveError as exc:
             _fail(str(exc))
         for source in sources.values():
-            spider_class = make_spider_class(source)
+            spider_class = make_spider_class(source, sources)
             self._found[source.name].append((__name__, spider_class.__name__))
             self._spiders[source.name] = spider_class
         self._check_name_duplicates()

@@ -23,6 +23,7 @@ from scrapy.utils.defer import maybe_deferred_to_future
 
 from archive.backfill.wayback import answered_origin
 from archive.capture.exchange import Exchange
+from archive.sources import Source, source_for_url
 from archive.warc.origin import Origin
 from crawler import meta
 from crawler.rawhttp import RawHead
@@ -58,6 +59,7 @@ class WarcCaptureMiddleware:
         source = getattr(crawler.spidercls, "source", None)
         self.source = source
         self.source_name = source.name if source else crawler.spidercls.name
+        self.sources: dict[str, Source] = getattr(crawler.spidercls, "sources", {})
         session.register_crawler(crawler)
         if source is not None:
             session.writer.call("register_source", source).addErrback(
@@ -130,7 +132,9 @@ class WarcCaptureMiddleware:
         back-fill's exchanges with the web archive itself belong to no source."""
         if origin is not None or self.source is None or self.source.owns(url):
             return self.source_name
-        return ""
+        # Another edition's part of a shared host (its robots.txt, its home page).
+        owner = source_for_url(url, self.sources)
+        return owner.name if owner else ""
 
     def exchange(self, request: Request, response: Response) -> Exchange:
         url = request.url

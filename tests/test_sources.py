@@ -111,3 +111,54 @@ def test_every_source_field_is_documented_in_the_sources_file():
     for name in ("listing_date_xpath", "listing_date_formats", "daily_archives",
                  "daily_sitemaps"):
         assert f"`{name}`" in readme, name
+
+
+SHARED_HOST = """
+[[source]]
+name = "f24en"
+title = "France 24"
+language = "en"
+hosts = ["www.france24.com"]
+
+[[source]]
+name = "f24fr"
+title = "France 24 (French)"
+language = "fr"
+hosts = ["www.france24.com"]
+paths = ["/fr/"]
+
+[[source]]
+name = "f24ar"
+title = "France 24 (Arabic)"
+language = "ar"
+hosts = ["www.france24.com"]
+paths = ["/ar/", "/ar/live/"]
+"""
+
+
+def test_editions_sharing_a_host_own_their_paths(tmp_path):
+    sources = load_sources(write(tmp_path, SHARED_HOST))
+    owners = {
+        "https://www.france24.com/fr/moyen-orient/20141203-kerry": "f24fr",
+        "https://www.france24.com/fr": "f24fr",
+        "https://www.france24.com/ar/20141203-x": "f24ar",
+        "https://www.france24.com/ar/live/": "f24ar",
+        "https://www.france24.com/en/20141203-kerry": "f24en",
+        "https://www.france24.com/robots.txt": "f24en",
+        "https://www.france24.com/free/": "f24en",  # not under /fr/
+    }
+    for url, name in owners.items():
+        assert source_for_url(url, sources).name == name, url
+        # Each source answers alone as source_for_url does over all of them.
+        assert [s.name for s in sources.values() if s.owns(url)] == [name], url
+
+
+@pytest.mark.parametrize(("edit", "message"), [
+    (lambda t: t.replace('paths = ["/fr/"]\n', ""), "share www.france24.com and neither"),
+    (lambda t: t.replace('paths = ["/ar/", "/ar/live/"]', 'paths = ["/fr/"]'),
+     "both claim /fr/"),
+    (lambda t: t.replace('paths = ["/fr/"]', 'paths = ["fr"]'), "beginning and ending with '/'"),
+])
+def test_shared_host_mistakes_are_one_clear_error(tmp_path, edit, message):
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        load_sources(write(tmp_path, edit(SHARED_HOST)))

@@ -100,8 +100,9 @@ def build_site(
     site = BuiltSite(cfg, _html(404, r.not_found_page("", most_read)))
     page = SamplePage
 
-    site.add(page(cfg.name, f"https://{cfg.host}/robots.txt", "robots", 200),
-             Response(200, "text/plain; charset=utf-8", cfg.robots.encode("utf-8")))
+    if cfg.robots:  # empty: another site of the host serves it (SiteConfig.paths)
+        site.add(page(cfg.name, f"https://{cfg.host}/robots.txt", "robots", 200),
+                 Response(200, "text/plain; charset=utf-8", cfg.robots.encode("utf-8")))
 
     # The moved story's old URL stays on the home page, as stale links on real home pages do.
     home_entries = entries[:2] + [moved] + entries[2:]

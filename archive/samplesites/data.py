@@ -39,6 +39,7 @@ def load_config(name: str) -> SiteConfig:
         title=raw["title"],
         host=raw["host"],
         aliases=_tuple(raw.get("aliases")),
+        paths=_tuple(raw.get("paths")),
         home=raw["home"],
         tz=raw["tz"],
         date_format=raw["date_format"],

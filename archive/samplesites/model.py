@@ -129,4 +129,7 @@ class SiteConfig:
     months_short: tuple[str, ...] = ()
     am_pm: tuple[str, str] = ("AM", "PM")
     digits: str = "latin"
+    # On a host several sites share (an outlet's editions): the path prefixes ("/fr/") this
+    # site serves; the host's first site in SITE_NAMES order serves the rest (robots.txt).
+    paths: tuple[str, ...] = ()
     extra: dict[str, str] = field(default_factory=dict)  # strings the templates use as-is

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import replace
 from functools import cache
 
-from archive.samplesites.build import BuiltSite, build_site
+from archive.samplesites.build import BuiltSite, Response, build_site
 from archive.samplesites.data import (
     SEED_SITES,
     SITE_NAMES,
@@ -29,7 +29,7 @@ def all_sites(edition: int = 1, scale: int = 0) -> dict[str, Site]:
     return _all_sites(check_edition(edition), check_scale(scale))
 
 
-def sites_by_host(edition: int = 1, scale: int = 0) -> dict[str, Site]:
+def sites_by_host(edition: int = 1, scale: int = 0) -> dict[str, Site | SharedHost]:
     return _sites_by_host(check_edition(edition), check_scale(scale))
 
 
@@ -54,13 +54,35 @@ def _build(name: str, edition: int) -> BuiltSite:
     return site
 
 
+class SharedHost:
+    """The sites of one host (an outlet's editions): each serves the paths its
+    SiteConfig.paths name, the first (in SITE_NAMES order) everything else."""
+
+    def __init__(self, sites: list[Site]) -> None:
+        self.sites = sites
+        self.cfg = sites[0].cfg
+
+    def site_for(self, path: str) -> Site:
+        folder = path if path.endswith("/") else path + "/"
+        best, length = self.sites[0], 0
+        for site in self.sites:
+            for prefix in site.cfg.paths:
+                if folder.startswith(prefix) and len(prefix) > length:
+                    best, length = site, len(prefix)
+        return best
+
+    def lookup(self, path: str, query: str) -> Response:
+        return self.site_for(path).lookup(path, query)
+
+
 @cache
-def _sites_by_host(edition: int, scale: int = 0) -> dict[str, Site]:
-    table: dict[str, Site] = {}
+def _sites_by_host(edition: int, scale: int = 0) -> dict[str, Site | SharedHost]:
+    grouped: dict[str, list[Site]] = {}
     for site in all_sites(edition, scale).values():
         for host in (site.cfg.host, *site.cfg.aliases):
-            table[host] = site
-    return table
+            grouped.setdefault(host, []).append(site)
+    return {host: sites[0] if len(sites) == 1 else SharedHost(sites)
+            for host, sites in grouped.items()}
 
 
 def boilerplate_phrases() -> tuple[str, ...]:

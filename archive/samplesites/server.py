@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from archive.samplesites.build import Response
 from archive.samplesites.editions import check_edition
-from archive.samplesites.registry import check_scale, sites_by_host
+from archive.samplesites.registry import SharedHost, check_scale, sites_by_host
 from archive.samplesites.scale import Site
 
 
@@ -48,7 +48,7 @@ class SampleSitesServer(ThreadingHTTPServer):
         with self._lock:
             self._edition, self._sites = edition, table
 
-    def sites(self) -> dict[str, Site]:
+    def sites(self) -> dict[str, Site | SharedHost]:
         """Host -> site, in the edition being served."""
         with self._lock:
             return self._sites

@@ -224,9 +224,13 @@ class SourceSpider(scrapy.Spider):
         }
 
 
-def make_spider_class(source: Source) -> type[SourceSpider]:
+def make_spider_class(source: Source,
+                      sources: dict[str, Source] | None = None) -> type[SourceSpider]:
+    """`sources`: every source of the file, which the WARC middleware files a capture
+    of a shared host under (another edition's robots.txt or home page)."""
     return type(
         _class_name(source.name),
         (SourceSpider,),
-        {"name": source.name, "source": source, "__module__": __name__},
+        {"name": source.name, "source": source, "sources": sources or {source.name: source},
+         "__module__": __name__},
     )
