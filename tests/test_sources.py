@@ -21,10 +21,11 @@ SEED_URLS = {
 
 def test_the_five_seed_sources_are_configured():
     sources = load_sources()
-    assert set(sources) == {"trtworld", "france24", "ina", "chinatopix", "nina"}
+    assert {"trtworld", "france24", "ina", "chinatopix", "nina"} <= set(sources)
     for source in sources.values():
         assert source.start_urls, source.name
-        assert source.language == "en"
+    for name in ("trtworld", "france24", "ina", "chinatopix", "nina"):
+        assert sources[name].language == "en"
 
 
 @pytest.mark.parametrize(("name", "url"), SEED_URLS.items())
@@ -84,21 +85,21 @@ def scrapy_list(*args: str) -> list[str]:
 
 
 def test_scrapy_list_shows_one_spider_per_source():
-    assert scrapy_list() == ["chinatopix", "france24", "ina", "nina", "trtworld"]
+    assert scrapy_list() == sorted(load_sources())
 
 
 def test_adding_a_source_is_a_configuration_block(tmp_path):
     extra = DEFAULT_SOURCES_FILE.read_text() + """
 [[source]]
-name = "middleeasteye"
-title = "Middle East Eye"
+name = "example-news"
+title = "Example News"
 language = "en"
-hosts = ["www.middleeasteye.net"]
-feeds = ["https://www.middleeasteye.net/rss"]
-article_patterns = ['^https://www\\.middleeasteye\\.net/(news|opinion)/[a-z0-9-]+$']
+hosts = ["www.example-news.net"]
+feeds = ["https://www.example-news.net/rss"]
+article_patterns = ['^https://www\\.example-news\\.net/(news|opinion)/[a-z0-9-]+$']
 """
     path = write(tmp_path, extra)
-    assert "middleeasteye" in scrapy_list("-s", f"PRESSARCHIVE_SOURCES_FILE={path}")
+    assert "example-news" in scrapy_list("-s", f"PRESSARCHIVE_SOURCES_FILE={path}")
 
 
 def test_every_source_field_is_documented_in_the_sources_file():
