@@ -80,6 +80,7 @@ BODY_XPATH = {
 
     # -- dossier sections 10-14 --
     "aljazeera": "//div[contains(@class,'wysiwyg--all-content')]",
+    "aljazeera_ar": "//div[contains(@class,'wysiwyg--all-content')]",
 
 
     # -- dossier sections 15-19 --
