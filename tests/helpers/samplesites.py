@@ -81,6 +81,7 @@ BODY_XPATH = {
     # -- dossier sections 10-14 --
     "aljazeera": "//div[contains(@class,'wysiwyg--all-content')]",
     "aljazeera_ar": "//div[contains(@class,'wysiwyg--all-content')]",
+    "almonitor": "//article[contains(@class,'node-article')]//div[@class='article-body']",
 
 
     # -- dossier sections 15-19 --
