@@ -82,6 +82,8 @@ BODY_XPATH = {
     "aljazeera": "//div[contains(@class,'wysiwyg--all-content')]",
     "aljazeera_ar": "//div[contains(@class,'wysiwyg--all-content')]",
     "almonitor": "//article[contains(@class,'node-article')]//div[@class='article-body']",
+    "middleeasteye": "//article[contains(@class,'node--type-article')]"
+    "//div[contains(@class,'field--name-body')]",
 
 
     # -- dossier sections 15-19 --
