@@ -84,6 +84,7 @@ BODY_XPATH = {
     "almonitor": "//article[contains(@class,'node-article')]//div[@class='article-body']",
     "middleeasteye": "//article[contains(@class,'node--type-article')]"
     "//div[contains(@class,'field--name-body')]",
+    "dailysabah": "//div[@id='newsDescription']//div[contains(concat(' ',normalize-space(@class),' '),' txt ')]",
 
 
     # -- dossier sections 15-19 --
