@@ -86,6 +86,7 @@ BODY_XPATH = {
     "//div[contains(@class,'field--name-body')]",
     "dailysabah": "//div[@id='newsDescription']//div[contains(concat(' ',normalize-space(@class),' '),' txt ')]",
     "aawsat": "//article[contains(@class,'node-article')]//div[@class='node_new_body']",
+    "aawsat_ar": "//article[contains(@class,'node-article')]//div[@class='node_new_body']",
 
 
     # -- dossier sections 15-19 --
