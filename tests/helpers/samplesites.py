@@ -84,7 +84,8 @@ BODY_XPATH = {
     "almonitor": "//article[contains(@class,'node-article')]//div[@class='article-body']",
     "middleeasteye": "//article[contains(@class,'node--type-article')]"
     "//div[contains(@class,'field--name-body')]",
-    "dailysabah": "//div[@id='newsDescription']//div[contains(concat(' ',normalize-space(@class),' '),' txt ')]",
+    "dailysabah": "//div[@id='newsDescription']"
+    "//div[contains(concat(' ',normalize-space(@class),' '),' txt ')]",
     "aawsat": "//article[contains(@class,'node-article')]//div[@class='node_new_body']",
     "aawsat_ar": "//article[contains(@class,'node-article')]//div[@class='node_new_body']",
 
