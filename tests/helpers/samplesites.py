@@ -79,6 +79,15 @@ BODY_XPATH = {
 
 
     # -- dossier sections 10-14 --
+    "aljazeera": "//div[contains(@class,'wysiwyg--all-content')]",
+    "aljazeera_ar": "//div[contains(@class,'wysiwyg--all-content')]",
+    "almonitor": "//article[contains(@class,'node-article')]//div[@class='article-body']",
+    "middleeasteye": "//article[contains(@class,'node--type-article')]"
+    "//div[contains(@class,'field--name-body')]",
+    "dailysabah": "//div[@id='newsDescription']"
+    "//div[contains(concat(' ',normalize-space(@class),' '),' txt ')]",
+    "aawsat": "//article[contains(@class,'node-article')]//div[@class='node_new_body']",
+    "aawsat_ar": "//article[contains(@class,'node-article')]//div[@class='node_new_body']",
 
 
     # -- dossier sections 15-19 --
