@@ -17,6 +17,12 @@ from archive.dated_urls import MONTH_NAMES
 
 # The pseudo-format for relative dates ("5 hours ago", "3 days ago", "yesterday").
 RELATIVE = "ago"
+# The pseudo-format for a date printed in words the article date reader knows (Arabic
+# month names of every region, dual forms, French, English; day first), e.g. Iraqi
+# listings' "15 تشرين الثاني 2020", which no strptime format reads.
+PRINTED = "printed"
+# Eastern Arabic and Persian digits: strptime reads ASCII digits only.
+_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 _AGO = re.compile(r"\b(\d+)\s*(minute|min|hour|hr|day|week|month|year)s?\s+ago\b", re.I)
 _UNIT_DAYS = {"minute": 0, "min": 0, "hour": 0, "hr": 0, "day": 1, "week": 7, "month": 30,
               "year": 365}
@@ -26,9 +32,9 @@ _PROBE = datetime(2015, 11, 27, 13, 45, tzinfo=UTC)  # aware: %z and %Z formats 
 
 
 def check_format(fmt: str) -> None:
-    """Raise ValueError, phrased for the user, unless `fmt` is "ago" or a strptime format
-    that reads back a whole date (year, month and day)."""
-    if fmt == RELATIVE:
+    """Raise ValueError, phrased for the user, unless `fmt` is "ago", "printed" or a
+    strptime format that reads back a whole date (year, month and day)."""
+    if fmt in (RELATIVE, PRINTED):
         return
     try:
         back = datetime.strptime(_PROBE.strftime(fmt), fmt)
@@ -76,15 +82,27 @@ def _relative(text: str, today: date) -> date | None:
     return today - timedelta(days=int(found.group(1)) * _UNIT_DAYS[found.group(2).lower()])
 
 
+def _printed(text: str, today: date) -> date | None:
+    # Imported here: archive.extract's package imports archive.sources, which imports this.
+    from archive.extract.printed import read_date
+
+    return read_date(text, latest=today, day_first=True)
+
+
 def parse_listed_date(text: str, formats: tuple[str, ...], language: str,
                       today: date) -> date | None:
     """The date `text` shows, by the first format that reads it; None if none does."""
-    text = " ".join(text.split())
+    text = " ".join(text.split()).translate(_DIGITS)
     if not text:
         return None
     english = _english_months(text, language)
     for fmt in formats:
-        found = _relative(text, today) if fmt == RELATIVE else _strptime_start(english, fmt)
+        if fmt == RELATIVE:
+            found = _relative(text, today)
+        elif fmt == PRINTED:
+            found = _printed(text, today)
+        else:
+            found = _strptime_start(english, fmt)
         if found is not None:
             return found
     return None

@@ -92,6 +92,18 @@ def test_listed_dates_are_read_with_the_sources_formats() -> None:
     assert parse_listed_date("13/28/2015", ("%d/%m/%Y",), "en", today) is None
 
 
+def test_listed_dates_in_eastern_digits_and_arabic_month_names() -> None:
+    today = date(2021, 6, 10)
+    assert parse_listed_date("١٥/١١/٢٠٢٠", ("%d/%m/%Y",), "ar", today) == date(2020, 11, 15)
+    assert parse_listed_date("١٧ أكتوبر ٢٠١٦", ("%d %B %Y",), "ar", today) == date(2016, 10, 17)
+    printed = ("printed",)
+    assert parse_listed_date("15 تشرين الثاني 2020", printed, "ar", today) == date(2020, 11, 15)
+    assert parse_listed_date("١٤ تموز/يوليو ٢٠١٥", printed, "ar", today) == date(2015, 7, 14)
+    assert parse_listed_date("3 décembre 2014", printed, "fr", today) == date(2014, 12, 3)
+    # Never after the day the listing is read.
+    assert parse_listed_date("15 تشرين الثاني 2022", printed, "ar", today) is None
+
+
 @pytest.mark.parametrize(("fmt", "says"), [
     ("%Q", "not a date format"), ("%m/%Y", "whole date"), ("%d %B", "whole date"),
     ("Today", "whole date"),
