@@ -76,6 +76,7 @@ BODY_XPATH = {
     "nina": "//div[contains(@class,'main-content-wrapper')]//div[contains(@class,'container')]"
     "//div[contains(@class,'justify-content-center')]//div[contains(@class,'post-content')]",
     # -- dossier sections 6-9 --
+    "rudaw": "//article//div[contains(@class,'article__body')]",
 
 
     # -- dossier sections 10-14 --
