@@ -77,6 +77,7 @@ BODY_XPATH = {
     "//div[contains(@class,'justify-content-center')]//div[contains(@class,'post-content')]",
     # -- dossier sections 6-9 --
     "rudaw": "//article//div[contains(@class,'article__body')]",
+    "rudaw_ar": "//article//div[contains(@class,'article__body')]",
 
 
     # -- dossier sections 10-14 --
