@@ -78,8 +78,10 @@ BODY_XPATH = {
     # -- dossier sections 6-9 --
     "rudaw": "//article//div[contains(@class,'article__body')]",
     "rudaw_ar": "//article//div[contains(@class,'article__body')]",
-    "kurdistan24": "//article[contains(@class,'news-details')]/div[contains(@class,'news-body')]",
-    "kurdistan24_ar": "//article[contains(@class,'news-details')]/div[contains(@class,'news-body')]",
+    "kurdistan24": "//article[contains(@class,'news-details')]"
+    "/div[contains(@class,'news-body')]",
+    "kurdistan24_ar": "//article[contains(@class,'news-details')]"
+    "/div[contains(@class,'news-body')]",
 
 
     # -- dossier sections 10-14 --
