@@ -82,6 +82,8 @@ BODY_XPATH = {
     "/div[contains(@class,'news-body')]",
     "kurdistan24_ar": "//article[contains(@class,'news-details')]"
     "/div[contains(@class,'news-body')]",
+    "shafaq": "//article[contains(@class,'post-details')]/div[contains(@class,'post-text')]",
+    "shafaq_ar": "//article[contains(@class,'post-details')]/div[contains(@class,'post-text')]",
 
 
     # -- dossier sections 10-14 --
