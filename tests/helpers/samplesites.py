@@ -84,6 +84,7 @@ BODY_XPATH = {
     "/div[contains(@class,'news-body')]",
     "shafaq": "//article[contains(@class,'post-details')]/div[contains(@class,'post-text')]",
     "shafaq_ar": "//article[contains(@class,'post-details')]/div[contains(@class,'post-text')]",
+    "anadolu": "//div[contains(@class,'detay-icerik')]/div[1]",
 
 
     # -- dossier sections 10-14 --
