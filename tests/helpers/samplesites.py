@@ -76,6 +76,15 @@ BODY_XPATH = {
     "nina": "//div[contains(@class,'main-content-wrapper')]//div[contains(@class,'container')]"
     "//div[contains(@class,'justify-content-center')]//div[contains(@class,'post-content')]",
     # -- dossier sections 6-9 --
+    "rudaw": "//article//div[contains(@class,'article__body')]",
+    "rudaw_ar": "//article//div[contains(@class,'article__body')]",
+    "kurdistan24": "//article[contains(@class,'news-details')]"
+    "/div[contains(@class,'news-body')]",
+    "kurdistan24_ar": "//article[contains(@class,'news-details')]"
+    "/div[contains(@class,'news-body')]",
+    "shafaq": "//article[contains(@class,'post-details')]/div[contains(@class,'post-text')]",
+    "shafaq_ar": "//article[contains(@class,'post-details')]/div[contains(@class,'post-text')]",
+    "anadolu": "//div[contains(@class,'detay-icerik')]/div[1]",
 
 
     # -- dossier sections 10-14 --
