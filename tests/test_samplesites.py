@@ -103,7 +103,7 @@ def test_every_page_belongs_to_its_source_hosts() -> None:
 
 def test_seed_pages() -> None:
     seeds = seed_pages()
-    assert sorted(seeds) == sorted(SOURCES)
+    assert sorted(seeds) == sorted(SEED_SITES)
     assert seeds["trtworld"].url == (
         "http://www.trtworld.com/americas/blinken-coalition-killed-more-10000-isis-militants-2429"
     )
