@@ -161,7 +161,7 @@ def test_every_catalog_url_answers_with_its_status(port: int, page: SamplePage) 
 def test_html_pages_are_well_formed_news_pages(port: int) -> None:
     for page in pages(*STORY_KINDS):
         tree = lxml.html.fromstring(fetch(port, page.url).text)
-        assert tree.get("lang") == "en"
+        assert tree.get("lang") == SOURCES[page.source].language
         assert tree.xpath("//link[@rel='canonical']/@href") == [page.url]
         meta = {m.get("property"): m.get("content") for m in tree.xpath("//meta[@property]")}
         assert meta["og:title"] == page.title and meta["og:url"] == page.url
