@@ -70,14 +70,16 @@ def test_each_file_starts_with_warcinfo_and_requests_pair_with_responses(crawled
         assert headers_list[0]["WARC-Type"] == "warcinfo", path
         warcinfo_id = headers_list[0]["WARC-Record-ID"]
         requests = {h["WARC-Record-ID"]: h for h in headers_list if h["WARC-Type"] == "request"}
-        # A revisit answers a request too: the robots.txt of a host two editions share is
-        # fetched by both, and the second copy is an identical-payload revisit.
-        responses = [h for h in headers_list if h["WARC-Type"] in ("response", "revisit")]
-        assert len(requests) == len(responses) > 0
+        responses = [h for h in headers_list if h["WARC-Type"] == "response"]
+        # A revisit answers a request too: the robots.txt of a host that several editions
+        # share is fetched by each edition's spider, and is the same payload each time.
+        exchanges = responses + [h for h in headers_list if h["WARC-Type"] == "revisit"]
+        assert len(requests) == len(exchanges) and responses
+        for exchange in exchanges:
+            request = requests[exchange["WARC-Concurrent-To"]]
+            assert request["WARC-Target-URI"] == exchange["WARC-Target-URI"]
+            assert request["WARC-Date"] == exchange["WARC-Date"]
         for response in responses:
-            request = requests[response["WARC-Concurrent-To"]]
-            assert request["WARC-Target-URI"] == response["WARC-Target-URI"]
-            assert request["WARC-Date"] == response["WARC-Date"]
             assert response["WARC-Warcinfo-ID"] == warcinfo_id
             assert response["WARC-Payload-Digest"].startswith("sha1:")
             assert response["WARC-Block-Digest"].startswith("sha1:")
@@ -305,6 +307,10 @@ def test_unchanged_pages_are_archived_as_revisits_that_resolve(crawled_archive, 
     original = conn.execute("select rec_type from captures where record_id = ?",
                             [row["capture_record_id"]]).fetchone()
     assert original["rec_type"] == "response"
+    # The second crawl's captures: the first may hold revisits of its own (the robots.txt
+    # the France 24 editions share, fetched once by each edition's spider).
+    new_names = {p.name for p in new_files}
     kinds = Counter(r[0] for r in conn.execute(
-        "select rec_type from captures where source = 'france24'"))
+        "select rec_type, warc_file from captures where source = 'france24'")
+        if Path(r[1]).name in new_names)
     assert kinds["revisit"] == len(revisits)

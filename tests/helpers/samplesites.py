@@ -100,6 +100,16 @@ BODY_XPATH = {
 
 
     # -- dossier sections 15-19 --
+    "cjtfoir": "//article[contains(@class,'article-detail')]/div[@class='body']",
+    "centcom": "//article[contains(@class,'article-detail')]/div[@class='body']",
+    "defense": "//article[contains(@class,'article-detail')]/div[@class='body']",
+    "france24_fr": "//article[contains(@class,'article-long')]"
+    "//div[contains(concat(' ',normalize-space(@class),' '),' bd ')]",
+    "france24_ar": "//article[contains(@class,'article-long')]"
+    "//div[contains(concat(' ',normalize-space(@class),' '),' bd ')]",
+    "ina_ar": "//div[@id='news-id-text']",
+    "nina_ar": "//div[contains(@class,'main-content-wrapper')]//div[contains(@class,'container')]"
+    "//div[contains(@class,'justify-content-center')]//div[contains(@class,'post-content')]",
 }
 
 
