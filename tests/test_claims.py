@@ -143,3 +143,23 @@ def test_claims_command_errors_are_one_line(tmp_path):
     assert result.exit_code == 2
     result = CliRunner().invoke(main, ["claims", "--archive", str(tmp_path / "none")])
     assert result.exit_code == 4
+
+
+def test_datasette_claims_queries_run_and_link_the_article(tmp_path):
+    import sqlite3
+
+    from tests.conftest import REPO
+
+    archive = index_with_claims(tmp_path)
+    queries = json.loads((REPO / "settings" / "datasette-metadata.json").read_text())[
+        "databases"]["index"]["queries"]
+    conn = sqlite3.connect(archive / "index.db")
+    conn.row_factory = sqlite3.Row
+    over_time = conn.execute(queries["claims_over_time"]["sql"],
+                             {"counted": "sorties", "since": ""}).fetchall()
+    assert [(r["value"], r["url"]) for r in over_time] == [
+        (37_800, "https://ina.example/sorties")]
+    assert over_time[0]["article_page"].startswith("/index/articles/")
+    by_speaker = conn.execute(queries["claims_by_speaker"]["sql"], {"speaker": "Blinken"})
+    assert [r["speaker"] for r in by_speaker] == ["Antony Blinken"]
+    assert conn.execute(queries["speakers"]["sql"]).fetchall()
