@@ -18,6 +18,7 @@ _SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1
 # Plural scales alone are vague: "thousands" of something, at least 1,000.
 _VAGUE = {"dozens": 12, "scores": 20, "tens": 10, "hundreds": 100, "thousands": 1_000,
           "millions": 1_000_000}
+_STARTS = frozenset({*_UNITS, *_TENS, *_VAGUE, "several", "few", "a", "an"})
 # Arabic, in the folded spelling of fold_arabic().
 _AR_UNITS = {"واحد": 1, "اثنان": 2, "اثنين": 2, "ثلاث": 3, "ثلاثه": 3, "اربع": 4, "اربعه": 4,
              "خمس": 5, "خمسه": 5, "ست": 6, "سته": 6, "سبع": 7, "سبعه": 7, "ثماني": 8,
@@ -191,6 +192,9 @@ def number_at(toks: list[Token], i: int) -> Number | None:
     if tok.kind != "word":
         return None
     if tok.text[0].isascii():
+        # Most words start no number: a set lookup before the parse.
+        if tok.text.lower().split("-")[0] not in _STARTS:
+            return None
         return _english_words(toks, i)
     return _arabic_words(toks, i)
 

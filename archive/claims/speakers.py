@@ -48,8 +48,14 @@ class Speakers:
         self.last_speaker = ""
         self.names: list[str] = []  # full names seen, latest last
         self.roles: dict[str, str] = {}  # role noun -> the name given for it
+        # A Latin sentence without one of these words attributes nothing.
+        self._attributing = frozenset({*vocab.en_verbs, *(p[0] for p in vocab.en_sources)})
         self._ar_verbs = {fold_arabic(v) for v in vocab.ar_verbs}
         self._ar_sources = {fold_arabic(v) for v in vocab.ar_sources}
+
+    def may_attribute(self, words: set[str]) -> bool:
+        """Whether a sentence of these (lowercase, Latin) words may attribute something."""
+        return not self._attributing.isdisjoint(words)
 
     def attribution(self, toks: list[Token]) -> tuple[str, int]:
         """(speaker, index of the attributing word) of a sentence, ("", -1) if none."""
