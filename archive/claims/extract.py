@@ -197,8 +197,26 @@ def _counted(toks: list[Token], n: Number, vocab: Vocabulary) -> tuple[str, int]
 
 
 def _dollar_sign(toks: list[Token], n: Number) -> bool:
-    """$4.9 billion: the sign before the number says what it counts."""
-    return n.start > 0 and toks[n.start - 1].text == "$"
+    """$4.9 billion, a 500-million-dollar programme: the sign or the word on the number
+    says what it counts; $48.60 a barrel is a price, not a sum."""
+    if "-dollar" in toks[n.start].text.lower():
+        return True
+    after = toks[n.end].text.lower() if n.end < len(toks) else ""
+    return n.start > 0 and toks[n.start - 1].text == "$" and after not in ("a", "an", "per")
+
+
+def _arabic_displacement(toks: list[Token], start: int, end: int) -> bool:
+    """نزح أكثر من 900 ألف شخص، عدد النازحين 3 ملايين شخص، 120 عائلة نازحة."""
+    near = toks[max(0, start - 4):start] + toks[end:end + 2]
+    return any(form.startswith(("نزح", "نازح", "مهجر", "هجر")) for tok in near
+               for form in arabic_forms(tok.text))
+
+
+def _of_security_forces(toks: list[Token], end: int) -> bool:
+    """"250,000 members of the Iraqi security forces" are no militants."""
+    following = {t.text.lower() for t in toks[end:end + 5]}
+    return toks[end - 1].text.lower() in ("members", "elements") and not following.isdisjoint(
+        {"forces", "army", "police", "troops", "peshmerga", "military"})
 
 
 def _displacement(toks: list[Token], end: int, vocab: Vocabulary) -> bool:
@@ -238,8 +256,12 @@ def extract_claims(text: str, language: str = "") -> list[Claim]:
                 continue
             number = with_range(toks, number)
             thing, end = _counted(toks, number, vocab)
-            if thing in ("people", "civilians", "") and _displacement(toks, end, vocab):
+            if thing in ("people", "civilians", "") and (
+                    _displacement(toks, end, vocab)
+                    or arabic and thing and _arabic_displacement(toks, number.start, end)):
                 thing = "displaced"
+            elif thing == "militants" and _of_security_forces(toks, end):
+                thing = "troops"
             if thing:
                 claims.append(Claim(
                     sentence=sentence,

@@ -181,6 +181,11 @@ def number_at(toks: list[Token], i: int) -> Number | None:
     tok = toks[i]
     if tok.kind == "num":
         if not tok.text[-1].isdigit():
+            # 500-million-dollar, 670-billion: a scale glued to the number
+            head, _, suffix = tok.text.partition("-")
+            scale = suffix.lower().split("-")[0]
+            if scale in _SCALES and scale != "hundred" and digits_value(head) is not None:
+                return Number(i, i + 1, round(digits_value(head) * _SCALES[scale]), None)
             return None  # 25-year-old, 1st: not a count
         value = digits_value(tok.text)
         if value is None:
@@ -188,7 +193,14 @@ def number_at(toks: list[Token], i: int) -> Number | None:
         factor, end = _scale_at(toks, i + 1)
         if factor == 1 and i + 1 < len(toks) and toks[i + 1].text == ")":
             end = i + 2
-        return Number(i, max(end, i + 1), round(value * factor), None)
+        total = round(value * factor)
+        # "172 million and 455 thousand dollars", "3 آلاف و500": one sum
+        if factor > 1 and end + 1 < len(toks) and toks[end].text.lower() in ("and", "و") \
+                and toks[end + 1].kind == "num":
+            rest = number_at(toks, end + 1)
+            if rest and rest.value < factor and rest.value_max is None:
+                return Number(i, rest.end, total + rest.value, None)
+        return Number(i, max(end, i + 1), total, None)
     if tok.kind != "word":
         return None
     if tok.text[0].isascii():
