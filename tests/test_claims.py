@@ -163,3 +163,17 @@ def test_datasette_claims_queries_run_and_link_the_article(tmp_path):
     by_speaker = conn.execute(queries["claims_by_speaker"]["sql"], {"speaker": "Blinken"})
     assert [r["speaker"] for r in by_speaker] == ["Antony Blinken"]
     assert conn.execute(queries["speakers"]["sql"]).fetchall()
+
+
+def test_an_index_made_before_claims_gains_the_table(tmp_path):
+    import sqlite3
+
+    IndexWriter(tmp_path / "index.db").close()
+    conn = sqlite3.connect(tmp_path / "index.db")
+    conn.execute("drop table claims")
+    conn.commit()
+    conn.close()
+    result = CliRunner().invoke(main, ["claims", "--archive", str(tmp_path)])
+    assert result.exit_code == 4 and "reextract" in result.output
+    IndexWriter(tmp_path / "index.db").close()
+    assert invoke("claims", "--archive", str(tmp_path)).exit_code == 0

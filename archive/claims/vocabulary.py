@@ -11,8 +11,6 @@ from functools import cache
 from archive.claims.numbers import fold_arabic
 from archive.settings_files import settings_file
 
-CLAIMS_FILE = "claims.toml"
-
 
 @dataclass(frozen=True)
 class Vocabulary:
@@ -44,7 +42,7 @@ def _by_length(pairs: list[tuple[tuple[str, ...], str]]) -> tuple:
 
 @cache
 def vocabulary() -> Vocabulary:
-    data_bytes = settings_file(CLAIMS_FILE).read_bytes()
+    data_bytes = settings_file("claims.toml").read_bytes()
     data = tomllib.loads(data_bytes.decode("utf-8"))
     counted_en: list[tuple[tuple[str, ...], str]] = []
     counted_ar: list[tuple[re.Pattern[str], str]] = []
