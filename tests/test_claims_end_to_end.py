@@ -45,3 +45,16 @@ def test_every_claims_row_names_its_extractor_and_article(crawled_archive):
                             "from claims").fetchall()
     assert orphans == 0 and len(versions) == 1 and all(versions[0])
     conn.close()
+
+
+def test_datasette_shows_claims_over_time_and_by_speaker(crawled_archive):
+    from tests.test_serve import get_json
+
+    rows = get_json(crawled_archive, "/index/claims_over_time.json?_shape=array"
+                                     "&counted=sorties&since=")
+    assert any(r["value"] == 37_800 and r["url"] == INA_SORTIES
+               and r["article_page"].startswith("/index/articles/") for r in rows)
+    rows = get_json(crawled_archive, "/index/claims_by_speaker.json?_shape=array"
+                                     "&speaker=Blinken")
+    assert [(r["value"], r["url"]) for r in rows] == [(10_000, TRT_BLINKEN)]
+    assert get_json(crawled_archive, "/index/speakers.json?_shape=array")
