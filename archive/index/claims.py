@@ -94,6 +94,8 @@ def format_claim(hit: ClaimHit) -> str:
     """Two lines and the sentence, for the terminal."""
     number = f"{hit.qualifier} {hit.number_text}".strip()
     speaker = hit.speaker or "unattributed"
-    return (f"{hit.published or 'undated'} | {hit.source} | {number} {hit.counted} "
-            f"(= {hit.value:,}{f' to {hit.value_max:,}' if hit.value_max else ''}) | "
+    value = f"{hit.value:,}" + (f" to {hit.value_max:,}" if hit.value_max else "")
+    # The value only where the text says it otherwise ("eight million", "٣٧٨٠٠").
+    shown = "" if value == hit.number_text else f" (= {value})"
+    return (f"{hit.published or 'undated'} | {hit.source} | {number} {hit.counted}{shown} | "
             f"{speaker}\n   {hit.url}\n   {hit.sentence}\n")
