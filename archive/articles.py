@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Literal
 from urllib.parse import urljoin, urlsplit
 
+from archive.claims import CLAIMS_EXTRACTOR, CLAIMS_VERSION, claims_config_hash, extract_claims
 from archive.index.schema import ArticleRow, Capture
 from archive.index.writer import IndexWriter
 from archive.sources import Source
@@ -84,6 +85,16 @@ def article_row(capture: Capture, result: ExtractionResult, config_hash: str) ->
     )
 
 
+def claim_rows(row: ArticleRow) -> list[tuple]:
+    """The claims of an indexed article as claims rows (after url and n): derived from
+    its text, date, source and language alone, so a rebuild finds the same."""
+    config = claims_config_hash()
+    return [(row.source, row.published, row.language, c.sentence, c.number_text, c.value,
+             c.value_max, c.qualifier, c.counted, c.speaker, CLAIMS_EXTRACTOR,
+             CLAIMS_VERSION, config)
+            for c in extract_claims(row.text, row.language)]
+
+
 def record_truncated(index: IndexWriter, capture: Capture) -> None:
     """A cut body is archived as such but is not a complete article."""
     index.add_non_article(
@@ -118,7 +129,12 @@ def record_extraction(
     """Index an article, or note why an article-shaped page is not one. Returns
     "new", "updated" or "same" for an article, else the extraction status."""
     if result.status == "ok":
-        return index.add_article(article_row(capture, result, config_hash))
+        row = article_row(capture, result, config_hash)
+        # One transaction: an article's claims always come from its indexed text.
+        with index.batch():
+            change = index.add_article(row)
+            index.replace_claims(row.url, claim_rows(row))
+        return change
     else:
         index.add_non_article(
             url=capture.url,

@@ -169,6 +169,14 @@ def carry_over(index: IndexWriter, old_db: Path, extracted_urls_sql: str) -> int
                 f"insert or ignore into non_articles ({na_cols}) select {na_cols} "
                 f"from old.non_articles where not ({extracted_urls_sql})"
             )
+            if "claims" in {r[0] for r in db.execute(
+                    "select name from old.sqlite_master where type = 'table'")}:
+                # The claims of the articles carried over (claims have no fetched_at).
+                claim_cols = ", ".join(db["claims"].columns_dict)
+                db.execute(
+                    f"insert or ignore into claims ({claim_cols}) select {claim_cols} "
+                    f"from old.claims where url in (select url from main.articles)"
+                )
         return db["articles"].count - before
     finally:
         db.execute("detach database old")

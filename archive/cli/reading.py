@@ -1,4 +1,4 @@
-"""`pressarchive search`, `status`, `history` and `compare`: the commands that only
+"""`pressarchive search`, `claims`, `status`, `history` and `compare`: the commands that only
 read an index (opened read-only by the library).
 """
 
@@ -105,3 +105,49 @@ def compare(old: str, new: str, as_json: bool) -> None:
     comparison = compare_indexes(Path(old), Path(new))
     click.echo(json.dumps(comparison.to_dict(), ensure_ascii=False) if as_json
                else comparison.format())
+
+
+@click.command()
+@click.argument("query", required=False, default="")
+@archive_option
+@click.option("--counted", metavar="THING", help="Only claims counting THING (militants, "
+              "airstrikes, sorties, troops, displaced...: settings/claims.toml).")
+@click.option("--speaker", metavar="NAME", help="Only claims whose speaker contains NAME.")
+@click.option("--source", help="Only this source.")
+@click.option("--since", metavar="DATE", help="Only articles published on or after DATE "
+              "(YYYY-MM-DD).")
+@click.option("--limit", type=click.IntRange(min=1, max=100_000), default=1_000,
+              show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@click.option("--csv", "as_csv", is_flag=True, help="CSV with a header line.")
+def claims(query: str, archive: str | None, counted: str | None, speaker: str | None,
+           source: str | None, since: str | None, limit: int, as_json: bool,
+           as_csv: bool) -> None:
+    """Quantity claims (who said what number about what), by article date."""
+    import csv
+    import sys
+
+    from archive.index.claims import FIELDS, find_claims, format_claim
+    from archive.index.search import check_source_known
+    from archive.layout import ArchiveLayout
+
+    if since and not is_date(since):
+        raise click.BadParameter("use YYYY-MM-DD", param_hint="--since")
+    if as_json and as_csv:
+        raise click.UsageError("--json and --csv exclude each other")
+    db_path = ArchiveLayout(resolve_archive(archive)).index_db
+    hits = find_claims(db_path, query, counted=counted or "", speaker=speaker or "",
+                       source=source or "", since=since or "", limit=limit)
+    if not hits and source:
+        check_source_known(db_path, source)
+    if as_csv:
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(FIELDS)
+        for hit in hits:
+            writer.writerow([getattr(hit, f) for f in FIELDS])
+        return
+    for hit in hits:
+        click.echo(json.dumps(hit.to_dict(), ensure_ascii=False) if as_json
+                   else format_claim(hit))
+    if not hits and not as_json:
+        click.echo("no claims", err=True)

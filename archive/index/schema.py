@@ -7,6 +7,7 @@ Tables
   non_articles  article-shaped pages that were not indexed (soft 404, empty, timeout, error)
   article_versions  every distinct version (title, date, text) of each article, in
                 capture order; `articles` shows the latest
+  claims        quantity claims of each article (who said what number about what)
   articles_fts  FTS5 over the search form of articles(title, text) (the view
                 articles_search: archive/index/normalise.py), kept in sync by triggers
 
@@ -110,6 +111,13 @@ ORIGIN_COLUMNS = {
 VERSION_COLUMNS = {
     "id": int, "url": str, "source": str, "version": int, "capture_record_id": str,
     "fetched_at": str, "title": str, "published": str, "text": str, "word_count": int,
+}
+# Quantity claims of each article (archive/claims/): derived from its text, replaced with
+# it, keyed by the article's URL and the claim's place in it.
+CLAIM_COLUMNS = {
+    "url": str, "n": int, "source": str, "published": str, "language": str, "sentence": str,
+    "number_text": str, "value": int, "value_max": int, "qualifier": str, "counted": str,
+    "speaker": str, "extractor": str, "extractor_version": str, "config_hash": str,
 }
 CAPTURE_FIELDS = tuple(Capture.__dataclass_fields__)
 # The SQL function giving a text's search form (archive/index/normalise.py): the
@@ -284,6 +292,11 @@ def ensure_schema(db: sqlite_utils.Database, *, search: bool = True) -> None:
     if "article_versions" not in db.table_names():
         db["article_versions"].create(VERSION_COLUMNS, pk="id", not_null={"url"})
         db["article_versions"].create_index(["url", "version"], unique=True)
+    if "claims" not in db.table_names():
+        # An index made before claims gains the table empty; reextract fills it.
+        db["claims"].create(CLAIM_COLUMNS, pk=("url", "n"), not_null={"url", "n"})
+        db["claims"].create_index(["counted", "published"])
+        db["claims"].create_index(["published"])
     # Indexes made by an earlier version gain the columns added since.
     for table, columns in (("captures", CAPTURE_COLUMNS), ("articles", ARTICLE_COLUMNS),
                            ("non_articles", NON_ARTICLE_COLUMNS), ("origins", ORIGIN_COLUMNS),

@@ -17,6 +17,7 @@ from archive.index.queries import holds_original
 from archive.index.schema import (
     ARTICLE_COLUMNS,
     CAPTURE_FIELDS,
+    CLAIM_COLUMNS,
     ORIGIN_COLUMNS,
     ArticleRow,
     Capture,
@@ -54,6 +55,9 @@ _INSERT_ORIGIN = (
     f"insert or replace into origins (record_id, {', '.join(_ORIGIN_FIELDS)}) "
     f"values (?, {', '.join('?' for _ in _ORIGIN_FIELDS)})"
 )
+
+_INSERT_CLAIM = (f"insert into claims ({', '.join(CLAIM_COLUMNS)}) "
+                 f"values ({', '.join('?' for _ in CLAIM_COLUMNS)})")
 
 _capture_values = operator.attrgetter(*Capture.__dataclass_fields__)
 
@@ -195,6 +199,14 @@ class IndexWriter(BatchedWrites):
                 return candidate
         raise PressArchiveError(f"no free id for {key!r} in {table} after "
                                 f"{MAX_ID_PROBES} probes")
+
+    def replace_claims(self, url: str, rows: Iterable[tuple]) -> None:
+        """The claims of an article, in place of those of its earlier version; each row
+        holds the values of CLAIM_COLUMNS after url and n, in order."""
+        with self._write():
+            self.db.execute("delete from claims where url = ?", [url])
+            self.db.conn.executemany(_INSERT_CLAIM, [(url, n, *row) for n, row in
+                                                     enumerate(rows, 1)])
 
     def mark_removed(self, url: str, when: str, reason: str) -> bool:
         """Mark an indexed article as gone from the site (its captures stay); the

@@ -13,6 +13,7 @@ TABLES = {
     "articles": "url",
     "non_articles": "url",
     "article_versions": "url, version",
+    "claims": "url, n",
 }
 # Filled by back-fills and imports only (a live crawl leaves them empty).
 BACKFILL_TABLES = {"origins": "record_id"}
