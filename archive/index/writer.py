@@ -9,10 +9,11 @@ import operator
 import sqlite3
 import threading
 from collections.abc import Iterable
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 from archive.errors import PressArchiveError
+from archive.index.listings import PUBLISHED_FROM_SITEMAP, add_listings, listed_date
 from archive.index.queries import holds_original
 from archive.index.schema import (
     ARTICLE_COLUMNS,
@@ -26,6 +27,7 @@ from archive.index.schema import (
     stable_id,
     version_id_key,
 )
+from archive.news_sitemap import NewsEntry
 from archive.transactions import BatchedWrites
 from archive.warc.origin import Origin
 
@@ -86,6 +88,12 @@ class IndexWriter(BatchedWrites):
         if rows:
             with self._write():
                 self.db.conn.executemany(_INSERT_ORIGIN, rows)
+
+    def add_listings(self, capture: Capture, entries: Iterable[NewsEntry]) -> tuple[int, int]:
+        """A news sitemap capture's entries (archive/index/listings.py): (rows added,
+        dates filled in articles indexed before it)."""
+        with self._write():
+            return add_listings(self.db.conn, capture, entries)
 
     def holds_original(self, url: str, cdx_digest: str) -> bool:
         """True if the archive has this payload of ``url`` already: back-filled with that
@@ -154,6 +162,11 @@ class IndexWriter(BatchedWrites):
         """Index the latest extraction of an article; returns "new", "updated" (its
         title, date or text changed: a new version is kept) or "same"."""
         with self._write():
+            if not row.published:
+                # The page shows no date: the one its news sitemap gave, if any.
+                listed = listed_date(self.db.conn, row.url, row.source)
+                if listed:
+                    row = replace(row, published=listed, published_from=PUBLISHED_FROM_SITEMAP)
             self.db["non_articles"].delete_where("url = ?", [row.url])
             latest = self.db.execute(
                 "select version, title, published, text from article_versions "
