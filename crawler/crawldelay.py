@@ -49,7 +49,7 @@ class CrawlDelayMiddleware:
         self.robots_agent: str = settings.get("ROBOTSTXT_USER_AGENT") or ""
         self.default_agent: str = settings.get("USER_AGENT") or ""
         self.configured_delay = settings.getfloat("DOWNLOAD_DELAY")
-        # Slot key -> the Crawl-delay applied to it (capped).
+        # Host name -> its Crawl-delay (capped).
         self.delays: dict[str, float] = {}
 
     @classmethod
@@ -80,9 +80,6 @@ class CrawlDelayMiddleware:
             return
         if not asked or asked <= 0:
             return
-        downloader = downloader_of(self.crawler)
-        if downloader is None:
-            return
         host = urlparse_cached(request).hostname or ""
         delay = min(float(asked), self.max_delay)
         if delay < asked:
@@ -91,35 +88,36 @@ class CrawlDelayMiddleware:
                            "(%s)", host, asked, delay, MAX_SETTING)
         else:
             logger.info("%s: robots.txt Crawl-delay %g s honoured", host, delay)
-        key = downloader.get_slot_key(request)
-        self.delays[key] = delay
-        slot_settings = downloader.per_slot_settings.setdefault(key, {})
-        slot_settings["delay"] = max(float(slot_settings.get("delay", self.configured_delay)),
-                                     delay)
-        slot_settings["jitter"] = 0.0
+        self.delays[host] = delay
         self.crawler.stats.set_value(f"robotstxt/crawl_delay/{host}", delay)
         self.crawler.stats.inc_value("robotstxt/crawl_delay_hosts")
-        self.enforce(key)
+        self.enforce(request)
 
-    def enforce(self, key: str) -> None:
-        """The slot's delay no lower than the host's Crawl-delay (if it has one), and
-        without jitter."""
-        delay = self.delays.get(key)
+    def enforce(self, request: Request) -> None:
+        """The delay of the slot ``request`` goes through no lower than its host's
+        Crawl-delay (if it has one), without jitter: in the slot's settings, for when the
+        downloader makes it (again), and on the slot if it exists. Keyed by host, not by
+        slot: a request may name a slot of its own (download_slot), and the host's
+        Crawl-delay holds there too."""
+        delay = self.delays.get(urlparse_cached(request).hostname or "")
         downloader = downloader_of(self.crawler)
-        slot = downloader.slots.get(key) if downloader is not None else None
-        if delay is None or slot is None:
+        if delay is None or downloader is None:
             return
-        if slot.delay < delay:
-            slot.delay = delay
-        slot.jitter = 0.0
+        key = downloader.get_slot_key(request)
+        slot_settings = downloader.per_slot_settings.setdefault(key, {})
+        if float(slot_settings.get("delay", self.configured_delay)) < delay:
+            slot_settings["delay"] = delay
+        slot_settings["jitter"] = 0.0
+        slot = downloader.slots.get(key)
+        if slot is not None:
+            slot.delay = max(slot.delay, delay)
+            slot.jitter = 0.0
 
     def response_downloaded(self, response: Response, request: Request,
                             spider: Any = None) -> None:
         if self.delays:
-            self.enforce(downloader_of(self.crawler).get_slot_key(request))
+            self.enforce(request)
 
     def process_request(self, request: Request, spider: Any = None) -> None:
         if self.delays:
-            downloader = downloader_of(self.crawler)
-            if downloader is not None:
-                self.enforce(downloader.get_slot_key(request))
+            self.enforce(request)
