@@ -7,13 +7,19 @@ extractor: no feed date, no crawl-time state.
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import TYPE_CHECKING, Literal
 from urllib.parse import urljoin, urlsplit
 
 from archive.claims import CLAIMS_EXTRACTOR, CLAIMS_VERSION, claims_config_hash, extract_claims
+from archive.index.listings import PUBLISHED_FROM_PAGE
 from archive.index.schema import ArticleRow, Capture
 from archive.index.writer import IndexWriter
+from archive.news_sitemap import NewsSitemap, looks_like_news_sitemap, read_news_sitemap
+from archive.safexml import MAX_XML_BYTES
 from archive.sources import Source
+from archive.warc.decoding import ContentDecodingError
+from archive.warc.reader import StoredRecord
 
 if TYPE_CHECKING:
     # Types only: the archive writer process indexes results without importing
@@ -82,6 +88,8 @@ def article_row(capture: Capture, result: ExtractionResult, config_hash: str) ->
         extractor_version=result.extractor_version,
         config_hash=config_hash,
         origin=capture.origin,
+        # The sitemap's date, when the page has none, is looked up by IndexWriter.
+        published_from=PUBLISHED_FROM_PAGE if result.published else "",
     )
 
 
@@ -129,9 +137,10 @@ def record_extraction(
     """Index an article, or note why an article-shaped page is not one. Returns
     "new", "updated" or "same" for an article, else the extraction status."""
     if result.status == "ok":
-        row = article_row(capture, result, config_hash)
-        # One transaction: an article's claims always come from its indexed text.
+        # One transaction: an article's claims always come from its indexed text, and
+        # carry its date (the news sitemap's, when the page shows none).
         with index.batch():
+            row = index.dated(article_row(capture, result, config_hash))
             change = index.add_article(row)
             index.replace_claims(row.url, claim_rows(row))
         return change
@@ -146,3 +155,35 @@ def record_extraction(
             fetched_at=capture.fetched_at,
         )
         return result.status
+
+
+def news_sitemap(capture: Capture, record: StoredRecord) -> NewsSitemap | None:
+    """The news entries of a capture that is a complete 2xx news sitemap of a source,
+    read from its record (the crawl passes the record it has just written, with the body
+    it sent to the writer); None for any other capture.
+
+    HTML pages and articles are turned away before their bodies are decoded: the writer
+    process does this for every response it stores."""
+    if (capture.rec_type != "response" or capture.truncated or not capture.source
+            or not 200 <= capture.status < 300
+            or "html" in capture.content_type.split(";", 1)[0].lower()):
+        return None
+    try:
+        body = record.decoded_body(max_bytes=MAX_XML_BYTES)
+    except ContentDecodingError:
+        return None
+    if not looks_like_news_sitemap(body):
+        return None
+    return read_news_sitemap(body, capture.url)
+
+
+def record_listings(index: IndexWriter, capture: Capture, sitemap: NewsSitemap) -> Counter[str]:
+    """Index a news sitemap's entries; the counts the crawl adds to its stats."""
+    added, filled = index.add_listings(capture, sitemap.entries)
+    counts: Counter[str] = Counter()
+    counts["index/news_sitemaps"] += 1
+    counts["index/listings_added"] += added
+    counts["index/dates_from_sitemaps"] += filled
+    counts["index/news_sitemap_errors"] += sitemap.errors
+    counts["index/news_sitemap_entries_skipped"] += sitemap.skipped
+    return +counts

@@ -37,6 +37,9 @@ class CrawlOptions:
     # A back-fill window (archive/backfill/window.py), YYYY-MM-DD; "" for none.
     since: str = ""
     until: str = ""
+    # robots.txt Crawl-delay honoured per host (crawler/crawldelay.py), whatever `delay`
+    # says. Only the demo turns it off, for the local copies of the sites it serves itself.
+    crawl_delay: bool = True
 
 
 # Outcomes of article pages that did not become articles.
@@ -171,6 +174,8 @@ def crawl_settings(options: CrawlOptions) -> Any:
     if options.contact_url:
         overrides["PRESSARCHIVE_CONTACT_URL"] = options.contact_url
         overrides["USER_AGENT"] = user_agent(options.contact_url)
+    if not options.crawl_delay:
+        overrides["PRESSARCHIVE_CRAWL_DELAY_ENABLED"] = False
     if options.delay is not None:
         overrides["DOWNLOAD_DELAY"] = options.delay
         overrides["AUTOTHROTTLE_START_DELAY"] = max(options.delay, 0.01)

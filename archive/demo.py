@@ -30,8 +30,10 @@ def run_demo(archive: Path, *, serve: bool = True, port: int = 8001) -> int:
     via = f"http://127.0.0.1:{site_port}"
     click.echo(f"sample sites of every source served at {via} (site chosen by Host header)")
     try:
-        # The sample sites are local: no politeness delay needed against them.
-        report = run_crawl(CrawlOptions(archive=archive, via=via, delay=0.0, log_level="WARNING"))
+        # The sample sites are local: no politeness delay needed against them, nor the
+        # Crawl-delay their robots.txt may copy from the real sites (a real crawl honours it).
+        report = run_crawl(CrawlOptions(archive=archive, via=via, delay=0.0, log_level="WARNING",
+                                        crawl_delay=False))
     finally:
         server.shutdown()
         server.server_close()

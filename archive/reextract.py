@@ -29,7 +29,9 @@ from archive.articles import (
     article_outcome,
     config_hash,
     extraction_task,
+    news_sitemap,
     record_extraction,
+    record_listings,
     record_removal,
     record_truncated,
 )
@@ -50,6 +52,7 @@ from archive.index.schema import Capture, enable_search
 from archive.index.writer import IndexWriter
 from archive.layout import ArchiveLayout
 from archive.lock import ArchiveLock, holding_lock
+from archive.news_sitemap import NewsSitemap
 from archive.reextract_report import Progress, ReextractReport, record_run
 from archive.sources import Source, source_for_url
 from archive.warc.decoding import ContentDecodingError
@@ -216,10 +219,11 @@ class PendingWrite:
     """What one capture calls for, queued in WARC order: `extract` waits for its
     extraction result; the others are written as they come up."""
 
-    action: ArticleOutcome | Literal["removal", "undecodable"]
+    action: ArticleOutcome | Literal["removal", "undecodable", "listings"]
     capture: Capture
     source: Source | None
     error: str = ""
+    sitemap: NewsSitemap | None = None  # "listings": a news sitemap's entries
 
 
 class RecordIndexer:
@@ -253,6 +257,10 @@ class RecordIndexer:
         """Extraction tasks in WARC order; capture rows are written on the way."""
         for record, origin in self.records:
             capture, source = self._capture(record, origin)
+            # Whatever --source and --since select: the listings table is rebuilt whole.
+            sitemap = news_sitemap(capture, record)
+            if sitemap is not None:
+                self.pending.append(PendingWrite("listings", capture, source, sitemap=sitemap))
             write, body = self._what_to_write(capture, source, record)
             if write is None:
                 continue
@@ -322,6 +330,10 @@ class RecordIndexer:
 
     def _write_outcome(self, write: PendingWrite) -> None:
         capture, outcomes = write.capture, self.report.outcomes
+        if write.action == "listings":
+            assert write.sitemap is not None
+            record_listings(self.index, capture, write.sitemap)
+            return
         if write.action == "removal":
             if record_removal(self.index, capture, write.source):
                 outcomes["removed"] += 1

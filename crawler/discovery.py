@@ -1,23 +1,21 @@
 """Link discovery in feeds, sitemaps and listing pages.
 
-Feeds and sitemaps are parsed with entity resolution and network access off,
-so XXE and billion-laughs documents cannot reach files or expand.
+Feeds and sitemaps are parsed as archive/safexml.py reads untrusted XML: entity
+resolution and network access off, so XXE and billion-laughs documents cannot reach
+files or expand.
 """
 
 from __future__ import annotations
 
-import gzip
-import zlib
 from dataclasses import dataclass
 
-from lxml import etree
+from archive.safexml import MAX_XML_BYTES, maybe_gunzip, parse_xml
+from archive.safexml import XmlError as DiscoveryError
+from archive.safexml import local_name as _local
 
-MAX_XML_BYTES = 50 * 1024 * 1024
+__all__ = ["MAX_XML_BYTES", "DiscoveryError", "DiscoveredLink", "feed_links", "maybe_gunzip",
+           "sitemap_links"]
 _ATOM = "{http://www.w3.org/2005/Atom}"
-
-
-class DiscoveryError(Exception):
-    """A feed or sitemap that cannot be read."""
 
 
 @dataclass(frozen=True)
@@ -25,44 +23,6 @@ class DiscoveredLink:
     url: str
     published: str = ""
     is_sitemap: bool = False
-
-
-def _safe_parser() -> etree.XMLParser:
-    return etree.XMLParser(
-        resolve_entities=False, no_network=True, huge_tree=False, recover=True,
-        remove_comments=True, remove_pis=True, load_dtd=False,
-    )
-
-
-def maybe_gunzip(body: bytes) -> bytes:
-    """Sitemaps may be served as .xml.gz without Content-Encoding."""
-    if body[:2] != b"\x1f\x8b":
-        return body
-    try:
-        decompressor = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
-        data = decompressor.decompress(body, MAX_XML_BYTES)
-    except (zlib.error, gzip.BadGzipFile) as exc:
-        raise DiscoveryError(f"bad gzip data: {exc}") from exc
-    if decompressor.unconsumed_tail:
-        raise DiscoveryError(f"decompressed document exceeds {MAX_XML_BYTES} bytes")
-    return data
-
-
-def parse_xml(body: bytes) -> etree._Element:
-    body = maybe_gunzip(body)
-    if not body.strip():
-        raise DiscoveryError("empty document")
-    try:
-        root = etree.fromstring(body, parser=_safe_parser())
-    except etree.XMLSyntaxError as exc:
-        raise DiscoveryError(f"not XML: {exc}") from exc
-    if root is None:
-        raise DiscoveryError("not XML: no root element")
-    return root
-
-
-def _local(tag: object) -> str:
-    return etree.QName(tag).localname if isinstance(tag, str) else ""
 
 
 def feed_links(body: bytes) -> list[DiscoveredLink]:

@@ -6,6 +6,7 @@ import time
 from typing import Any
 
 from scrapy import Request, signals
+from scrapy.core.downloader import Slot
 from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import IgnoreRequest
@@ -20,6 +21,26 @@ RETRY_AFTER_STATUSES = (429, 503)
 DOWNLOAD_FAILED_STAT = "download/failed"
 
 
+def downloader_of(crawler: Any) -> Any:
+    """The crawl's downloader, or None before the crawl starts (Scrapy sets the engine
+    then)."""
+    try:
+        return crawler.engine.downloader
+    except (AttributeError, RuntimeError):
+        return None
+
+
+def request_slot(crawler: Any, request: Request) -> tuple[Any, Slot | None]:
+    """The downloader and the slot ``request`` went through (its host's, or the slot it
+    names), or None for a request that has not been through the downloader (its slot
+    key is set there) or whose slot was since dropped as idle."""
+    downloader = downloader_of(crawler)
+    key = request.meta.get(meta.DOWNLOAD_SLOT)
+    if downloader is None or key is None:
+        return downloader, None
+    return downloader, downloader.slots.get(key)
+
+
 def pause_slot(crawler: Any, request: Request, seconds: float) -> bool:
     """Send no request through ``request``'s downloader slot (its host, or the slot the
     request names) for ``seconds``; True if there was a slot to pause.
@@ -32,12 +53,7 @@ def pause_slot(crawler: Any, request: Request, seconds: float) -> bool:
     tests/test_webarchive_backfill.py checks the pause on a real crawl."""
     from scrapy.utils.asyncio import call_later
 
-    try:
-        downloader = crawler.engine.downloader
-    except (AttributeError, RuntimeError):  # Scrapy sets the engine when the crawl starts
-        return False
-    key = request.meta.get(meta.DOWNLOAD_SLOT)
-    slot = downloader.slots.get(key) if key is not None else None
+    downloader, slot = request_slot(crawler, request)
     if slot is None:
         return False
     slot.lastseen = max(slot.lastseen, time.monotonic() + seconds)

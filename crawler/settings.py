@@ -97,6 +97,10 @@ PRESSARCHIVE_RETRY_AFTER_MAX = 60.0
 # How long a 429 without Retry-After holds its host (the Wayback Machine blocks an
 # address that goes on after its 429s for a minute). 0: retried at once, as Scrapy does.
 PRESSARCHIVE_RETRY_429_WAIT = 60.0
+# robots.txt Crawl-delay honoured per host (crawler/crawldelay.py): that host's delay is
+# max(DOWNLOAD_DELAY, Crawl-delay), at most PRESSARCHIVE_CRAWL_DELAY_MAX seconds.
+PRESSARCHIVE_CRAWL_DELAY_ENABLED = True
+PRESSARCHIVE_CRAWL_DELAY_MAX = 60.0
 COOKIES_ENABLED = True
 
 # --- Safety: risky Scrapy defaults changed on purpose ------------------------
@@ -141,6 +145,9 @@ DOWNLOADER_MIDDLEWARES = {
     # Same places as Scrapy's own, with the changes in crawler/politeness.py.
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.politeness.RetryAfterMiddleware": 550,
+    # Right after Scrapy's RobotsTxtMiddleware (100): a host's robots.txt is read before
+    # any of its requests gets here.
+    "crawler.crawldelay.CrawlDelayMiddleware": 101,
     "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
     "crawler.politeness.CountingHttpCompressionMiddleware": 590,
     # Next to the downloader: sees the request as sent and the response as

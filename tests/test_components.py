@@ -38,6 +38,7 @@ from archive.sources import Source
 from archive.warc.reader import archive_files, iter_archive
 from crawler import meta, quietlog
 from crawler.cookies import OfflineCookiesMiddleware, is_public_domain
+from crawler.crawldelay import CrawlDelayMiddleware
 from crawler.gctuning import GcTuning
 from crawler.pipelines import ArchiveLogFormatter, ArticlePipeline
 from crawler.politeness import (
@@ -206,7 +207,8 @@ def test_every_component_is_on_by_default():
     enabled = {name: getattr(project_settings, name) for name in dir(project_settings)
                if name.startswith("PRESSARCHIVE_") and name.endswith("_ENABLED")}
     assert enabled == {"PRESSARCHIVE_WARC_ENABLED": True, "PRESSARCHIVE_INDEX_ENABLED": True,
-                       "PRESSARCHIVE_RECHECK_ENABLED": True}
+                       "PRESSARCHIVE_RECHECK_ENABLED": True,
+                       "PRESSARCHIVE_CRAWL_DELAY_ENABLED": True}
 
 
 # --- request meta keys ---------------------------------------------------------------
@@ -320,18 +322,32 @@ def test_downloader_middlewares_are_wired_by_the_settings(crawlers, caplog):
     enabled = crawlers.build(DownloaderMiddlewareManager, crawlers.crawler())
     ours = [type(m) for m in enabled.middlewares if type(m).__module__.startswith("crawler.")]
     # In the order of their numbers (process_request runs in this order).
-    assert ours == [RetryAfterMiddleware, RecheckMiddleware, CountingHttpCompressionMiddleware,
-                    OfflineCookiesMiddleware, WarcCaptureMiddleware]
+    assert ours == [CrawlDelayMiddleware, RetryAfterMiddleware, RecheckMiddleware,
+                    CountingHttpCompressionMiddleware, OfflineCookiesMiddleware,
+                    WarcCaptureMiddleware]
     assert not [r for r in caplog.records if r.getMessage().startswith("Disabled ")]
     without = crawlers.build(DownloaderMiddlewareManager, crawlers.crawler(
-        PRESSARCHIVE_RECHECK_ENABLED=False, PRESSARCHIVE_WARC_ENABLED=False))
+        PRESSARCHIVE_RECHECK_ENABLED=False, PRESSARCHIVE_WARC_ENABLED=False,
+        PRESSARCHIVE_CRAWL_DELAY_ENABLED=False))
     ours = [type(m) for m in without.middlewares if type(m).__module__.startswith("crawler.")]
     assert ours == [RetryAfterMiddleware, CountingHttpCompressionMiddleware,
                     OfflineCookiesMiddleware]
     disabled = sorted((r.levelname, r.getMessage().split(":")[0]) for r in caplog.records
                       if r.getMessage().startswith("Disabled "))
-    assert disabled == [("INFO", "Disabled crawler.recheck.RecheckMiddleware"),
+    assert disabled == [("INFO", "Disabled crawler.crawldelay.CrawlDelayMiddleware"),
+                        ("INFO", "Disabled crawler.recheck.RecheckMiddleware"),
                         ("INFO", "Disabled crawler.warcmiddleware.WarcCaptureMiddleware")]
+
+
+# --- CrawlDelayMiddleware (the crawl: tests/test_crawl_delay.py) ---------------------
+
+
+def test_crawl_delay_is_switched_off_by_its_setting_or_without_robots(crawlers):
+    with pytest.raises(NotConfigured, match="PRESSARCHIVE_CRAWL_DELAY_ENABLED is off"):
+        crawlers.build(CrawlDelayMiddleware,
+                       crawlers.crawler(PRESSARCHIVE_CRAWL_DELAY_ENABLED=False))
+    with pytest.raises(NotConfigured, match="ROBOTSTXT_OBEY is off"):
+        crawlers.build(CrawlDelayMiddleware, crawlers.crawler(ROBOTSTXT_OBEY=False))
 
 
 # --- RecheckMiddleware ---------------------------------------------------------------

@@ -140,6 +140,40 @@ def test_seed_articles_are_complete_with_metadata(crawled_archive):
         assert row["warc_file"].endswith(".warc.gz") and row["capture_record_id"]
 
 
+def test_a_page_without_a_date_is_dated_by_its_news_sitemap(crawled_archive):
+    """The sample NINA story whose page shows no date (archive/samplesites/render.py,
+    undated_urls) takes the day its news sitemap gives; every other article keeps its
+    page's date. The sitemap's fields are in `listings`, pointing at its capture."""
+    from archive.samplesites.data import load_config
+    from archive.samplesites.render import undated_urls
+
+    conn = db(crawled_archive)
+    undated = undated_urls(load_config("nina"))
+    assert undated
+    pages = {p.url: p for p in catalog()}
+    for url in undated:
+        row = conn.execute("select published, published_from from articles where url = ?",
+                           [url]).fetchone()
+        assert tuple(row) == (pages[url].published[:10], "sitemap")
+        listing = conn.execute(
+            "select l.title, l.language, l.publication_date, c.url from listings l "
+            "join captures c on c.record_id = l.sitemap_record_id where l.url = ?",
+            [url]).fetchone()
+        assert listing["title"] == pages[url].title and listing["language"] == "en"
+        assert listing["publication_date"].startswith(pages[url].published[:10])
+        assert listing["url"] == "https://www.ninanews.com/Website/sitemap.xml"
+    others = conn.execute("select published_from, count(*) from articles where url not in "
+                          f"({', '.join('?' for _ in undated)}) group by 1", list(undated))
+    assert dict(others.fetchall()) == {"page": len(pages_of_kinds(ARTICLE_KINDS)) - 1}
+    keywords = conn.execute("select count(*) from listings where source = 'france24' "
+                            "and keywords != ''").fetchone()[0]
+    assert keywords >= 1
+
+
+def pages_of_kinds(kinds: set[str]) -> list:
+    return [p for p in catalog() if p.kind in kinds]
+
+
 def test_no_boilerplate_reaches_any_article_text(crawled_archive):
     rows = db(crawled_archive).execute("select url, title, text from articles").fetchall()
     assert len(rows) >= 25

@@ -38,12 +38,18 @@ CHANGES = {n: edition_changes(n) for n in EDITIONS}
 STORY_KINDS = ("article", "unrelated")
 WITHDRAWN_KINDS = ("notfound", "gone", "redirect")
 # SHA-256 over every edition-1 answer (status, headers but Date, body) as the server gave them
-# before editions existed: edition 1 must stay byte for byte what it was.
-EDITION_1_DIGEST = "3752b477f9a65d66963a641cfc56187b4d0e8748d2f88509e79575b8a0d611c4"
+# before editions existed, but CHANGED_SINCE (the same answers, without those two, as the
+# server gave them before they changed): edition 1 must stay byte for byte what it was.
+EDITION_1_DIGEST = "c55b5880c5945bf84dcd722d2ccdcc4226cc0e105b29faea482e8b306493b007"
 EDITION_1_EXTRA = ("https://www.france24.com/en/no-such-page",
                    "https://ina.iq/eng/no-such-page.html", "http://trtworld.com/americas")
 # Kinds of pages added to the sites later (new URLs; the digest covers the others).
 ADDED_KINDS = ("archive",)
+# Pages changed on purpose since, left out of the digest (the rest must not change): the
+# news sitemap that gained news:keywords, and the story whose page lost its date (both for
+# the news sitemap fields, archive/news_sitemap.py).
+CHANGED_SINCE = ("https://www.france24.com/sitemaps/en/news.xml",
+                 "https://www.ninanews.com/Website/News/Details?key=722870")
 # The "most read" sidebar, the only links of a page outside its own content, one per line.
 SIDEBAR_LINE = re.compile(r'^<li><a href="[^"]*">[^<]*</a></li>$', re.M)
 
@@ -130,8 +136,8 @@ def test_edition_1_is_byte_for_byte_what_the_server_served_before_editions(
     # Pages added since (daily archive pages) are new URLs: every URL served before is
     # still served byte for byte.
     # The seed sites': every other site serves its edition 1 in every edition.
-    urls = [p.url for p in CATALOGS[1]
-            if p.kind not in ADDED_KINDS and p.source in SEED_SITES] + list(EDITION_1_EXTRA)
+    urls = [p.url for p in CATALOGS[1] if p.kind not in ADDED_KINDS and p.source in SEED_SITES
+            and p.url not in CHANGED_SINCE] + list(EDITION_1_EXTRA)
     connection = http.client.HTTPConnection("127.0.0.1", ports[1], timeout=10)
     try:
         for url in urls:
@@ -278,7 +284,8 @@ def test_every_url_answers_as_its_edition_says(
         tree = lxml.html.fromstring(html)
         meta = {m.get("property"): m.get("content") for m in tree.xpath("//meta[@property]")}
         assert meta["og:title"] == page.title and meta["og:url"] == page.url
-        assert meta["article:published_time"] == page.published
+        # An undated story's page shows no date (its sitemap does): test_samplesites.py.
+        assert meta.get("article:published_time", page.published) == page.published
         if page.modified:
             assert meta["article:modified_time"] == page.modified
         body = body_text(page.source, html, drop_chrome=True)

@@ -13,11 +13,17 @@ import sqlite3
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from archive.articles import record_extraction, record_removal, record_truncated
+from archive.articles import (
+    news_sitemap,
+    record_extraction,
+    record_listings,
+    record_removal,
+    record_truncated,
+)
 from archive.capture.errors import StoreWriteError, write_error
 from archive.capture.exchange import Exchange
 from archive.capture.rows import capture_from_record
@@ -222,11 +228,17 @@ class CaptureStore:
             counts[f"warc/truncated/{exchange.truncated}"] += 1
         # Made from the record as written, by the function a rebuild makes it with from
         # the file: the rebuild's capture row equals this one.
-        capture = capture_from_record(written_record(response_record, location),
-                                      exchange.source, exchange.origin)
+        written = written_record(response_record, location)
+        capture = capture_from_record(written, exchange.source, exchange.origin)
         self.index.add_captures([capture])
         if exchange.origin is not None:
             self.index.add_origins([(capture.record_id, exchange.origin)])
+        # A news sitemap's entries, read from the record as a rebuild reads it from the file
+        # (the body as stored, content encoding still on).
+        sitemap = news_sitemap(capture, replace(written, body=exchange.body))
+        if sitemap is not None:
+            counts.update(record_listings(self.index, capture, sitemap))
+        if exchange.origin is not None:
             # The crawl state is the live site's: a web archive's copy says nothing
             # about when the live page is next due, or whether it was removed.
             return capture, counts

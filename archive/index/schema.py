@@ -8,6 +8,9 @@ Tables
   article_versions  every distinct version (title, date, text) of each article, in
                 capture order; `articles` shows the latest
   claims        quantity claims of each article (who said what number about what)
+  listings      what news sitemaps said of the URLs they list (news:publication_date,
+                title, keywords, language), one row per URL and source: its first
+                listing (archive/index/listings.py)
   articles_fts  FTS5 over the search form of articles(title, text) (the view
                 articles_search: archive/index/normalise.py), kept in sync by triggers
 
@@ -86,6 +89,7 @@ class ArticleRow:
     extractor_version: str
     config_hash: str
     origin: str = ""
+    published_from: str = ""  # "page", "sitemap" or "" (ARTICLE_COLUMNS)
 
 
 CAPTURE_COLUMNS = {
@@ -100,6 +104,16 @@ ARTICLE_COLUMNS = {
     "capture_record_id": str, "warc_file": str, "warc_offset": int, "payload_digest": str,
     "fetched_at": str, "extractor": str, "extractor_version": str, "config_hash": str,
     "versions": int, "removed_at": str, "removed_reason": str, "origin": str,
+    # Where `published` came from: "page" (the extraction found it on the page),
+    # "sitemap" (the page shows none; the news sitemap's, from `listings`) or "" (none).
+    "published_from": str,
+}
+# A news sitemap's entry, from the first sitemap capture that listed the URL
+# (archive/index/listings.py); `published` is the day `publication_date` names, or "".
+LISTING_COLUMNS = {
+    "url": str, "source": str, "sitemap_url": str, "sitemap_record_id": str,
+    "listed_at": str, "publication_date": str, "published": str, "title": str,
+    "keywords": str, "language": str,
 }
 # Where a back-filled capture came from, keyed by its record id: what the metadata
 # record written beside it says (archive/warc/origin.py).
@@ -289,6 +303,8 @@ def ensure_schema(db: sqlite_utils.Database, *, search: bool = True) -> None:
     if "origins" not in db.table_names():
         db["origins"].create(ORIGIN_COLUMNS, pk="record_id")
         db["origins"].create_index(["original_url", "cdx_digest"])
+    if "listings" not in db.table_names():
+        db["listings"].create(LISTING_COLUMNS, pk=("url", "source"))
     if "article_versions" not in db.table_names():
         db["article_versions"].create(VERSION_COLUMNS, pk="id", not_null={"url"})
         db["article_versions"].create_index(["url", "version"], unique=True)
@@ -300,8 +316,13 @@ def ensure_schema(db: sqlite_utils.Database, *, search: bool = True) -> None:
     # Indexes made by an earlier version gain the columns added since.
     for table, columns in (("captures", CAPTURE_COLUMNS), ("articles", ARTICLE_COLUMNS),
                            ("non_articles", NON_ARTICLE_COLUMNS), ("origins", ORIGIN_COLUMNS),
-                           ("article_versions", VERSION_COLUMNS)):
+                           ("article_versions", VERSION_COLUMNS),
+                           ("listings", LISTING_COLUMNS)):
         existing = db[table].columns_dict
         for name, kind in columns.items():
             if name not in existing:
                 db[table].add_column(name, kind, not_null_default="" if kind is str else 0)
+                if (table, name) == ("articles", "published_from"):
+                    # Until then every date was the page's.
+                    db.execute("update articles set published_from = 'page' "
+                               "where published != ''")

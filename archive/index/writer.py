@@ -9,10 +9,11 @@ import operator
 import sqlite3
 import threading
 from collections.abc import Iterable
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 from archive.errors import PressArchiveError
+from archive.index.listings import PUBLISHED_FROM_SITEMAP, add_listings, listed_date
 from archive.index.queries import holds_original
 from archive.index.schema import (
     ARTICLE_COLUMNS,
@@ -27,6 +28,7 @@ from archive.index.schema import (
     stable_id,
     version_id_key,
 )
+from archive.news_sitemap import NewsEntry
 from archive.transactions import BatchedWrites
 from archive.warc.origin import Origin
 
@@ -91,6 +93,12 @@ class IndexWriter(BatchedWrites):
             with self._write():
                 self.db.conn.executemany(_INSERT_ORIGIN, rows)
 
+    def add_listings(self, capture: Capture, entries: Iterable[NewsEntry]) -> tuple[int, int]:
+        """A news sitemap capture's entries (archive/index/listings.py): (rows added,
+        dates filled in articles indexed before it)."""
+        with self._write():
+            return add_listings(self.db.conn, capture, entries)
+
     def holds_original(self, url: str, cdx_digest: str) -> bool:
         """True if the archive has this payload of ``url`` already: back-filled with that
         digest, or captured (live or copied) with it as its payload digest."""
@@ -154,10 +162,19 @@ class IndexWriter(BatchedWrites):
         payload (the same one, or the original a revisit refers to)."""
         return self._latest_with_payload(url, "and status = 200")
 
+    def dated(self, row: ArticleRow) -> ArticleRow:
+        """The row, with the date its news sitemap gave if the page shows none."""
+        if row.published:
+            return row
+        listed = listed_date(self.db.conn, row.url, row.source)
+        return replace(row, published=listed, published_from=PUBLISHED_FROM_SITEMAP) \
+            if listed else row
+
     def add_article(self, row: ArticleRow) -> str:
         """Index the latest extraction of an article; returns "new", "updated" (its
         title, date or text changed: a new version is kept) or "same"."""
         with self._write():
+            row = self.dated(row)
             self.db["non_articles"].delete_where("url = ?", [row.url])
             latest = self.db.execute(
                 "select version, title, published, text from article_versions "

@@ -49,20 +49,28 @@ def rss(
 
 
 def news_sitemap(cfg: SiteConfig, entries: list[Entry]) -> str:
+    """A Google News sitemap: news:publication (name, language), publication_date, title,
+    and news:keywords (the story's tags) on sites whose site.toml says
+    `extra.news_keywords = "tags"`. The language is `extra.language` ("en" if unset)."""
     entries = sorted(entries, key=lambda e: dates.to_datetime(e.published, cfg.tz), reverse=True)
+    language = escape(cfg.extra.get("language", "en"))
+    with_keywords = cfg.extra.get("news_keywords") == "tags"
     urls = []
     for e in entries:
+        keywords = (f"    <news:keywords>{escape(', '.join(e.tags))}</news:keywords>\n"
+                    if with_keywords and e.tags else "")
         urls.append(
             "<url>\n"
             f"  <loc>{escape(e.url)}</loc>\n"
             "  <news:news>\n"
             "    <news:publication>\n"
             f"      <news:name>{escape(cfg.title)}</news:name>\n"
-            "      <news:language>en</news:language>\n"
+            f"      <news:language>{language}</news:language>\n"
             "    </news:publication>\n"
             f"    <news:publication_date>{dates.w3c(e.published, cfg.tz)}"
             "</news:publication_date>\n"
             f"    <news:title>{escape(e.title)}</news:title>\n"
+            f"{keywords}"
             "  </news:news>\n"
             "</url>"
         )

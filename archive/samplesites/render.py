@@ -30,14 +30,22 @@ class Entry:
     section: str = ""
     image_src: str = ""
     image_alt: str = ""
+    tags: tuple[str, ...] = ()  # a news sitemap's news:keywords, where the site gives them
 
 
 def article_entry(article: Article) -> Entry:
     summary = article.summary or _first_sentence(article.paragraphs)
     return Entry(
         article.url, article.title, article.published, summary, article.author,
-        article.section, article.image_src, article.image_alt or article.title,
+        article.section, article.image_src, article.image_alt or article.title, article.tags,
     )
+
+
+def undated_urls(cfg: SiteConfig) -> frozenset[str]:
+    """Stories whose pages show no date at all (site.toml `extra.undated`, URLs separated
+    by spaces): their date is only in the feeds and the news sitemap, as on CMS templates
+    that print none. The crawl must date them from the sitemap."""
+    return frozenset(cfg.extra.get("undated", "").split())
 
 
 def dead_entry(dead: DeadLink, target: Article | None = None) -> Entry:
@@ -75,6 +83,8 @@ class SiteRenderer:
         return self.cfg.home + slug
 
     def date(self, value: str) -> str:
+        if not value:  # an undated story (undated_urls)
+            return ""
         cfg = self.cfg
         return dates.display(value, cfg.date_format, cfg.tz, months=cfg.months,
                              months_short=cfg.months_short, am_pm=cfg.am_pm, digits=cfg.digits)
@@ -135,9 +145,9 @@ class SiteRenderer:
             f'<meta property="article:published_time" content="{article.published}">',
             f'<meta property="article:modified_time" '
             f'content="{article.modified or article.published}">',
-            f'<meta property="article:section" '
-            f'content="{escape(self.section_name(article.section))}">',
-        ]
+        ] if article.published else []
+        lines.append(f'<meta property="article:section" '
+                     f'content="{escape(self.section_name(article.section))}">')
         if article.image_src:
             lines.append(f'<meta property="og:image" content="{escape(article.image_src)}">')
         if article.author:
@@ -154,8 +164,9 @@ class SiteRenderer:
             "mainEntityOfPage": {"@type": "WebPage", "@id": article.url},
             "headline": article.title,
             "description": article.summary or _first_sentence(article.paragraphs),
-            "datePublished": article.published,
-            "dateModified": article.modified or article.published,
+            **({"datePublished": article.published,
+                "dateModified": article.modified or article.published}
+               if article.published else {}),
             "articleSection": self.section_name(article.section),
             "inLanguage": "en",
         }
@@ -217,6 +228,8 @@ class SiteRenderer:
         )
 
     def article_page(self, article: Article, most_read: list[Entry]) -> str:
+        if article.url in undated_urls(self.cfg):
+            article = replace(article, published="", modified="")
         updated = article.modified or article.published
         main = self._fill(
             "article",

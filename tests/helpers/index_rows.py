@@ -14,6 +14,8 @@ TABLES = {
     "non_articles": "url",
     "article_versions": "url, version",
     "claims": "url, n",
+    # What news sitemaps said of the URLs they list (archive/index/listings.py).
+    "listings": "url, source",
 }
 # Filled by back-fills and imports only (a live crawl leaves them empty).
 BACKFILL_TABLES = {"origins": "record_id"}
