@@ -115,8 +115,10 @@ def record_removal(index: IndexWriter, capture: Capture, source: Source | None) 
 def record_extraction(
     index: IndexWriter, capture: Capture, result: ExtractionResult, config_hash: str
 ) -> str:
-    """Index an article, or note why an article-shaped page is not one. Returns
-    "new", "updated" or "same" for an article, else the extraction status."""
+    """Index an article, or note why an article-shaped page is not one, and keep the
+    extraction's figures for extraction health. Returns "new", "updated" or "same" for
+    an article, else the extraction status."""
+    index.add_extraction_result(extraction_figures(capture, result))
     if result.status == "ok":
         return index.add_article(article_row(capture, result, config_hash))
     else:
@@ -130,3 +132,14 @@ def record_extraction(
             fetched_at=capture.fetched_at,
         )
         return result.status
+
+
+def extraction_figures(capture: Capture, result: ExtractionResult) -> dict[str, object]:
+    """The `extraction_results` row of one extracted capture (archive/index/health.py)."""
+    return {
+        "capture_record_id": capture.record_id, "url": capture.url, "source": capture.source,
+        "fetched_at": capture.fetched_at, "warc_file": capture.warc_file,
+        "status": result.status, "has_title": int(bool(result.title)),
+        "has_date": int(bool(result.published)), "word_count": result.word_count,
+        "dropped_lines": result.dropped_lines, "dropped_elements": result.dropped_elements,
+    }

@@ -105,3 +105,19 @@ def compare(old: str, new: str, as_json: bool) -> None:
     comparison = compare_indexes(Path(old), Path(new))
     click.echo(json.dumps(comparison.to_dict(), ensure_ascii=False) if as_json
                else comparison.format())
+
+
+@click.command()
+@archive_option
+@click.option("--source", help="Only this source.")
+@click.option("--json", "as_json", is_flag=True, help="The figures as one JSON object.")
+@click.pass_context
+def health(ctx: click.Context, archive: str | None, source: str | None, as_json: bool) -> None:
+    """Extraction health per crawl and source; flags a source whose figures fell sharply
+    (a site redesign). Exit status 6 when a source is flagged."""
+    from archive import exitcodes
+    from archive.health import health_report
+
+    report = health_report(resolve_archive(archive), source)
+    click.echo(json.dumps(report.to_dict(), ensure_ascii=False) if as_json else report.format())
+    ctx.exit(exitcodes.PROBLEMS_FOUND if report.flagged() else exitcodes.OK)

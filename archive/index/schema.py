@@ -7,6 +7,8 @@ Tables
   non_articles  article-shaped pages that were not indexed (soft 404, empty, timeout, error)
   article_versions  every distinct version (title, date, text) of each article, in
                 capture order; `articles` shows the latest
+  extraction_results, warc_files, health
+                extraction health per crawl and source (archive/index/health.py)
   articles_fts  FTS5 over the search form of articles(title, text) (the view
                 articles_search: archive/index/normalise.py), kept in sync by triggers
 
@@ -27,6 +29,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from archive.index.health import ensure_health_schema
 from archive.index.normalise import SEARCH_FORM, normalise_text
 
 logger = logging.getLogger(__name__)
@@ -284,6 +287,8 @@ def ensure_schema(db: sqlite_utils.Database, *, search: bool = True) -> None:
     if "article_versions" not in db.table_names():
         db["article_versions"].create(VERSION_COLUMNS, pk="id", not_null={"url"})
         db["article_versions"].create_index(["url", "version"], unique=True)
+    # Extraction health (archive/index/health.py): its tables, empty until written.
+    ensure_health_schema(db.conn)
     # Indexes made by an earlier version gain the columns added since.
     for table, columns in (("captures", CAPTURE_COLUMNS), ("articles", ARTICLE_COLUMNS),
                            ("non_articles", NON_ARTICLE_COLUMNS), ("origins", ORIGIN_COLUMNS),

@@ -13,6 +13,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from archive.errors import PressArchiveError
+from archive.index.health import add_extraction_result
 from archive.index.queries import holds_original
 from archive.index.schema import (
     ARTICLE_COLUMNS,
@@ -218,6 +219,11 @@ class IndexWriter(BatchedWrites):
                 },
                 pk="url",
             )
+
+    def add_extraction_result(self, values: dict[str, object]) -> None:
+        """One extracted capture's figures, for extraction health."""
+        with self._write():
+            add_extraction_result(self.db.conn, values)
 
     def counts(self) -> dict[str, int]:
         return {

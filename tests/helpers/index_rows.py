@@ -13,6 +13,11 @@ TABLES = {
     "articles": "url",
     "non_articles": "url",
     "article_versions": "url, version",
+    # Extraction health (archive/index/health.py): derived from the rows above and the
+    # WARC files' warcinfo records, so a rebuild gives the same.
+    "extraction_results": "capture_record_id",
+    "warc_files": "warc_file",
+    "health": "crawl, source",
 }
 # Filled by back-fills and imports only (a live crawl leaves them empty).
 BACKFILL_TABLES = {"origins": "record_id"}
