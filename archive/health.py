@@ -158,6 +158,9 @@ class HealthReport:
                 f"{r.failed:>4} {r.missing_dates:>7} {r.missing_titles:>8} "
                 f"{r.median_words:>8} {r.boilerplate_lines:>8} {r.boilerplate_elements:>8}"
                 f"  {flag}".rstrip())
+        lines.append("pages: captures; extr: article pages extracted (not 304s); index: "
+                     "indexed as articles; no date/title, median w: of indexed and empty "
+                     "pages; bp: boilerplate removed (drop_lines lines, drop_xpaths elements)")
         flagged = self.flagged()
         if flagged:
             lines.append("")
