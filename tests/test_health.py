@@ -4,6 +4,7 @@ edition redesigned (edition 4: TRT World), after real Scrapy crawls on 127.0.0.1
 
 from __future__ import annotations
 
+import asyncio
 import json
 import shutil
 import sqlite3
@@ -122,6 +123,26 @@ def test_reextract_rebuilds_the_same_health_rows(archive: Path, tmp_path: Path) 
     for name in ("health", "warc_files", "extraction_results"):
         assert rows(copy / "index.db", name) == rows(crawl_index, name), name
     assert health("--archive", str(copy)).output == health("--archive", str(archive)).output
+
+
+def test_datasette_shows_the_same_figures(archive: Path) -> None:
+    from archive.serve import datasette_app
+
+    async def run() -> tuple[list[dict], int]:
+        ds = datasette_app(archive)
+        await ds.invoke_startup()
+        canned = await ds.client.get("/index/extraction_health.json?source=trtworld"
+                                     "&_shape=array")
+        page = await ds.client.get("/index/health")
+        return canned.json(), page.status_code
+
+    canned, status = asyncio.run(run())
+    assert status == 200
+    assert [r["source"] for r in canned] == [REDESIGNED, REDESIGNED]
+    assert canned[0]["indexed_pct"] > 80 and canned[1]["indexed_pct"] < 40
+    assert canned[1]["empty_pct"] > 50
+    assert [r["median_words"] for r in canned] == [
+        r["median_words"] for r in table(archive) if r["source"] == REDESIGNED]
 
 
 # -- the comparison itself, on figures made up for the purpose --------------------------------
