@@ -1,5 +1,5 @@
-"""`pressarchive search`, `status`, `history` and `compare`: the commands that only
-read an index (opened read-only by the library).
+"""`pressarchive search`, `status`, `history`, `compare` and `health`: the commands
+that only read an index (opened read-only by the library).
 """
 
 from __future__ import annotations
