@@ -176,16 +176,17 @@ class HealthReport:
 
 def health_report(archive: Path, source: str | None = None) -> HealthReport:
     """The index's health rows (of one source), assessed; PressArchiveError (one line) for
-    a source the table does not know or an index without the table."""
-    from archive.index.health import has_health, health_rows
+    a source the table does not know, or an index without figures (made before them: a
+    reextract computes them)."""
+    from archive.index.health import health_rows
 
     layout = ArchiveLayout(archive)
     with layout.read_index() as conn:
-        if not has_health(conn):
-            raise PressArchiveError(
-                f"{layout.index_db} has no extraction health yet: the next crawl, or "
-                "`pressarchive reextract`, computes it")
         rows = health_rows(conn)
+    if not rows:
+        raise PressArchiveError(
+            f"{layout.index_db} has no extraction health yet: the next crawl, or "
+            "`pressarchive reextract`, computes it")
     known = sorted({r["source"] for r in rows})
     if source is not None and source not in known:
         raise PressArchiveError(f"no extraction health for source {source!r} in "

@@ -113,6 +113,20 @@ def test_an_unknown_source_is_one_error_line(archive: Path) -> None:
     assert "trtworld" in lines[0]
 
 
+def test_an_index_without_figures_is_one_error_line(tmp_path: Path) -> None:
+    from archive.index.writer import IndexWriter
+
+    IndexWriter(tmp_path / "index.db").close()
+    result = health("--archive", str(tmp_path))
+    assert result.exit_code == exitcodes.COULD_NOT_RUN
+    assert result.output.strip().splitlines() == [
+        f"Error: {tmp_path / 'index.db'} has no extraction health yet: the next crawl, or "
+        "`pressarchive reextract`, computes it"]
+    result = health("--archive", str(tmp_path / "nothing"))
+    assert result.exit_code == exitcodes.COULD_NOT_RUN
+    assert len(result.output.strip().splitlines()) == 1
+
+
 def test_reextract_rebuilds_the_same_health_rows(archive: Path, tmp_path: Path) -> None:
     copy = tmp_path / "copy"
     shutil.copytree(archive, copy)

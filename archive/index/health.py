@@ -180,16 +180,6 @@ def health_rows(conn: sqlite3.Connection, source: str | None = None) -> list[dic
     return [dict(zip(HEALTH_COLUMNS, row, strict=True)) for row in cursor]
 
 
-def health_sources(conn: sqlite3.Connection) -> list[str]:
-    if not _has_table(conn, "health"):
-        return []
-    return [row[0] for row in conn.execute("select distinct source from health order by 1")]
-
-
-def has_health(conn: sqlite3.Connection) -> bool:
-    return _has_table(conn, "health")
-
-
 def _has_table(conn: sqlite3.Connection, name: str) -> bool:
     return conn.execute("select 1 from sqlite_master where type = 'table' and name = ?",
                         [name]).fetchone() is not None
