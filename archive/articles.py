@@ -7,6 +7,7 @@ extractor: no feed date, no crawl-time state.
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING, Literal
 from urllib.parse import urljoin, urlsplit
 
@@ -142,4 +143,18 @@ def extraction_figures(capture: Capture, result: ExtractionResult) -> dict[str, 
         "status": result.status, "has_title": int(bool(result.title)),
         "has_date": int(bool(result.published)), "word_count": result.word_count,
         "dropped_lines": result.dropped_lines, "dropped_elements": result.dropped_elements,
+        "boilerplate_phrases": boilerplate_in(result.text),
     }
+
+
+def boilerplate_in(text: str) -> int:
+    """How many times the known chrome phrases (settings/boilerplate.txt) occur in an
+    extracted text: boilerplate the rules let through, which a redesign can raise."""
+    return sum(text.count(phrase) for phrase in known_boilerplate()) if text else 0
+
+
+@functools.cache
+def known_boilerplate() -> tuple[str, ...]:
+    from archive.index.compare import load_phrases
+
+    return tuple(load_phrases())

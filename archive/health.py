@@ -77,6 +77,7 @@ class CrawlHealth:
     median_words: int
     boilerplate_lines: int
     boilerplate_elements: int
+    boilerplate_kept: int
     compared_with: str = ""  # the baseline crawl, "" if none
     flags: list[str] = field(default_factory=list)
 
@@ -148,7 +149,8 @@ class HealthReport:
     def format(self) -> str:
         header = (f"{'source':<12} {'crawl started':<20} {'pages':>6} {'extr':>5} "
                   f"{'index':>5} {'soft404':>7} {'empty':>5} {'fail':>4} {'no date':>7} "
-                  f"{'no title':>8} {'median w':>8} {'bp lines':>8} {'bp elems':>8}  flag")
+                  f"{'no title':>8} {'median w':>8} {'bp lines':>8} {'bp elems':>8} {'bp kept':>7}"
+                  f"  flag")
         lines = [header, "-" * len(header)]
         for r in self.rows:
             flag = "FLAGGED: " + "; ".join(r.flags) if r.flags else ""
@@ -156,11 +158,13 @@ class HealthReport:
                 f"{r.source:<12} {r.started[:19].replace('T', ' '):<20} {r.pages_fetched:>6} "
                 f"{r.extracted:>5} {r.articles:>5} {r.soft404s:>7} {r.empty:>5} "
                 f"{r.failed:>4} {r.missing_dates:>7} {r.missing_titles:>8} "
-                f"{r.median_words:>8} {r.boilerplate_lines:>8} {r.boilerplate_elements:>8}"
+                f"{r.median_words:>8} {r.boilerplate_lines:>8} {r.boilerplate_elements:>8} "
+                f"{r.boilerplate_kept:>7}"
                 f"  {flag}".rstrip())
         lines.append("pages: captures; extr: article pages extracted (not 304s); index: "
                      "indexed as articles; no date/title, median w: of indexed and empty "
-                     "pages; bp: boilerplate removed (drop_lines lines, drop_xpaths elements)")
+                     "pages; bp: boilerplate removed (drop_lines lines, drop_xpaths elements) "
+                     "and known phrases kept (settings/boilerplate.txt)")
         flagged = self.flagged()
         if flagged:
             lines.append("")

@@ -68,6 +68,7 @@ def test_two_crawls_each_have_a_row_per_source(archive: Path) -> None:
         assert row["pages_fetched"] > row["extracted"] >= MIN_PAGES, dict(row)
         assert row["articles"] >= row["extracted"] - row["soft404s"] - row["empty"] - 1
         assert row["median_words"] > 100, dict(row)
+        assert row["boilerplate_elements"] > 0 and row["boilerplate_kept"] == 0, dict(row)
     redesigned = next(r for r in second if r["source"] == REDESIGNED)
     assert redesigned["extracted"] >= MIN_PAGES
     assert redesigned["empty"] > redesigned["articles"]
@@ -168,7 +169,7 @@ def crawl(n: int, source: str = "s", *, extracted: int = 10, articles: int = 10,
         crawl=f"c{n}", started=f"2026-01-0{n}T00:00:00Z", source=source, pages_fetched=50,
         extracted=extracted, articles=articles, soft404s=0, empty=empty, failed=0,
         missing_dates=missing_dates, missing_titles=0, median_words=median_words,
-        boilerplate_lines=0, boilerplate_elements=0)
+        boilerplate_lines=0, boilerplate_elements=0, boilerplate_kept=0)
 
 
 def test_small_changes_are_not_flagged() -> None:

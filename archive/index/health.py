@@ -25,6 +25,9 @@ Figures of a crawl and source (`health` columns)
                      aside), so that a redesign that loses the body and the date shows both
   boilerplate_lines     lines of text the source's drop_lines removed
   boilerplate_elements  elements the source's drop_xpaths removed
+  boilerplate_kept      known chrome phrases (settings/boilerplate.txt) still in the
+                        texts of article-like pages: boilerplate the rules let through
+                        (a soft 404's "Page not found" is not counted)
 """
 
 from __future__ import annotations
@@ -39,14 +42,14 @@ from archive.warc.reader import WarcReadError, read_record_at
 EXTRACTION_RESULT_COLUMNS = {
     "capture_record_id": str, "url": str, "source": str, "fetched_at": str, "warc_file": str,
     "status": str, "has_title": int, "has_date": int, "word_count": int,
-    "dropped_lines": int, "dropped_elements": int,
+    "dropped_lines": int, "dropped_elements": int, "boilerplate_phrases": int,
 }
 WARC_FILE_COLUMNS = {"warc_file": str, "crawl": str, "started": str}
 HEALTH_COLUMNS = {
     "crawl": str, "started": str, "source": str, "pages_fetched": int, "extracted": int,
     "articles": int, "soft404s": int, "empty": int, "failed": int, "missing_dates": int,
     "missing_titles": int, "median_words": int, "boilerplate_lines": int,
-    "boilerplate_elements": int,
+    "boilerplate_elements": int, "boilerplate_kept": int,
 }
 HEALTH_TABLES = ("warc_files", "extraction_results", "health")
 
@@ -54,14 +57,15 @@ _CREATE = {
     "extraction_results": """create table if not exists extraction_results (
         capture_record_id text primary key, url text, source text, fetched_at text,
         warc_file text, status text, has_title integer, has_date integer,
-        word_count integer, dropped_lines integer, dropped_elements integer)""",
+        word_count integer, dropped_lines integer, dropped_elements integer,
+        boilerplate_phrases integer)""",
     "warc_files": """create table if not exists warc_files (
         warc_file text primary key, crawl text, started text)""",
     "health": """create table if not exists health (
         crawl text, started text, source text, pages_fetched integer, extracted integer,
         articles integer, soft404s integer, empty integer, failed integer,
         missing_dates integer, missing_titles integer, median_words integer,
-        boilerplate_lines integer, boilerplate_elements integer,
+        boilerplate_lines integer, boilerplate_elements integer, boilerplate_kept integer,
         primary key (crawl, source))""",
 }
 _INDEXES = (
@@ -79,7 +83,8 @@ _OUTCOMES = f"""
 select w.crawl, e.source, count(*), sum(e.status = 'ok'), sum(e.status = 'soft404'),
        sum(e.status = 'empty'), sum(e.status not in ('ok', 'soft404', 'empty')),
        sum({_ARTICLE_LIKE} and not e.has_date), sum({_ARTICLE_LIKE} and not e.has_title),
-       sum(e.dropped_lines), sum(e.dropped_elements)
+       sum(e.dropped_lines), sum(e.dropped_elements),
+       sum(case when e.{_ARTICLE_LIKE} then e.boilerplate_phrases else 0 end)
 from extraction_results e join warc_files w on w.warc_file = e.warc_file
 where e.source != '' group by w.crawl, e.source"""
 _WORDS = f"""
@@ -95,6 +100,15 @@ where c.source != '' group by w.crawl, c.source"""
 def ensure_health_schema(conn: sqlite3.Connection) -> None:
     for sql in (*_CREATE.values(), *_INDEXES):
         conn.execute(sql)
+    # Tables made by an earlier version gain the columns added since.
+    for table, columns in (("extraction_results", EXTRACTION_RESULT_COLUMNS),
+                           ("warc_files", WARC_FILE_COLUMNS), ("health", HEALTH_COLUMNS)):
+        existing = {row[1] for row in conn.execute(f"pragma table_info({table})")}
+        for name, kind in columns.items():
+            if name not in existing:
+                default = "''" if kind is str else "0"
+                conn.execute(f"alter table {table} add column {name} "
+                             f"{'text' if kind is str else 'integer'} not null default {default}")
 
 
 def add_extraction_result(conn: sqlite3.Connection, values: Mapping[str, object]) -> None:
@@ -161,7 +175,7 @@ def _health_rows(conn: sqlite3.Connection) -> list[tuple]:
     rows = []
     for key in sorted(set(pages) | set(outcomes)):
         crawl, source = key
-        figures = outcomes.get(key) or (0,) * 9
+        figures = outcomes.get(key) or (0,) * 10
         counts = words.get(key)
         median = int(statistics.median(counts)) if counts else 0
         rows.append((crawl, started.get(crawl, ""), source, pages.get(key, 0),
