@@ -167,7 +167,10 @@ def carry_over(index: IndexWriter, old_db: Path, extracted_urls_sql: str) -> int
                 f"select {version_cols} from old.article_versions "
                 f"where not ({extracted_urls_sql}) order by url, version"
             )
-            result_cols = ", ".join(EXTRACTION_RESULT_COLUMNS)
+            # An older index may lack the table, or columns added since (left at 0).
+            old_results = {row[1] for row in db.execute(
+                "pragma old.table_info(extraction_results)")}
+            result_cols = ", ".join(c for c in EXTRACTION_RESULT_COLUMNS if c in old_results)
             if "extraction_results" in old_tables:
                 db.execute(
                     f"insert or ignore into extraction_results ({result_cols}) "
