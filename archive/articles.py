@@ -7,6 +7,7 @@ extractor: no feed date, no crawl-time state.
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from typing import TYPE_CHECKING, Literal
 from urllib.parse import urljoin, urlsplit
@@ -134,8 +135,10 @@ def record_removal(index: IndexWriter, capture: Capture, source: Source | None) 
 def record_extraction(
     index: IndexWriter, capture: Capture, result: ExtractionResult, config_hash: str
 ) -> str:
-    """Index an article, or note why an article-shaped page is not one. Returns
-    "new", "updated" or "same" for an article, else the extraction status."""
+    """Index an article, or note why an article-shaped page is not one, and keep the
+    extraction's figures for extraction health. Returns "new", "updated" or "same" for
+    an article, else the extraction status."""
+    index.add_extraction_result(extraction_figures(capture, result))
     if result.status == "ok":
         # One transaction: an article's claims always come from its indexed text, and
         # carry its date (the news sitemap's, when the page shows none).
@@ -187,3 +190,26 @@ def record_listings(index: IndexWriter, capture: Capture, sitemap: NewsSitemap) 
     counts["index/news_sitemap_errors"] += sitemap.errors
     counts["index/news_sitemap_entries_skipped"] += sitemap.skipped
     return +counts
+def extraction_figures(capture: Capture, result: ExtractionResult) -> dict[str, object]:
+    """The `extraction_results` row of one extracted capture (archive/index/health.py)."""
+    return {
+        "capture_record_id": capture.record_id, "url": capture.url, "source": capture.source,
+        "fetched_at": capture.fetched_at, "warc_file": capture.warc_file,
+        "status": result.status, "has_title": int(bool(result.title)),
+        "has_date": int(bool(result.published)), "word_count": result.word_count,
+        "dropped_lines": result.dropped_lines, "dropped_elements": result.dropped_elements,
+        "boilerplate_phrases": boilerplate_in(result.text),
+    }
+
+
+def boilerplate_in(text: str) -> int:
+    """How many times the known chrome phrases (settings/boilerplate.txt) occur in an
+    extracted text: boilerplate the rules let through, which a redesign can raise."""
+    return sum(text.count(phrase) for phrase in known_boilerplate()) if text else 0
+
+
+@functools.cache
+def known_boilerplate() -> tuple[str, ...]:
+    from archive.index.compare import load_phrases
+
+    return tuple(load_phrases())

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from archive import exitcodes, user_agent
 from archive.backfill.window import make_window
 from archive.errors import ConfigError, PressArchiveError
+from archive.health import refresh_index_health
 from archive.layout import INDEX_FILENAME, ArchiveLayout
 from archive.sources import load_sources
 from archive.warc.cdxj import write_cdxj
@@ -241,6 +242,7 @@ def run_recorded(archive: Path, names: list[str], command: str,
             crawl_id = state.start_crawl(names, os.getpid(), dt.datetime.now(dt.UTC))
             try:
                 report = run(lock, unclean_since)
+                refresh_index_health(archive)  # its WARC files are closed now
             except BaseException as exc:
                 state.finish_crawl(crawl_id, status="failed", exit_code=exitcodes.COULD_NOT_RUN,
                                    counts={}, finished=dt.datetime.now(dt.UTC))

@@ -11,7 +11,9 @@ when some of its files could not be extracted.
                              full disk (status disk_full); the next run retries
     4  COULD_NOT_RUN         nothing was done: bad configuration, archive unusable
     5  LOCKED                nothing was done: another run holds the archive (ArchiveLock)
-    6  PROBLEMS_FOUND        `verify` checked the archive and found problems (listed)
+    6  PROBLEMS_FOUND        `verify` checked the archive and found problems (listed), or
+                             `health` flagged a source whose extraction figures fell
+                             sharply (a site redesign)
 
 Why these numbers: 1 is what click (and Python itself) exit with on an unexpected error
 or an abort (click.ClickException, Ctrl-C) and 2 is click's usage error (bad option), so

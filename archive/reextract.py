@@ -48,6 +48,7 @@ from archive.index.builds import (
     remove_database,
     swap_in,
 )
+from archive.index.health import EXTRACTION_RESULT_COLUMNS, files_by_name, refresh_health
 from archive.index.schema import Capture, enable_search
 from archive.index.writer import IndexWriter
 from archive.layout import ArchiveLayout
@@ -148,6 +149,8 @@ def carry_over(index: IndexWriter, old_db: Path, extracted_urls_sql: str) -> int
     try:
         # Carried rows keep their ids (links to them stay right) and their seq.
         old_columns = {row[1] for row in db.execute("pragma old.table_info(articles)")}
+        old_tables = {row[0] for row in db.execute(
+            "select name from old.sqlite_master where type = 'table'")}
         columns = [c for c in db["articles"].columns_dict if c in old_columns]
         selected = list(columns)
         if "seq" not in old_columns:
@@ -167,6 +170,16 @@ def carry_over(index: IndexWriter, old_db: Path, extracted_urls_sql: str) -> int
                 f"select {version_cols} from old.article_versions "
                 f"where not ({extracted_urls_sql}) order by url, version"
             )
+            # An older index may lack the table, or columns added since (left at 0).
+            old_results = {row[1] for row in db.execute(
+                "pragma old.table_info(extraction_results)")}
+            result_cols = ", ".join(c for c in EXTRACTION_RESULT_COLUMNS if c in old_results)
+            if "extraction_results" in old_tables:
+                db.execute(
+                    f"insert or ignore into extraction_results ({result_cols}) "
+                    f"select {result_cols} from old.extraction_results "
+                    f"where not ({extracted_urls_sql})"
+                )
             na_cols = ", ".join(db["non_articles"].columns_dict)
             db.execute(
                 f"insert or ignore into non_articles ({na_cols}) select {na_cols} "
@@ -411,6 +424,7 @@ def _rebuild(options: ReextractOptions, paths: list[Path], started: float) -> Re
             report.worker_cpu_seconds = pool.worker_cpu_seconds
             report.worker_peak_rss_mb = pool.peak_worker_rss_bytes / 1024 / 1024
         rebuild.finish()
+        refresh_health(index.db.conn, files_by_name(paths))
         report.extract_seconds = time.monotonic() - extract_started
         enable_search(index.db)
         report.seconds = time.monotonic() - started

@@ -651,6 +651,7 @@ def test_to_dict_fields():
     assert list(result.to_dict()) == [
         "status", "url", "title", "author", "published", "language", "canonical_url",
         "text", "word_count", "encoding", "error", "extractor", "extractor_version",
+        "dropped_lines", "dropped_elements",
     ]
 
 

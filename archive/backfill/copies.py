@@ -39,6 +39,7 @@ from archive.capture.store import WARC_PREFIX
 from archive.errors import PressArchiveError
 from archive.extract import DEFAULT_OPTIONS, ExtractionOptions
 from archive.extract.pool import ExtractorPool
+from archive.health import refresh_index_health
 from archive.index.writer import IndexWriter
 from archive.layout import ArchiveLayout
 from archive.lock import ArchiveLock, holding_lock
@@ -278,6 +279,7 @@ def copy_session(archive: Path, sources: dict[str, Source], purpose: str,
         finally:
             index.close()
         if copies.copied:
+            refresh_index_health(archive)
             try:
                 # Replay tools read it (the crawl rewrites it at its end too).
                 write_cdxj(archive)

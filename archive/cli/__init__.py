@@ -17,7 +17,7 @@ from archive.cli.crawling import crawl, demo, reextract, sample_sites
 from archive.cli.export import export
 from archive.cli.extracting import extract
 from archive.cli.importing import import_files
-from archive.cli.reading import claims, compare, history, search, status
+from archive.cli.reading import claims, compare, health, history, search, status
 from archive.cli.serving import serve
 from archive.cli.verify import verify
 
@@ -31,5 +31,5 @@ def main() -> None:
 
 
 for command in (crawl, backfill, reextract, import_files, demo, sample_sites, search, claims,
-                status, history, compare, extract, serve, export, verify):
+                status, history, compare, health, extract, serve, export, verify):
     main.add_command(command)

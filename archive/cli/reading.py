@@ -1,5 +1,5 @@
-"""`pressarchive search`, `claims`, `status`, `history` and `compare`: the commands that only
-read an index (opened read-only by the library).
+"""`pressarchive search`, `claims`, `status`, `history`, `compare` and `health`: the
+commands that only read an index (opened read-only by the library).
 """
 
 from __future__ import annotations
@@ -151,3 +151,19 @@ def claims(query: str, archive: str | None, counted: str | None, speaker: str | 
                    else format_claim(hit))
     if not hits and not as_json:
         click.echo("no claims", err=True)
+
+
+@click.command()
+@archive_option
+@click.option("--source", help="Only this source.")
+@click.option("--json", "as_json", is_flag=True, help="The figures as one JSON object.")
+@click.pass_context
+def health(ctx: click.Context, archive: str | None, source: str | None, as_json: bool) -> None:
+    """Extraction health per crawl and source; flags a source whose figures fell sharply
+    (a site redesign). Exit status 6 when a source is flagged."""
+    from archive import exitcodes
+    from archive.health import health_report
+
+    report = health_report(resolve_archive(archive), source)
+    click.echo(json.dumps(report.to_dict(), ensure_ascii=False) if as_json else report.format())
+    ctx.exit(exitcodes.PROBLEMS_FOUND if report.flagged() else exitcodes.OK)

@@ -65,24 +65,31 @@ def compiled(rules: ExtractionRules) -> CompiledRules:
     return _compile_rules_cached(rules)
 
 
-def drop_elements(tree: Any, xpaths: tuple[etree.XPath, ...]) -> None:
-    """Remove what the drop_xpaths match from the tree, in place."""
+def drop_elements(tree: Any, xpaths: tuple[etree.XPath, ...]) -> int:
+    """Remove what the drop_xpaths match from the tree, in place; returns how many
+    elements went (extraction health counts them: a redesign shows as a jump)."""
+    dropped = 0
     for xpath in xpaths:
         for element in xpath(tree):
             if isinstance(element, lxml.html.HtmlElement) and element.getparent() is not None:
                 element.drop_tree()  # keeps the element's tail text, which is not its own
+                dropped += 1
+    return dropped
 
 
-def clean_text(text: str, patterns: tuple[re.Pattern, ...]) -> str:
+def clean_text_counted(text: str, patterns: tuple[re.Pattern, ...]) -> tuple[str, int]:
     """The text without the lines the drop_lines match whole, trailing spaces and runs of
-    more than one blank line."""
+    more than one blank line; and how many lines the drop_lines removed (boilerplate
+    seen, which extraction health counts)."""
     lines = []
+    dropped = 0
     for line in text.splitlines():
         stripped = line.strip()
         if stripped and any(p.fullmatch(stripped) for p in patterns):
+            dropped += 1
             continue
         lines.append(line.rstrip())
-    return _BLANK_RUNS.sub("\n\n", "\n".join(lines)).strip()
+    return _BLANK_RUNS.sub("\n\n", "\n".join(lines)).strip(), dropped
 
 
 def _starts_with_marker(value: str, marker: str) -> bool:

@@ -36,6 +36,10 @@ class ExtractionResult:
     error: str = ""
     extractor: str = "trafilatura"
     extractor_version: str = trafilatura.__version__
+    # Boilerplate the source's rules removed: lines of text (drop_lines) and elements
+    # (drop_xpaths). Kept per page for extraction health (archive/index/health.py).
+    dropped_lines: int = 0
+    dropped_elements: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

@@ -26,7 +26,7 @@ from archive.extract.metadata import (
 )
 from archive.extract.metadata import language as declared_language
 from archive.extract.parse import parse_html, strip_comments
-from archive.extract.rules import BadRule, clean_text, compiled, drop_elements, is_soft404
+from archive.extract.rules import BadRule, clean_text_counted, compiled, drop_elements, is_soft404
 from archive.extract.task import ExtractionResult, ExtractionTask
 from archive.extract.words import count_words, one_line, single_spaced
 from archive.sources import ExtractionRules
@@ -104,7 +104,7 @@ def _extract(task: ExtractionTask) -> ExtractionResult:
     # Before drop_xpaths: a source's date line is often chrome its rules remove.
     configured = configured_date(tree, compiled_rules.date_xpaths, params)
     strip_comments(tree, keep_metadata=True)
-    drop_elements(tree, compiled_rules.drop_xpaths)
+    dropped_elements = drop_elements(tree, compiled_rules.drop_xpaths)
 
     title_element = page_title(tree)
     first_h1 = first_heading(tree)
@@ -132,7 +132,7 @@ def _extract(task: ExtractionTask) -> ExtractionResult:
     )
     raw_text = (document.text or "") if document is not None else ""
 
-    text = clean_text(raw_text, compiled_rules.drop_lines)
+    text, dropped_lines = clean_text_counted(raw_text, compiled_rules.drop_lines)
     word_count = count_words(text)
     if is_soft404([title_element, first_h1, title], text, rules.soft404_markers,
                   options.min_words):
@@ -152,4 +152,6 @@ def _extract(task: ExtractionTask) -> ExtractionResult:
         text=text,
         word_count=word_count,
         encoding=encoding,
+        dropped_lines=dropped_lines,
+        dropped_elements=dropped_elements,
     )

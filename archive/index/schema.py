@@ -11,6 +11,8 @@ Tables
   listings      what news sitemaps said of the URLs they list (news:publication_date,
                 title, keywords, language), one row per URL and source: its first
                 listing (archive/index/listings.py)
+  extraction_results, warc_files, health
+                extraction health per crawl and source (archive/index/health.py)
   articles_fts  FTS5 over the search form of articles(title, text) (the view
                 articles_search: archive/index/normalise.py), kept in sync by triggers
 
@@ -31,6 +33,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from archive.index.health import ensure_health_schema
 from archive.index.normalise import SEARCH_FORM, normalise_text
 
 logger = logging.getLogger(__name__)
@@ -313,6 +316,8 @@ def ensure_schema(db: sqlite_utils.Database, *, search: bool = True) -> None:
         db["claims"].create(CLAIM_COLUMNS, pk=("url", "n"), not_null={"url", "n"})
         db["claims"].create_index(["counted", "published"])
         db["claims"].create_index(["published"])
+    # Extraction health (archive/index/health.py): its tables, empty until written.
+    ensure_health_schema(db.conn)
     # Indexes made by an earlier version gain the columns added since.
     for table, columns in (("captures", CAPTURE_COLUMNS), ("articles", ARTICLE_COLUMNS),
                            ("non_articles", NON_ARTICLE_COLUMNS), ("origins", ORIGIN_COLUMNS),

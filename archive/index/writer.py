@@ -13,6 +13,7 @@ from dataclasses import asdict, replace
 from pathlib import Path
 
 from archive.errors import PressArchiveError
+from archive.index.health import add_extraction_result
 from archive.index.listings import PUBLISHED_FROM_SITEMAP, add_listings, listed_date
 from archive.index.queries import holds_original
 from archive.index.schema import (
@@ -247,6 +248,11 @@ class IndexWriter(BatchedWrites):
                 },
                 pk="url",
             )
+
+    def add_extraction_result(self, values: dict[str, object]) -> None:
+        """One extracted capture's figures, for extraction health."""
+        with self._write():
+            add_extraction_result(self.db.conn, values)
 
     def counts(self) -> dict[str, int]:
         return {

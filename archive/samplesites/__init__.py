@@ -9,7 +9,8 @@ fixed facts: robots.txt, sections, feeds, dead links), ``templates/`` (its chrom
 The sites come in editions (``EDITIONS``; editions.py): edition 1 is the above; editions 2
 and 3 of the five seed sources (``SEED_SITES``; the other sites stay as edition 1 gives them)
 are what later crawls find (new stories, an edited one, a deleted one, one redirected to the
-home page; ``sites/<name>/editions/<n>/``). ``make_server(edition=n)`` serves one, and
+home page; ``sites/<name>/editions/<n>/``), and edition 4 redesigns TRT World's article
+template and changes nothing else. ``make_server(edition=n)`` serves one, and
 ``server.set_edition(n)`` switches a running server to another. ``make_server(scale=N)`` adds N
 generated stories to each seed site, for benchmarks (scale.py).
 """

@@ -11,7 +11,13 @@ the changes in ``sites/<name>/editions/<n>/``:
     changes), one paragraph added, a new dateModified; ``[[delete]]``: a story that now
     answers 404 or 410; ``[[redirect_home]]``: a story whose URL now answers a 301 to the home
     page. Deleted and redirected stories leave the feeds, listings and the home page but stay
-    in the news sitemap.
+    in the news sitemap;
+``templates/*.html``
+    a redesign: each file replaces the site's template of that name (templates/) from
+    edition n on (edition_templates()). Edition 4 redesigns TRT World's article page.
+
+Both files and folders are optional: a site without ``editions/<n>/`` is in edition n what
+it was in n - 1, byte for byte.
 
 Everything else is byte for byte what edition 1 serves (the "most read" sidebar keeps the first
 edition's stories), so a conditional request for an unchanged page gets its 304.
@@ -25,10 +31,16 @@ from functools import cache
 from pathlib import Path
 
 from archive.samplesites import dates
-from archive.samplesites.data import SITES_DIR, load_article, load_articles, load_config
+from archive.samplesites.data import (
+    SITES_DIR,
+    load_article,
+    load_articles,
+    load_config,
+    load_template_texts,
+)
 from archive.samplesites.model import Article, SamplePage, Withdrawn
 
-EDITIONS = (1, 2, 3)
+EDITIONS = (1, 2, 3, 4)
 
 
 @dataclass(frozen=True)
@@ -96,7 +108,8 @@ def _folder(name: str, edition: int) -> Path:
 @cache
 def load_changes(name: str, edition: int) -> ChangeSet:
     folder = _folder(name, edition)
-    raw = tomllib.loads((folder / "changes.toml").read_text(encoding="utf-8"))
+    changes = folder / "changes.toml"
+    raw = tomllib.loads(changes.read_text(encoding="utf-8")) if changes.is_file() else {}
     new, tokens = [], {}
     for path in sorted((folder / "articles").glob("*.toml")):
         article = load_article(path)
@@ -115,6 +128,27 @@ def load_changes(name: str, edition: int) -> ChangeSet:
         redirected_home=tuple(r["url"] for r in raw.get("redirect_home", [])),
         tokens=tokens,
     )
+
+
+def templates_edition(name: str, edition: int) -> int:
+    """The latest edition up to ``edition`` that redesigned the site (1: none did), so that
+    editions with the same templates share what is rendered from them."""
+    check_edition(edition)
+    return max((n for n in EDITIONS[1:edition]
+                if any((_folder(name, n) / "templates").glob("*.html"))), default=1)
+
+
+@cache
+def edition_templates(name: str, edition: int) -> dict[str, str]:
+    """The site's templates in ``edition``: templates/, with each later edition's
+    ``templates/*.html`` up to ``edition`` replacing the files of the same name."""
+    texts = load_template_texts(name)
+    for n in EDITIONS[1:check_edition(edition)]:
+        for path in sorted((_folder(name, n) / "templates").glob("*.html")):
+            if path.stem not in texts:
+                raise ValueError(f"{path}: replaces no template of {name}")
+            texts[path.stem] = path.read_text(encoding="utf-8")
+    return texts
 
 
 def apply_edit(article: Article, edit: Edit, tz: str) -> Article:

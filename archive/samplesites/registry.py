@@ -1,6 +1,6 @@
-"""The built sites of each edition, rendered once per process (the output is
-deterministic); at a scale above 0, each seed site with that many generated stories
-(scale.py), rendered on request."""
+"""The built sites of each edition (with that edition's templates), rendered once per
+process (the output is deterministic); at a scale above 0, each seed site with that many
+generated stories (scale.py), rendered on request."""
 
 from __future__ import annotations
 
@@ -8,14 +8,8 @@ from dataclasses import replace
 from functools import cache
 
 from archive.samplesites.build import BuiltSite, Response, build_site
-from archive.samplesites.data import (
-    SEED_SITES,
-    SITE_NAMES,
-    load_articles,
-    load_config,
-    load_template_texts,
-)
-from archive.samplesites.editions import check_edition, site_state
+from archive.samplesites.data import SEED_SITES, SITE_NAMES, load_articles, load_config
+from archive.samplesites.editions import check_edition, edition_templates, site_state
 from archive.samplesites.scale import MAX_SCALE, ScaledSite, Site
 
 
@@ -42,7 +36,7 @@ def _all_sites(edition: int, scale: int = 0) -> dict[str, Site]:
 
 
 def _build(name: str, edition: int) -> BuiltSite:
-    cfg, templates = load_config(name), load_template_texts(name)
+    cfg, templates = load_config(name), edition_templates(name, edition)
     if edition == 1 or name not in SEED_SITES:
         return build_site(cfg, load_articles(name), templates)
     state = site_state(name, edition)

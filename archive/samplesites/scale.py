@@ -48,8 +48,8 @@ from archive.samplesites.build import (
     request_key,
 )
 from archive.samplesites.corpus import load_corpus
-from archive.samplesites.data import SEED_SITES, load_articles, load_config, load_template_texts
-from archive.samplesites.editions import site_state
+from archive.samplesites.data import SEED_SITES, load_articles, load_config
+from archive.samplesites.editions import edition_templates, site_state, templates_edition
 from archive.samplesites.model import Article, Feed, SamplePage, SiteConfig
 from archive.samplesites.render import Entry, SiteRenderer, article_entry, dead_entry
 
@@ -332,8 +332,9 @@ def sitemap_index(urls: list[tuple[str, str]]) -> str:
 
 
 @cache
-def _renderer(name: str) -> SiteRenderer:
-    return SiteRenderer(load_config(name), load_template_texts(name))
+def _renderer(name: str, design: int = 1) -> SiteRenderer:
+    """``design``: the edition whose templates the site has (templates_edition())."""
+    return SiteRenderer(load_config(name), edition_templates(name, design))
 
 
 @cache
@@ -345,9 +346,11 @@ def _most_read(name: str) -> tuple[Entry, ...]:
 
 
 @lru_cache(maxsize=CACHE_PAGES * len(SEED_SITES))
-def _article_response(name: str, index: int) -> Response:
-    """The same in every edition: the sidebar keeps the first edition's stories."""
-    html = _renderer(name).article_page(generated_article(name, index), list(_most_read(name)))
+def _article_response(name: str, index: int, design: int = 1) -> Response:
+    """The same in every edition of one design: the sidebar keeps the first edition's
+    stories."""
+    html = _renderer(name, design).article_page(generated_article(name, index),
+                                                list(_most_read(name)))
     return Response(200, HTML, html.encode("utf-8"))
 
 
@@ -362,6 +365,8 @@ class ScaledSite:
         if not 0 < scale <= MAX_SCALE:
             raise ValueError(f"scale must be 1 to {MAX_SCALE}, not {scale}")
         self.base, self.edition, self.scale = base, edition, scale
+        # The templates of the site in this edition (an edition may redesign it).
+        self.design = templates_edition(base.cfg.name, edition)
         self.cfg: SiteConfig = base.cfg
         self.not_found = base.not_found
         self.seed = base.seed
@@ -406,7 +411,7 @@ class ScaledSite:
     # -- feeds, sitemaps, listings (as build.py builds them, plus the generated stories) ------
 
     def _add_feeds(self) -> None:
-        cfg, r = self.cfg, _renderer(self.cfg.name)
+        cfg, r = self.cfg, _renderer(self.cfg.name, self.design)
         for i, feed in enumerate(cfg.feeds):
             def render(i: int = i, feed: Feed = feed) -> Response:
                 chosen = [e for e in self._live if not feed.sections or e.section in feed.sections]
@@ -451,7 +456,7 @@ class ScaledSite:
             self._put(SamplePage(cfg.name, url, "sitemap", 200), child)
 
     def _add_listing(self, slug: str, first_url: str) -> None:
-        cfg, r = self.cfg, _renderer(self.cfg.name)
+        cfg, r = self.cfg, _renderer(self.cfg.name, self.design)
         own = [e for e in self._live if e.section == slug]
         own += [dead_entry(d) for d in (self._soft404, self._notfound) if d.section == slug]
         own = _newest_first(own, cfg.tz)
@@ -483,7 +488,8 @@ class ScaledSite:
         cfg = self.cfg
         stories = self._live + [Entry(s.url, s.title, s.published, section=s.section)
                                 for s in self.stubs]
-        archive = DailyArchive(cfg, _renderer(cfg.name), stories, list(_most_read(cfg.name)),
+        archive = DailyArchive(cfg, _renderer(cfg.name, self.design), stories,
+                               list(_most_read(cfg.name)),
                                [story_day(e) for e in self._withdrawn])
         for day in archive.days:
             self._put(archive.page(day),
@@ -498,7 +504,7 @@ class ScaledSite:
         key = request_key(path, query, self.cfg.case_insensitive_paths)
         index = self._article_keys.get(key)
         if index is not None:
-            return _article_response(self.cfg.name, index)
+            return _article_response(self.cfg.name, index, self.design)
         if key in self._overlay:
             return self._render(key)
         return self.base.lookup(path, query)

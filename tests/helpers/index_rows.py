@@ -16,6 +16,11 @@ TABLES = {
     "claims": "url, n",
     # What news sitemaps said of the URLs they list (archive/index/listings.py).
     "listings": "url, source",
+    # Extraction health (archive/index/health.py): derived from the rows above and the
+    # WARC files' warcinfo records, so a rebuild gives the same.
+    "extraction_results": "capture_record_id",
+    "warc_files": "warc_file",
+    "health": "crawl, source",
 }
 # Filled by back-fills and imports only (a live crawl leaves them empty).
 BACKFILL_TABLES = {"origins": "record_id"}
