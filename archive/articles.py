@@ -190,6 +190,8 @@ def record_listings(index: IndexWriter, capture: Capture, sitemap: NewsSitemap) 
     counts["index/news_sitemap_errors"] += sitemap.errors
     counts["index/news_sitemap_entries_skipped"] += sitemap.skipped
     return +counts
+
+
 def extraction_figures(capture: Capture, result: ExtractionResult) -> dict[str, object]:
     """The `extraction_results` row of one extracted capture (archive/index/health.py)."""
     return {
