@@ -19,6 +19,8 @@ from archive import exitcodes
 from archive.cli import main
 from archive.health import MIN_PAGES, CrawlHealth, assess, sharp_changes
 from archive.samplesites import make_server
+from archive.samplesites.data import SEED_SITES
+from archive.sources import load_sources
 from tests.conftest import run_cli
 from tests.helpers.index_rows import rows
 
@@ -63,12 +65,17 @@ def test_two_crawls_each_have_a_row_per_source(archive: Path) -> None:
     crawls = sorted({(r["started"], r["crawl"]) for r in found})
     assert len(crawls) == 2
     first, second = ([r for r in found if r["crawl"] == c] for _, c in crawls)
-    assert {r["source"] for r in first} == {"trtworld", "france24", "ina", "chinatopix", "nina"}
+    assert {r["source"] for r in first} == set(load_sources())
     for row in first:  # a first crawl extracts every article page
-        assert row["pages_fetched"] > row["extracted"] >= MIN_PAGES, dict(row)
+        # The seed sites have enough stories to be compared; the others 4 or 5.
+        least = MIN_PAGES if row["source"] in SEED_SITES else 4
+        assert row["pages_fetched"] > row["extracted"] >= least, dict(row)
         assert row["articles"] >= row["extracted"] - row["soft404s"] - row["empty"] - 1
-        assert row["median_words"] > 100, dict(row)
-        assert row["boilerplate_elements"] > 0 and row["boilerplate_kept"] == 0, dict(row)
+        # The newer sites' stories are shorter (and Arabic words longer).
+        assert row["median_words"] > (100 if row["source"] in SEED_SITES else 50), dict(row)
+        assert row["boilerplate_kept"] == 0, dict(row)
+        if row["source"] in SEED_SITES:
+            assert row["boilerplate_elements"] > 0, dict(row)
     redesigned = next(r for r in second if r["source"] == REDESIGNED)
     assert redesigned["extracted"] >= MIN_PAGES
     assert redesigned["empty"] > redesigned["articles"]
