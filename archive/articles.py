@@ -7,6 +7,7 @@ extractor: no feed date, no crawl-time state.
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Literal
 from urllib.parse import urljoin, urlsplit
 
@@ -54,11 +55,14 @@ def extraction_task(
         options=options,
         language=source.language if source else "",
         captured_at=capture.fetched_at,
+        irrelevant=source.irrelevant if source else "index",
     )
 
 
 def config_hash(options: ExtractionOptions, source: Source | None) -> str:
-    return options.config_hash(source.extraction if source else None)
+    if source is None:
+        return options.config_hash(None)
+    return options.config_hash(source.extraction, source.irrelevant)
 
 
 def article_row(capture: Capture, result: ExtractionResult, config_hash: str) -> ArticleRow:
@@ -81,6 +85,9 @@ def article_row(capture: Capture, result: ExtractionResult, config_hash: str) ->
         extractor_version=result.extractor_version,
         config_hash=config_hash,
         origin=capture.origin,
+        relevance=result.relevance,
+        topic_terms=json.dumps(list(result.topic_terms), ensure_ascii=False),
+        topic=result.topic,
     )
 
 

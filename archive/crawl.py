@@ -14,6 +14,7 @@ from archive import exitcodes, user_agent
 from archive.backfill.window import make_window
 from archive.errors import ConfigError, PressArchiveError
 from archive.layout import INDEX_FILENAME, ArchiveLayout
+from archive.relevance import check_topic
 from archive.sources import load_sources
 from archive.warc.cdxj import write_cdxj
 
@@ -37,10 +38,14 @@ class CrawlOptions:
     # A back-fill window (archive/backfill/window.py), YYYY-MM-DD; "" for none.
     since: str = ""
     until: str = ""
+    # crawl --focus TOPIC: count and log the articles off the topic (archive/relevance.py);
+    # "" for none. Whether they are indexed is each source's `irrelevant` setting.
+    focus: str = ""
 
 
 # Outcomes of article pages that did not become articles.
-NOT_INDEXED = ("soft404", "empty", "too_large", "error", "timeout", "truncated")
+NOT_INDEXED = ("soft404", "empty", "too_large", "error", "timeout", "truncated",
+               "irrelevant")
 # Stats that mean something went wrong in a run (404s of deleted pages do not).
 ERROR_STATS = (
     "log_count/ERROR", "spider_exceptions/count",
@@ -60,6 +65,7 @@ class CrawlReport:
     reconciled: int = 0
     rebuilt_articles: int | None = None  # articles of an index rebuilt before the crawl
     captures_added: int = 0
+    focus: str = ""  # crawl --focus TOPIC
 
     def errors(self, name: str) -> dict[str, int]:
         stats = self.stats[name]
@@ -127,8 +133,20 @@ class CrawlReport:
             f"{stats.get('articles/ok', 0)} articles indexed, "
             f"{not_indexed} pages not indexed, "
             f"{f'{failed} downloads failed, ' if failed else ''}"
+            f"{self.focus_part(stats)}"
             f"finish: {stats.get('finish_reason', '?')}"
         )
+
+    def focus_part(self, stats: dict[str, Any]) -> str:
+        """With crawl --focus: how many articles were on and off the topic, and how many
+        of those off it were archived only (a source with irrelevant = "archive")."""
+        if not self.focus:
+            return ""
+        relevant = stats.get("relevance/relevant", 0)
+        irrelevant = stats.get("relevance/irrelevant", 0)
+        archived = stats.get("articles/irrelevant", 0)
+        kept = f" ({archived} archived only)" if archived else ""
+        return f"{relevant} on {self.focus}, {irrelevant} off it{kept}, "
 
     def closing_lines(self) -> list[str]:
         """What the run did besides its sources' pages, then its status."""
@@ -163,6 +181,7 @@ def crawl_settings(options: CrawlOptions) -> Any:
         "PRESSARCHIVE_RECHECK_ALL": options.recheck_all,
         "PRESSARCHIVE_SINCE": options.since,
         "PRESSARCHIVE_UNTIL": options.until,
+        "PRESSARCHIVE_FOCUS": options.focus,
         # A scheduled run's log stays short: its summary and `crawls` row say the rest.
         "PRESSARCHIVE_ONE_LINE_STATS": True,
     }
@@ -187,6 +206,8 @@ def run_crawl(options: CrawlOptions) -> CrawlReport:
         make_window(options.since, options.until, dt.date.today())
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
+    if options.focus:
+        check_topic(options.focus)
     known = load_sources(options.sources_file)
     names = list(options.sources) or list(known)
     check_names(names, known)
@@ -258,7 +279,7 @@ def _crawl(options: CrawlOptions, names: list[str], known: dict, lock: ArchiveLo
            unclean_since: dt.datetime | None) -> CrawlReport:
     from scrapy.crawler import CrawlerProcess
 
-    report = CrawlReport(archive=options.archive)
+    report = CrawlReport(archive=options.archive, focus=options.focus)
     agree_with_warcs(options.archive, options.workers, known, lock, unclean_since, report)
     process = CrawlerProcess(crawl_settings(options))
     crawlers = []

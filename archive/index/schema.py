@@ -85,6 +85,11 @@ class ArticleRow:
     extractor_version: str
     config_hash: str
     origin: str = ""
+    # archive/relevance.py: the score, the lexicon groups mentioned (a JSON list) and
+    # the topic's name when the score reaches its threshold ("" otherwise).
+    relevance: float = 0.0
+    topic_terms: str = "[]"
+    topic: str = ""
 
 
 CAPTURE_COLUMNS = {
@@ -99,6 +104,7 @@ ARTICLE_COLUMNS = {
     "capture_record_id": str, "warc_file": str, "warc_offset": int, "payload_digest": str,
     "fetched_at": str, "extractor": str, "extractor_version": str, "config_hash": str,
     "versions": int, "removed_at": str, "removed_reason": str, "origin": str,
+    "relevance": float, "topic_terms": str, "topic": str,
 }
 # Where a back-filled capture came from, keyed by its record id: what the metadata
 # record written beside it says (archive/warc/origin.py).
@@ -291,4 +297,9 @@ def ensure_schema(db: sqlite_utils.Database, *, search: bool = True) -> None:
         existing = db[table].columns_dict
         for name, kind in columns.items():
             if name not in existing:
-                db[table].add_column(name, kind, not_null_default="" if kind is str else 0)
+                # An article indexed before relevance existed has none until reextract
+                # (its config_hash says it was made by an earlier pipeline).
+                default = "[]" if name == "topic_terms" else "" if kind is str else 0
+                db[table].add_column(name, kind, not_null_default=default)
+    # search --topic and Datasette's topic facet (an index made before it gains it).
+    db["articles"].create_index(["topic"], if_not_exists=True)
