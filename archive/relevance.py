@@ -22,9 +22,14 @@ The score (the formula is documented in settings/lexicon.toml too):
 
 A mention is a group's term found in the text (or title), worth the group's weight; at
 each place the longest term is taken, and a place counts once (US-led coalition is one
-mention, not also one of "coalition"). Words are the text's words. So a relevance is
-weighted mentions per 100 words: a 2,000-word sports report naming Mosul once scores
-0.05, a 300-word report of an airstrike on ISIS in Mosul about 2.
+mention, not also one of "coalition"). The mentions of groups that are not `core`
+(places, airstrikes, the Pentagon, "coalition" alone) count only if the title or text
+mentions a core group (ISIS, Daesh, داعش, Operation Inherent Resolve, the international
+coalition, CENTCOM...): without that, a weather report from Nineveh and Kirkuk, a Mosul
+football match, a German coalition or an airstrike in Gaza would pass on their density
+alone. Words are the text's words. So a relevance is weighted mentions per 100 words: a
+2,000-word sports report naming Mosul once scores 0 (no core group), a 2,000-word report
+naming ISIS once 0.14, a 300-word report of an airstrike on ISIS in Mosul about 2.
 """
 
 from __future__ import annotations
@@ -116,12 +121,12 @@ def _matcher(path: Path) -> _Matcher | None:
     return _Matcher(lexicon.topic, by_first)
 
 
-def _mentions(text: str, matcher: _Matcher) -> tuple[Counter[str], float, int]:
-    """The groups mentioned in `text` (how often each), their summed weight, and the
-    number of words of the text."""
+def _mentions(text: str, matcher: _Matcher) -> tuple[Counter[str], float, float, int]:
+    """The groups mentioned in `text` (how often each), the summed weight of the core
+    groups' mentions and of the others', and the number of words of the text."""
     keys = [_key(word) for word in term_words(text)]
     found: Counter[str] = Counter()
-    weight = 0.0
+    core = context = 0.0
     at = 0
     while at < len(keys):
         step = 1
@@ -129,11 +134,14 @@ def _mentions(text: str, matcher: _Matcher) -> tuple[Counter[str], float, int]:
             end = at + 1 + len(rest)
             if tuple(keys[at + 1:end]) == rest:
                 found[group.name] += 1
-                weight += group.weight
+                if group.core:
+                    core += group.weight
+                else:
+                    context += group.weight
                 step = 1 + len(rest)
                 break
         at += step
-    return found, weight, len(keys)
+    return found, core, context, len(keys)
 
 
 def relevance(title: str, text: str, lexicon_file: Path = DEFAULT_LEXICON_FILE) -> Relevance:
@@ -143,10 +151,12 @@ def relevance(title: str, text: str, lexicon_file: Path = DEFAULT_LEXICON_FILE) 
     if matcher is None:
         return NO_RELEVANCE
     rule = matcher.rule
-    in_title, title_weight, _ = _mentions(title, matcher)
-    in_text, text_weight, words = _mentions(text, matcher)
-    score = round(100 * (text_weight + rule.title_factor * title_weight)
-                  / (words + rule.length_offset), DIGITS)
+    in_title, title_core, title_context, _ = _mentions(title, matcher)
+    in_text, text_core, text_context, words = _mentions(text, matcher)
+    if not title_core and not text_core:
+        title_context = text_context = 0.0  # see the module's docstring
+    mentions = text_core + text_context + rule.title_factor * (title_core + title_context)
+    score = round(100 * mentions / (words + rule.length_offset), DIGITS)
     weights = {g.name: g.weight for g in load_lexicon(Path(lexicon_file)).groups}
     mentioned = in_title + in_text
     terms = tuple(sorted(mentioned, key=lambda name: (-weights[name] * mentioned[name],
@@ -176,7 +186,7 @@ def relevance_definition(lexicon: Lexicon | None = None) -> str:
     lexicon = lexicon or load_lexicon()
     payload = {
         "topic": None if lexicon.topic is None else vars(lexicon.topic),
-        "groups": [[g.name, g.weight, [t for _, t in g.terms]]
+        "groups": [[g.name, g.weight, g.core, [t for _, t in g.terms]]
                    for g in lexicon.groups if g.weight],
         "search_form": SEARCH_FORM,
         "min_proclitic_stem": MIN_PROCLITIC_STEM,

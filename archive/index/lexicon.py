@@ -32,6 +32,10 @@ class Group:
     terms: tuple[tuple[str, str], ...]
     # What one mention counts towards the topic's relevance; 0: a synonym only.
     weight: float = 0.0
+    # A core group names the topic itself (ISIS, the operation, the coalition's
+    # bodies); the others' mentions (places, airstrikes) count only in an article that
+    # mentions a core group (archive/relevance.py).
+    core: bool = False
 
     @property
     def alternatives(self) -> tuple[str, ...]:
@@ -92,9 +96,13 @@ def _group(table: object, where: str, path: Path) -> Group:
     if isinstance(weight, bool) or not isinstance(weight, int | float) or weight < 0:
         raise ConfigError(f"{path}: group {name!r}: weight must be a number >= 0, "
                           f"got {weight!r}")
+    core = table.get("core", False)
+    if not isinstance(core, bool) or (core and not weight):
+        raise ConfigError(f"{path}: group {name!r}: core must be true or false, and a "
+                          "core group needs a weight")
     terms: list[tuple[str, str]] = []
     for language, listed in table.items():
-        if language in ("name", "weight"):
+        if language in ("name", "weight", "core"):
             continue
         if not _LANGUAGE.match(language):
             raise ConfigError(f"{path}: group {name!r}: {language!r} is not a language code "
@@ -108,7 +116,7 @@ def _group(table: object, where: str, path: Path) -> Group:
             terms.append((language, term))
     if len({term_key(t) for _, t in terms}) < 2:
         raise ConfigError(f"{path}: group {name!r} needs at least two different terms")
-    return Group(name.strip(), tuple(terms), float(weight))
+    return Group(name.strip(), tuple(terms), float(weight), core)
 
 
 _RULE_NUMBERS = ("threshold", "title_factor", "length_offset")
@@ -161,8 +169,8 @@ def parse_lexicon(text: str, path: Path) -> Lexicon:
                                   f"{group.name!r}; a term may belong to one group")
         groups.append(group)
     topic = _topic_rule(data["relevance"], path) if "relevance" in data else None
-    if topic is not None and not any(g.weight for g in groups):
-        raise ConfigError(f"{path}: [relevance] needs at least one group with a weight")
+    if topic is not None and not any(g.core for g in groups):
+        raise ConfigError(f"{path}: [relevance] needs at least one group with core = true")
     return Lexicon(tuple(groups), by_key, topic)
 
 
