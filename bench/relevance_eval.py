@@ -5,8 +5,10 @@ Usage: python -m bench.relevance_eval [--labels FILE] [--lexicon FILE] [--json] 
        [--sweep]
 
 An item is predicted relevant when relevance(title, text) reaches the threshold of the
-lexicon's [relevance] table. Precision and recall per language and overall; --errors
-lists the items judged wrongly, --sweep the figures at other thresholds.
+lexicon's [relevance] table. Precision and recall per language, overall ("all"), and for
+the part of the set the lexicon was tuned on ("dev") and the part written after it was
+("heldout"); --errors lists the items judged wrongly, --sweep the figures at other
+thresholds.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from archive.index.lexicon import DEFAULT_LEXICON_FILE, load_lexicon
@@ -34,6 +36,7 @@ class Scored:
     terms: tuple[str, ...]
     title: str
     origin: str
+    split: str  # "dev" (the weights were chosen on it) or "heldout"
 
 
 @dataclass(frozen=True)
@@ -68,7 +71,8 @@ def score_items(items: Iterable[dict], lexicon: Path = DEFAULT_LEXICON_FILE) -> 
     for item in items:
         found = relevance(item["title"], item["text"], lexicon)
         scored.append(Scored(item["id"], item["language"], item["label"] == RELEVANT,
-                             found.score, found.terms, item["title"], item["origin"]))
+                             found.score, found.terms, item["title"], item["origin"],
+                             item.get("split", "dev")))
     return scored
 
 
@@ -91,6 +95,8 @@ def by_language(scored: list[Scored], threshold: float) -> dict[str, Figures]:
     result = {lang: figures([s for s in scored if s.language == lang], threshold)
               for lang in languages}
     result["all"] = figures(scored, threshold)
+    for split in ("dev", "heldout"):
+        result[split] = figures([s for s in scored if s.split == split], threshold)
     return result
 
 
@@ -125,9 +131,9 @@ def main() -> None:
               f"{f.recall:6.3f}")
     if args.sweep:
         for t in (0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 3.0):
-            f = table_all = figures(scored, t)
+            f = figures(scored, t)
             print(f"threshold {t:5g}: precision {f.precision:.3f} recall {f.recall:.3f} "
-                  f"(FP {table_all.false_positives}, FN {table_all.false_negatives})")
+                  f"(FP {f.false_positives}, FN {f.false_negatives})")
     if args.errors:
         for s in sorted(scored, key=lambda s: (s.language, s.score)):
             wrong = (s.score >= threshold) != s.relevant
@@ -136,9 +142,6 @@ def main() -> None:
                 print(f"{kind:6} {s.language} {s.score:7.3f} {s.terms} #{s.id} "
                       f"{s.title[:70]} ({s.origin[:60]})")
 
-
-__all__ = ["Figures", "Scored", "by_language", "figures", "load_labels", "replace",
-           "score_items", "threshold_of"]
 
 if __name__ == "__main__":
     main()

@@ -15,7 +15,8 @@ the coalition's war against ISIS?), title, text, origin (where it comes from). F
   trafilatura); their text is cut at MAX_REAL_WORDS words, so that the set keeps no
   whole article of another publisher;
 - articles written for the set (bench/relevance_written.py), Arabic and French above all,
-  with the hard cases.
+  with the hard cases; the last of them (HELD_OUT, split "heldout") were written after
+  the lexicon's weights and threshold were chosen on the others (split "dev").
 
 Labels are a reader's judgement, made before looking at the scores; the set was used to
 choose the lexicon's weights and threshold, so its figures are not those of unseen
@@ -31,7 +32,7 @@ import tomllib
 from pathlib import Path
 
 from archive.extract.text import extract_html
-from bench.relevance_written import WRITTEN
+from bench.relevance_written import HELD_OUT, WRITTEN
 
 REPO = Path(__file__).resolve().parent.parent
 SITES = REPO / "archive" / "samplesites" / "sites"
@@ -121,10 +122,10 @@ REAL_PAGES: list[tuple[str, str, str]] = [
 # war (read one by one); the unrelated ones are sports, economy, culture, technology.
 
 
-def _item(n: int, language: str, label: str, title: str, text: str,
-          origin: str) -> dict[str, object]:
+def _item(n: int, language: str, label: str, title: str, text: str, origin: str,
+          split: str = "dev") -> dict[str, object]:
     return {"id": n, "language": language, "label": label, "title": title,
-            "text": text.strip(), "origin": origin}
+            "text": text.strip(), "origin": origin, "split": split}
 
 
 def sample_site_items() -> list[tuple[str, str, str, str, str]]:
@@ -171,8 +172,10 @@ def main() -> None:
     args = parser.parse_args()
     written = [(lang, label, title, text, "written for the set: bench/relevance_written.py")
                for lang, label, title, text in WRITTEN]
+    held_out = [(lang, label, title, text, "written for the set: bench/relevance_written.py",
+                 "heldout") for lang, label, title, text in HELD_OUT]
     every = [*sample_site_items(), *seed_items(args.seeds), *real_items(args.realdata),
-             *written]
+             *written, *held_out]
     args.out.parent.mkdir(parents=True, exist_ok=True)
     with args.out.open("w", encoding="utf-8") as out:
         for n, fields in enumerate(every, 1):
