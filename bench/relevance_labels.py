@@ -40,82 +40,82 @@ DEFAULT_OUT = REPO / "tests" / "data" / "relevance_labels.jsonl"
 DEFAULT_REALDATA = REPO.parent / "shared" / "realdata"
 DEFAULT_SEEDS = REPO.parent / "shared" / "seeds"
 MAX_REAL_WORDS = 600
-R, I = "relevant", "irrelevant"
+REL, IRR = "relevant", "irrelevant"
 
 # (path under realdata, language, label): read by hand. Pages in other languages, and
 # copies of a page already listed, are left out.
 REAL_PAGES: list[tuple[str, str, str]] = [
     # Arabic. CNN Arabic 2013: Syrian rebels, and the "Islamic State of Iraq and Syria"
     # fighting the Kurds near Ras al-Ain: the war against ISIS, if before the coalition.
-    ("benchmark/goose3-tests/content/test_cnn_arabic.html", "ar", R),
-    ("benchmark/htmldate-mediacloud2020/html/1550981615.html.gz", "ar", I),  # Egypt, Covid
-    ("benchmark/htmldate-mediacloud2020/html/1623715966.html.gz", "ar", I),  # UAE, Afghan envoy
-    ("benchmark/htmldate-mediacloud2020/html/1784190729.html.gz", "ar", I),  # Iran, burial
-    ("benchmark/htmldate-mediacloud2020/html/1806793639.html.gz", "ar", I),  # Egypt, celebrity
-    ("benchmark/trafilatura-eval/html/assabah.com.tn.article.html.gz", "ar", I),  # Sudan
+    ("benchmark/goose3-tests/content/test_cnn_arabic.html", "ar", REL),
+    ("benchmark/htmldate-mediacloud2020/html/1550981615.html.gz", "ar", IRR),  # Egypt, Covid
+    ("benchmark/htmldate-mediacloud2020/html/1623715966.html.gz", "ar", IRR),  # UAE, Afghan envoy
+    ("benchmark/htmldate-mediacloud2020/html/1784190729.html.gz", "ar", IRR),  # Iran, burial
+    ("benchmark/htmldate-mediacloud2020/html/1806793639.html.gz", "ar", IRR),  # Egypt, celebrity
+    ("benchmark/trafilatura-eval/html/assabah.com.tn.article.html.gz", "ar", IRR),  # Sudan
     # French
-    ("benchmark/goose3-tests/content/test_issue4.html", "fr", I),
-    ("benchmark/goose3-tests/content/test_liberation.html", "fr", I),
-    ("benchmark/htmldate-mediacloud2020/html/1551001635.html.gz", "fr", I),  # football
-    ("benchmark/htmldate-mediacloud2020/html/1556056486.html.gz", "fr", I),
-    ("benchmark/htmldate-mediacloud2020/html/1560424903.html.gz", "fr", I),
-    ("benchmark/htmldate-mediacloud2020/html/1691900941.html.gz", "fr", I),
-    ("benchmark/htmldate-mediacloud2020/html/1806102460.html.gz", "fr", I),
-    ("benchmark/htmldate-mediacloud2020/html/1808011241.html.gz", "fr", I),  # football
-    ("benchmark/trafilatura-eval/html/aoc.media.archaisme.html.gz", "fr", I),
-    ("benchmark/trafilatura-eval/html/arteradio.com-nuls.html.gz", "fr", I),
-    ("benchmark/trafilatura-eval/html/blog.mondediplo.net.turpitude.html.gz", "fr", I),
-    ("benchmark/trafilatura-eval/html/bondyblog.fr.paris-8.html.gz", "fr", I),
-    ("benchmark/trafilatura-eval/html/dalloz-actualite.fr.raoult.html.gz", "fr", I),
-    ("benchmark/trafilatura-eval/html/dw.com-elephants.html.gz", "fr", I),
-    ("benchmark/trafilatura-eval/html/francais.radio.cz-ministre.html.gz", "fr", I),
-    ("benchmark/trafilatura-eval/html/france.attc.org-privatisations.html.gz", "fr", I),
-    ("benchmark/trafilatura-eval/html/franceculture.fr.idees.html.gz", "fr", I),
-    ("benchmark/trafilatura-eval/html/gala.fr.surnom.html.gz", "fr", I),
-    ("benchmark/trafilatura-eval/html/lapresse.tn.parite.html.gz", "fr", I),
-    ("benchmark/trafilatura-eval/html/ledevoir.com.trottinettes.html.gz", "fr", I),
-    ("benchmark/trafilatura-eval/html/legrandcontinent.eu.heran.html.gz", "fr", I),
-    ("benchmark/trafilatura-eval/html/lopinion.fr.glyphosate.html.gz", "fr", I),
-    ("benchmark/trafilatura-eval/html/regards.fr.enquetes.html.gz", "fr", I),
-    ("benchmark/trafilatura-eval/html/sciencesetavenir.fr.rumeur.html.gz", "fr", I),
-    ("benchmark/trafilatura-eval/html/sports.fr.lorient.html.gz", "fr", I),  # football
+    ("benchmark/goose3-tests/content/test_issue4.html", "fr", IRR),
+    ("benchmark/goose3-tests/content/test_liberation.html", "fr", IRR),
+    ("benchmark/htmldate-mediacloud2020/html/1551001635.html.gz", "fr", IRR),  # football
+    ("benchmark/htmldate-mediacloud2020/html/1556056486.html.gz", "fr", IRR),
+    ("benchmark/htmldate-mediacloud2020/html/1560424903.html.gz", "fr", IRR),
+    ("benchmark/htmldate-mediacloud2020/html/1691900941.html.gz", "fr", IRR),
+    ("benchmark/htmldate-mediacloud2020/html/1806102460.html.gz", "fr", IRR),
+    ("benchmark/htmldate-mediacloud2020/html/1808011241.html.gz", "fr", IRR),  # football
+    ("benchmark/trafilatura-eval/html/aoc.media.archaisme.html.gz", "fr", IRR),
+    ("benchmark/trafilatura-eval/html/arteradio.com-nuls.html.gz", "fr", IRR),
+    ("benchmark/trafilatura-eval/html/blog.mondediplo.net.turpitude.html.gz", "fr", IRR),
+    ("benchmark/trafilatura-eval/html/bondyblog.fr.paris-8.html.gz", "fr", IRR),
+    ("benchmark/trafilatura-eval/html/dalloz-actualite.fr.raoult.html.gz", "fr", IRR),
+    ("benchmark/trafilatura-eval/html/dw.com-elephants.html.gz", "fr", IRR),
+    ("benchmark/trafilatura-eval/html/francais.radio.cz-ministre.html.gz", "fr", IRR),
+    ("benchmark/trafilatura-eval/html/france.attc.org-privatisations.html.gz", "fr", IRR),
+    ("benchmark/trafilatura-eval/html/franceculture.fr.idees.html.gz", "fr", IRR),
+    ("benchmark/trafilatura-eval/html/gala.fr.surnom.html.gz", "fr", IRR),
+    ("benchmark/trafilatura-eval/html/lapresse.tn.parite.html.gz", "fr", IRR),
+    ("benchmark/trafilatura-eval/html/ledevoir.com.trottinettes.html.gz", "fr", IRR),
+    ("benchmark/trafilatura-eval/html/legrandcontinent.eu.heran.html.gz", "fr", IRR),
+    ("benchmark/trafilatura-eval/html/lopinion.fr.glyphosate.html.gz", "fr", IRR),
+    ("benchmark/trafilatura-eval/html/regards.fr.enquetes.html.gz", "fr", IRR),
+    ("benchmark/trafilatura-eval/html/sciencesetavenir.fr.rumeur.html.gz", "fr", IRR),
+    ("benchmark/trafilatura-eval/html/sports.fr.lorient.html.gz", "fr", IRR),  # football
     ("html/france24/france24.com_fr_20171021-chine-charbon-centrale-etranger-energie-"
-     "environnement-leader-climat.html", "fr", I),
-    ("html/postlight-parser/ici.radio-canada.ca.html", "fr", I),
-    ("html/postlight-parser/www.lemonde.fr.html", "fr", I),  # economy
+     "environnement-leader-climat.html", "fr", IRR),
+    ("html/postlight-parser/ici.radio-canada.ca.html", "fr", IRR),
+    ("html/postlight-parser/www.lemonde.fr.html", "fr", IRR),  # economy
     # English
-    ("benchmark/newspaper3k-tests/html/talkingpointsmemo.com1.html", "en", R),  # Kobane
-    ("benchmark/newspaper3k-tests/html/dailycaller.com2.html", "en", I),  # names ISIS once
-    ("html/postlight-parser/www.nytimes.com.html", "en", I),  # New York bombings
-    ("html/postlight-parser/www.huffingtonpost.com.html", "en", I),
-    ("html/postlight-parser/www.westernjournalism.com.html", "en", I),  # Berlin attacker
-    ("benchmark/htmldate-mediacloud2020/html/1536545428.html.gz", "en", I),  # Idlib, 2020
-    ("benchmark/htmldate-mediacloud2020/html/1587149671.html.gz", "en", I),
-    ("benchmark/htmldate-mediacloud2020/html/1485102321.html.gz", "en", I),
-    ("benchmark/htmldate-mediacloud2020/html/1676872902.html.gz", "en", I),
-    ("html/postlight-parser/www.washingtonpost.com.html", "en", I),
-    ("benchmark/htmldate-mediacloud2020/html/1566930342.html.gz", "en", I),
-    ("benchmark/newspaper3k-tests/html/businessweek.com1.html", "en", I),
-    ("benchmark/htmldate-mediacloud2020/html/1627298010.html.gz", "en", I),
-    ("html/postlight-parser/www.prospectmagazine.co.uk.html", "en", I),
-    ("benchmark/newspaper3k-tests/html/telegraph.co.uk1.html", "en", I),
-    ("benchmark/newspaper3k-tests/html/space.com1.html", "en", I),
-    ("benchmark/htmldate-mediacloud2020/html/1777898598.html.gz", "en", I),
-    ("html/postlight-parser/www.nytimes.com--recent.html", "en", I),
-    ("benchmark/htmldate-mediacloud2020/html/1720539463.html.gz", "en", I),
-    ("html/postlight-parser/www.latimes.com.html", "en", I),
-    ("benchmark/newspaper3k-tests/html/cricket.com.au1.html", "en", I),  # cricket
-    ("benchmark/newspaper3k-tests/html/bloomberg.com1.html", "en", I),  # economy
-    ("benchmark/newspaper3k-tests/html/technologyreview.com1.html", "en", I),
-    ("benchmark/htmldate-mediacloud2020/html/1805697156.html.gz", "en", I),  # television
-    ("benchmark/htmldate-mediacloud2020/html/1599860291.html.gz", "en", I),  # football
-    ("html/postlight-parser/www.theguardian.com.html", "en", I),
-    ("benchmark/newspaper3k-tests/html/cnn_article.html", "en", I),  # weather
-    ("benchmark/htmldate-mediacloud2020/html/1556635225.html.gz", "en", I),  # books
-    ("benchmark/newspaper3k-tests/html/theglobeandmail.com1.html", "en", I),
-    ("html/postlight-parser/www.cnn.com.html", "en", I),
-    ("benchmark/newspaper3k-tests/html/cleveland.com2.html", "en", I),  # books
-    ("html/postlight-parser/www.nytimes.com--feature.html", "en", I),  # museum
+    ("benchmark/newspaper3k-tests/html/talkingpointsmemo.com1.html", "en", REL),  # Kobane
+    ("benchmark/newspaper3k-tests/html/dailycaller.com2.html", "en", IRR),  # names ISIS once
+    ("html/postlight-parser/www.nytimes.com.html", "en", IRR),  # New York bombings
+    ("html/postlight-parser/www.huffingtonpost.com.html", "en", IRR),
+    ("html/postlight-parser/www.westernjournalism.com.html", "en", IRR),  # Berlin attacker
+    ("benchmark/htmldate-mediacloud2020/html/1536545428.html.gz", "en", IRR),  # Idlib, 2020
+    ("benchmark/htmldate-mediacloud2020/html/1587149671.html.gz", "en", IRR),
+    ("benchmark/htmldate-mediacloud2020/html/1485102321.html.gz", "en", IRR),
+    ("benchmark/htmldate-mediacloud2020/html/1676872902.html.gz", "en", IRR),
+    ("html/postlight-parser/www.washingtonpost.com.html", "en", IRR),
+    ("benchmark/htmldate-mediacloud2020/html/1566930342.html.gz", "en", IRR),
+    ("benchmark/newspaper3k-tests/html/businessweek.com1.html", "en", IRR),
+    ("benchmark/htmldate-mediacloud2020/html/1627298010.html.gz", "en", IRR),
+    ("html/postlight-parser/www.prospectmagazine.co.uk.html", "en", IRR),
+    ("benchmark/newspaper3k-tests/html/telegraph.co.uk1.html", "en", IRR),
+    ("benchmark/newspaper3k-tests/html/space.com1.html", "en", IRR),
+    ("benchmark/htmldate-mediacloud2020/html/1777898598.html.gz", "en", IRR),
+    ("html/postlight-parser/www.nytimes.com--recent.html", "en", IRR),
+    ("benchmark/htmldate-mediacloud2020/html/1720539463.html.gz", "en", IRR),
+    ("html/postlight-parser/www.latimes.com.html", "en", IRR),
+    ("benchmark/newspaper3k-tests/html/cricket.com.au1.html", "en", IRR),  # cricket
+    ("benchmark/newspaper3k-tests/html/bloomberg.com1.html", "en", IRR),  # economy
+    ("benchmark/newspaper3k-tests/html/technologyreview.com1.html", "en", IRR),
+    ("benchmark/htmldate-mediacloud2020/html/1805697156.html.gz", "en", IRR),  # television
+    ("benchmark/htmldate-mediacloud2020/html/1599860291.html.gz", "en", IRR),  # football
+    ("html/postlight-parser/www.theguardian.com.html", "en", IRR),
+    ("benchmark/newspaper3k-tests/html/cnn_article.html", "en", IRR),  # weather
+    ("benchmark/htmldate-mediacloud2020/html/1556635225.html.gz", "en", IRR),  # books
+    ("benchmark/newspaper3k-tests/html/theglobeandmail.com1.html", "en", IRR),
+    ("html/postlight-parser/www.cnn.com.html", "en", IRR),
+    ("benchmark/newspaper3k-tests/html/cleveland.com2.html", "en", IRR),  # books
+    ("html/postlight-parser/www.nytimes.com--feature.html", "en", IRR),  # museum
 ]
 
 # Sample-site articles whose toml has no kind = "unrelated" are about the coalition's
@@ -132,7 +132,7 @@ def sample_site_items() -> list[tuple[str, str, str, str, str]]:
     items = []
     for path in sorted(SITES.glob("*/articles/*.toml")):
         data = tomllib.loads(path.read_text(encoding="utf-8"))
-        label = I if data.get("kind") == "unrelated" else R
+        label = IRR if data.get("kind") == "unrelated" else REL
         items.append((data.get("language", "en"), label, data["title"], data["body"],
                       f"sample site: {path.relative_to(REPO)}"))
     return items
@@ -144,7 +144,7 @@ def seed_items(seeds: Path) -> list[tuple[str, str, str, str, str]]:
         lines = path.read_text(encoding="utf-8").splitlines()
         title = next(line.strip() for line in lines if line.strip()
                      and line.strip() not in ("Skip to main content", "CHINA TOPIX"))
-        items.append(("en", R, title, "\n".join(lines), f"seed: shared/seeds/{path.name}"))
+        items.append(("en", REL, title, "\n".join(lines), f"seed: shared/seeds/{path.name}"))
     return items
 
 
