@@ -52,7 +52,7 @@ from archive.index.lexicon import (
     term_words,
     word_key,
 )
-from archive.index.normalise import MIN_STEM, SEARCH_FORM, is_arabic, query_variants
+from archive.index.normalise import MIN_STEM, SEARCH_FORM, WORD, is_arabic, query_variants
 
 # A proclitic before a shorter first word makes other common words (see above).
 MIN_PROCLITIC_STEM = MIN_STEM + 1
@@ -124,13 +124,16 @@ def _matcher(path: Path) -> _Matcher | None:
 def _mentions(text: str, matcher: _Matcher) -> tuple[Counter[str], float, float, int]:
     """The groups mentioned in `text` (how often each), the summed weight of the core
     groups' mentions and of the others', and the number of words of the text."""
-    keys = [_key(word) for word in term_words(text)]
+    # The words of term_words(text), as keys: a word whose search form is empty has
+    # the key "" (one cached call per distinct word: the text's words recur).
+    keys = [key for key in map(_key, WORD.findall(text.replace("_", " "))) if key]
     found: Counter[str] = Counter()
     core = context = 0.0
+    by_first = matcher.by_first
     at = 0
     while at < len(keys):
         step = 1
-        for rest, group in matcher.by_first.get(keys[at], ()):
+        for rest, group in by_first.get(keys[at], ()):
             end = at + 1 + len(rest)
             if tuple(keys[at + 1:end]) == rest:
                 found[group.name] += 1
