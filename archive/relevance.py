@@ -167,6 +167,15 @@ def relevance(title: str, text: str, lexicon_file: Path = DEFAULT_LEXICON_FILE) 
     return Relevance(score, terms, rule.topic if score >= rule.threshold else "")
 
 
+def why_irrelevant(found: Relevance, lexicon_file: Path = DEFAULT_LEXICON_FILE) -> str:
+    """Why an article is off the topic, one line (a non_articles row's error)."""
+    rule = load_lexicon(Path(lexicon_file)).topic
+    if rule is None:
+        return "no topic defined"
+    return (f"relevance {found.score:g} below {rule.threshold:g}, the threshold of the "
+            f"{rule.topic} topic")
+
+
 def topics(lexicon_file: Path = DEFAULT_LEXICON_FILE) -> tuple[str, ...]:
     """The topics an article can have (today at most one: the [relevance] table's)."""
     lexicon = load_lexicon(Path(lexicon_file))

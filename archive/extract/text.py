@@ -29,7 +29,7 @@ from archive.extract.parse import parse_html, strip_comments
 from archive.extract.rules import BadRule, clean_text, compiled, drop_elements, is_soft404
 from archive.extract.task import ExtractionResult, ExtractionTask
 from archive.extract.words import count_words, one_line, single_spaced
-from archive.relevance import relevance
+from archive.relevance import relevance, why_irrelevant
 from archive.sources import ExtractionRules
 
 # trafilatura, htmldate, courlan and justext memoise pure helpers in LRU caches that
@@ -148,7 +148,7 @@ def _extract(task: ExtractionTask) -> ExtractionResult:
     error = ""
     if judged is not None and not judged.topic and task.irrelevant == "archive":
         status = "irrelevant"
-        error = f"relevance {judged.score:g} below the threshold of its topic"
+        error = why_irrelevant(judged)
     return ExtractionResult(
         status=status,
         url=url,
