@@ -73,10 +73,6 @@ class Relevance:
     # The topic's name if score >= its threshold, else "".
     topic: str
 
-    @property
-    def terms_json(self) -> str:
-        return json.dumps(list(self.terms), ensure_ascii=False)
-
 
 NO_RELEVANCE = Relevance(0.0, (), "")
 
