@@ -8,6 +8,7 @@ extractor: no feed date, no crawl-time state.
 from __future__ import annotations
 
 import functools
+import json
 from collections import Counter
 from typing import TYPE_CHECKING, Literal
 from urllib.parse import urljoin, urlsplit
@@ -62,11 +63,14 @@ def extraction_task(
         options=options,
         language=source.language if source else "",
         captured_at=capture.fetched_at,
+        irrelevant=source.irrelevant if source else "index",
     )
 
 
 def config_hash(options: ExtractionOptions, source: Source | None) -> str:
-    return options.config_hash(source.extraction if source else None)
+    if source is None:
+        return options.config_hash(None)
+    return options.config_hash(source.extraction, source.irrelevant)
 
 
 def article_row(capture: Capture, result: ExtractionResult, config_hash: str) -> ArticleRow:
@@ -91,6 +95,9 @@ def article_row(capture: Capture, result: ExtractionResult, config_hash: str) ->
         origin=capture.origin,
         # The sitemap's date, when the page has none, is looked up by IndexWriter.
         published_from=PUBLISHED_FROM_PAGE if result.published else "",
+        relevance=result.relevance,
+        topic_terms=json.dumps(list(result.topic_terms), ensure_ascii=False),
+        topic=result.topic,
     )
 
 

@@ -15,6 +15,7 @@ from archive.backfill.window import make_window
 from archive.errors import ConfigError, PressArchiveError
 from archive.health import refresh_index_health
 from archive.layout import INDEX_FILENAME, ArchiveLayout
+from archive.relevance import check_topic
 from archive.sources import load_sources
 from archive.warc.cdxj import write_cdxj
 
@@ -41,10 +42,14 @@ class CrawlOptions:
     # robots.txt Crawl-delay honoured per host (crawler/crawldelay.py), whatever `delay`
     # says. Only the demo turns it off, for the local copies of the sites it serves itself.
     crawl_delay: bool = True
+    # crawl --focus TOPIC: count and log the articles off the topic (archive/relevance.py);
+    # "" for none. Whether they are indexed is each source's `irrelevant` setting.
+    focus: str = ""
 
 
 # Outcomes of article pages that did not become articles.
-NOT_INDEXED = ("soft404", "empty", "too_large", "error", "timeout", "truncated")
+NOT_INDEXED = ("soft404", "empty", "too_large", "error", "timeout", "truncated",
+               "irrelevant")
 # Stats that mean something went wrong in a run (404s of deleted pages do not).
 ERROR_STATS = (
     "log_count/ERROR", "spider_exceptions/count",
@@ -64,6 +69,7 @@ class CrawlReport:
     reconciled: int = 0
     rebuilt_articles: int | None = None  # articles of an index rebuilt before the crawl
     captures_added: int = 0
+    focus: str = ""  # crawl --focus TOPIC
 
     def errors(self, name: str) -> dict[str, int]:
         stats = self.stats[name]
@@ -131,8 +137,20 @@ class CrawlReport:
             f"{stats.get('articles/ok', 0)} articles indexed, "
             f"{not_indexed} pages not indexed, "
             f"{f'{failed} downloads failed, ' if failed else ''}"
+            f"{self.focus_part(stats)}"
             f"finish: {stats.get('finish_reason', '?')}"
         )
+
+    def focus_part(self, stats: dict[str, Any]) -> str:
+        """With crawl --focus: how many articles were on and off the topic, and how many
+        of those off it were archived only (a source with irrelevant = "archive")."""
+        if not self.focus:
+            return ""
+        relevant = stats.get("relevance/relevant", 0)
+        irrelevant = stats.get("relevance/irrelevant", 0)
+        archived = stats.get("articles/irrelevant", 0)
+        kept = f" ({archived} archived only)" if archived else ""
+        return f"{relevant} on {self.focus}, {irrelevant} off it{kept}, "
 
     def closing_lines(self) -> list[str]:
         """What the run did besides its sources' pages, then its status."""
@@ -167,6 +185,7 @@ def crawl_settings(options: CrawlOptions) -> Any:
         "PRESSARCHIVE_RECHECK_ALL": options.recheck_all,
         "PRESSARCHIVE_SINCE": options.since,
         "PRESSARCHIVE_UNTIL": options.until,
+        "PRESSARCHIVE_FOCUS": options.focus,
         # A scheduled run's log stays short: its summary and `crawls` row say the rest.
         "PRESSARCHIVE_ONE_LINE_STATS": True,
     }
@@ -193,6 +212,8 @@ def run_crawl(options: CrawlOptions) -> CrawlReport:
         make_window(options.since, options.until, dt.date.today())
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
+    if options.focus:
+        check_topic(options.focus)
     known = load_sources(options.sources_file)
     names = list(options.sources) or list(known)
     check_names(names, known)
@@ -265,7 +286,7 @@ def _crawl(options: CrawlOptions, names: list[str], known: dict, lock: ArchiveLo
            unclean_since: dt.datetime | None) -> CrawlReport:
     from scrapy.crawler import CrawlerProcess
 
-    report = CrawlReport(archive=options.archive)
+    report = CrawlReport(archive=options.archive, focus=options.focus)
     agree_with_warcs(options.archive, options.workers, known, lock, unclean_since, report)
     process = CrawlerProcess(crawl_settings(options))
     crawlers = []

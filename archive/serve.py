@@ -65,7 +65,7 @@ DATASETTE_METADATA = settings_file("datasette-metadata.json")
 # Datasette names a database after its file: DIR/index.db is /index.
 DATABASE = Path(INDEX_FILENAME).stem
 SEARCH_QUERY = "search"
-SEARCH_PARAMS = ["q", "source", "since", "synonyms"]
+SEARCH_PARAMS = ["q", "source", "since", "topic", "synonyms"]
 # Settings of `pressarchive serve` that differ from Datasette's defaults, or that we
 # rely on (docs/settings.md says why; bench/search_bench.py measures them at 1M rows).
 DATASETTE_SETTINGS: dict[str, Any] = {
@@ -177,9 +177,11 @@ def search_query() -> dict[str, Any]:
             "weigh ten times body matches. FTS operators and "
             "punctuation are not interpreted, so any text is safe; text with no words "
             "gives no rows. <code>source</code> (a source's name, as <code>scrapy "
-            "list</code> shows them: trtworld, ina_ar, france24_fr...) and "
-            "<code>since</code> (YYYY-MM-DD, published on or after) are "
-            "optional filters.</p><p>A term of the lexicon (ISIS, Daesh, داعش, État "
+            "list</code> shows them: trtworld, ina_ar, france24_fr...), <code>since</code> "
+            "(YYYY-MM-DD, published on or after) and <code>topic</code> "
+            "(<code>coalition</code>: the articles about the coalition's war against ISIS, "
+            "by their relevance) are optional "
+            "filters.</p><p>A term of the lexicon (ISIS, Daesh, داعش, État "
             "islamique, coalition, Mosul...) is looked for as any of its synonyms, shown "
             "in the <code>synonyms</code> column; <code>synonyms</code> = "
             "<code>off</code> looks for the words as typed.</p>"

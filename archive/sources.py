@@ -67,6 +67,11 @@ class Source:
     # (load_sources), so that owns() needs no other source and agrees with
     # source_for_url() wherever it is asked (the crawl files a capture as a rebuild does).
     paths_elsewhere: tuple[str, ...] = ()
+    # An article off the lexicon's topic (archive/relevance.py): "index" it like any
+    # other (its relevance marks it), or "archive" it only (WARC and capture row, and a
+    # non_articles row with status "irrelevant"). Decided here, not by crawl --focus, so
+    # that reextract, which knows no crawl's flags, rebuilds the same index.
+    irrelevant: str = "index"
 
     @property
     def recheck_schedule(self) -> tuple[timedelta, ...]:
@@ -222,6 +227,18 @@ def _date_format(value: Any, field_name: str) -> str:
     return value
 
 
+# As archive/extract/task.py IRRELEVANT_POLICIES (not imported: that module brings
+# trafilatura, and every command loads the sources).
+IRRELEVANT_POLICIES = ("index", "archive")
+
+
+def _irrelevant(value: Any, field_name: str) -> str:
+    if value not in IRRELEVANT_POLICIES:
+        raise _Invalid(f"{field_name} must be \"index\" (index articles off the topic "
+                       f"too) or \"archive\" (archive them only), got {_shown(value)}")
+    return value
+
+
 def _page_count(value: Any, field_name: str) -> int:
     # bool is an int in Python; `true` is not a number of pages.
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
@@ -260,6 +277,7 @@ _SOURCE_FIELDS: dict[str, _Check] = {
     "article_patterns": _list_of(_regex),
     "exclude_patterns": _list_of(_regex),
     "recheck_after": _list_of(_duration),
+    "irrelevant": _irrelevant,
 }
 _REQUIRED = ("name", "title", "language", "hosts")
 _EXTRACTION_FIELDS: dict[str, _Check] = {

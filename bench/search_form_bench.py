@@ -231,7 +231,7 @@ def baseline(db_path: Path, spec: dict) -> int:
                              deterministic=True)
         conn.execute(f"pragma mmap_size = {MMAP_BYTES}")
         params = {"q": spec["q"], "source": spec.get("source", ""),
-                  "since": spec.get("since", ""), "synonyms": ""}
+                  "since": spec.get("since", ""), "topic": "", "synonyms": ""}
         return len(conn.execute(PLAIN_SQL, params).fetchall())
 
 

@@ -20,6 +20,7 @@ from archive.articles import (
     config_hash,
     extraction_task,
 )
+from archive.relevance import check_topic
 from archive.sources import Source
 from crawler.session import WRITE_FAILURES, CrawlSession
 
@@ -66,6 +67,10 @@ class ArticlePipeline:
         self.source = source
         # The source's cleanup rules change the text as much as the options do.
         self.config_hash = config_hash(session.extraction_options, source)
+        # crawl --focus: the topic whose articles are counted (archive/relevance.py).
+        self.focus: str = crawler.settings.get("PRESSARCHIVE_FOCUS") or ""
+        if self.focus:
+            check_topic(self.focus)  # `scrapy crawl -s PRESSARCHIVE_FOCUS=...` too
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArticlePipeline:
@@ -125,8 +130,22 @@ class ArticlePipeline:
             logger.info("not indexed (%s): %s %s", result.status, item["url"], result.error)
         if change in ("new", "updated", "same"):
             self.stats.inc_value(f"articles/{change}")
+        self.count_focus(item["url"], result)
         return {"url": item["url"], "source": item["source"], "status": result.status,
                 "title": result.title}
+
+    def count_focus(self, url: str, result: Any) -> None:
+        """With --focus, an article on the topic or off it (indexed or, by its source's
+        `irrelevant = "archive"`, archived only) is counted, and one off it logged."""
+        if not self.focus or result.status not in ("ok", "irrelevant"):
+            return
+        if result.topic == self.focus:
+            self.stats.inc_value("relevance/relevant")
+            return
+        self.stats.inc_value("relevance/irrelevant")
+        if result.status == "ok":  # "irrelevant" was logged as not indexed
+            logger.info("off the %s topic (relevance %g), indexed: %s", self.focus,
+                        result.relevance, url)
 
     async def write(self, item: dict[str, Any], operation: str, *args: Any) -> Any:
         """An index write by the archive writer; a failed one drops the item quietly.

@@ -50,6 +50,12 @@ PRESSARCHIVE_UNTIL = ""
 # A back-fill never follows a listing past this many pages, whatever its dates say (a
 # listing that paginates for ever, or shows its newest items on every page).
 PRESSARCHIVE_SINCE_MAX_LISTING_PAGES = 1000
+# `pressarchive crawl --focus TOPIC` (crawler/pipelines.py): each indexed article is
+# counted as on or off the topic of settings/lexicon.toml (relevance/relevant,
+# relevance/irrelevant) and one off it is logged; empty: no focus. Every article gets its
+# relevance either way; whether one off the topic is indexed is its source's
+# `irrelevant` setting (settings/sources.toml), so that reextract agrees.
+PRESSARCHIVE_FOCUS = ""
 # A back-fill from a web archive (`pressarchive backfill`, crawler/spiders/webarchive.py):
 # the replay prefix (`--wayback`; a pywb collection: http://HOST:PORT/COLL/), the CDX
 # endpoint (`--cdx`; empty: the Wayback Machine's own for its prefix, else PREFIX + "cdx"),

@@ -49,7 +49,8 @@ def test_search_prints_hits_and_json(tmp_path):
     index.close()
     result = invoke("search", "Ramadi", "--archive", str(tmp_path))
     assert "1. Ramadi falls" in result.output and "https://x.org/a" in result.output
-    lines = invoke("search", "ramadi", "--json", "--archive", str(tmp_path)).output.splitlines()
+    # stdout: the synonyms line (Ramadi = الرمادي) goes to stderr with --json.
+    lines = invoke("search", "ramadi", "--json", "--archive", str(tmp_path)).stdout.splitlines()
     assert json.loads(lines[0])["url"] == "https://x.org/a"
 
 

@@ -180,7 +180,7 @@ def test_the_sql_is_the_librarys_never_a_copy(archive: Path) -> None:
     assert status == 200
     query = meta["databases"]["index"]["queries"]["search"]
     assert query["sql"] == ranked_search_sql()
-    assert query["params"] == ["q", "source", "since", "synonyms"]
+    assert query["params"] == ["q", "source", "since", "topic", "synonyms"]
     on_disk = json.loads(DATASETTE_METADATA.read_text())
     assert "search" not in on_disk["databases"]["index"].get("queries", {})
 
@@ -206,7 +206,7 @@ def test_table_search_of_a_common_word_answers_with_its_page(archive: Path) -> N
     assert status == 200, data
     assert len(data["rows"]) == 100 and data["filtered_table_rows_count"] == ROWS
     assert data["suggested_facets"] == []
-    assert set(data["facet_results"]) == {"source"}
+    assert set(data["facet_results"]) == {"source", "topic"}
 
 
 def free_port() -> int:

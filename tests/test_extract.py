@@ -650,8 +650,8 @@ def test_to_dict_fields():
     result = ExtractionResult(status="ok", url="https://x/")
     assert list(result.to_dict()) == [
         "status", "url", "title", "author", "published", "language", "canonical_url",
-        "text", "word_count", "encoding", "error", "extractor", "extractor_version",
-        "dropped_lines", "dropped_elements",
+        "text", "word_count", "encoding", "error", "relevance", "topic_terms", "topic",
+        "extractor", "extractor_version", "dropped_lines", "dropped_elements",
     ]
 
 
@@ -666,6 +666,8 @@ def test_config_hash():
     assert with_rules != digest
     assert DEFAULT_OPTIONS.config_hash(ExtractionRules(drop_lines=("^x$",))) == with_rules
     assert DEFAULT_OPTIONS.config_hash(ExtractionRules(drop_lines=("^y$",))) != with_rules
+    # A source that archives its articles off the topic indexes other rows.
+    assert DEFAULT_OPTIONS.config_hash(rules, "archive") != with_rules
 
 
 def test_extract_file_gz(tmp_path, sources):

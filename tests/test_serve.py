@@ -32,8 +32,9 @@ def test_datasette_search_box_finds_the_trt_world_article(crawled_archive):
 def test_metadata_gives_title_and_facets(crawled_archive):
     data = get_json(crawled_archive, "/index/articles.json")
     facets = data["facet_results"]
-    # Only the indexed `source` by default; the others time out on a large index.
-    assert set(facets) == {"source"}
+    # Only the indexed `source` and `topic` by default; the others time out on a large
+    # index.
+    assert set(facets) == {"source", "topic"}
     sources = {item["value"] for item in facets["source"]["results"]}
     assert sources == set(load_sources())
     # Newest captured first: the order SQLite gives a table search without

@@ -44,13 +44,16 @@ def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> str |
               "day from DATE on.")
 @click.option("--until", metavar="DATE", callback=_day, help="With --since: the last day "
               "(YYYY-MM-DD) whose dated archive pages and sitemaps are fetched (default today).")
+@click.option("--focus", metavar="TOPIC", help="Count the articles on and off TOPIC "
+              "(coalition, of settings/lexicon.toml) in the summary and log those off it; "
+              "a source's `irrelevant` setting decides whether they are indexed.")
 @click.option("--log-level", default="INFO", show_default=True,
               type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"]))
 def crawl(
     sources: tuple[str, ...], archive: str | None, via: str | None, max_pages: int,
     delay: float | None, contact: str | None, sources_file: str | None, workers: int,
     recheck_all: bool, no_conditional: bool, since: str | None, until: str | None,
-    log_level: str,
+    focus: str | None, log_level: str,
 ) -> None:
     """Crawl SOURCES (default: all) into the archive and index them."""
     from archive.backfill.window import make_window
@@ -65,7 +68,7 @@ def crawl(
         max_articles=max_pages, delay=delay, contact_url=contact,
         sources_file=sources_file, workers=workers, log_level=log_level,
         conditional=not no_conditional, recheck_all=recheck_all,
-        since=since or "", until=until or "",
+        since=since or "", until=until or "", focus=focus or "",
     )
     # A PressArchiveError (ArchiveLocked: exit 5) is one line, by the command group.
     report = run_crawl(options)

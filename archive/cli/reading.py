@@ -22,9 +22,11 @@ from archive.cli.common import archive_option, is_date, resolve_archive
 @click.option("--synonyms/--no-synonyms", default=True, show_default=True,
               help="Look for a term of settings/lexicon.toml (ISIS, Daesh, داعش...) as any "
               "term of its group.")
+@click.option("--topic", metavar="TOPIC", help="Only the articles about TOPIC (coalition: "
+              "the relevance settings/lexicon.toml defines).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 def search(query: str, archive: str | None, source: str | None, since: str | None,
-           limit: int, synonyms: bool, as_json: bool) -> None:
+           limit: int, synonyms: bool, topic: str | None, as_json: bool) -> None:
     """Full-text search of article titles and texts, best match first."""
     from archive.index.search import check_source_known, query_synonyms, search_notice
     from archive.index.search import search as run_search
@@ -34,7 +36,7 @@ def search(query: str, archive: str | None, source: str | None, since: str | Non
         raise click.BadParameter("use YYYY-MM-DD", param_hint="--since")
     db_path = ArchiveLayout(resolve_archive(archive)).index_db
     hits = run_search(db_path, query, source=source, since=since, limit=limit,
-                      synonyms=synonyms)
+                      synonyms=synonyms, topic=topic)
     if not hits and source:
         check_source_known(db_path, source)
     notice = search_notice(db_path)

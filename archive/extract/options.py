@@ -17,6 +17,7 @@ import htmldate
 import lxml
 import trafilatura
 
+from archive.relevance import relevance_definition
 from archive.sources import ExtractionRules
 
 # Bump when the post-processing in archive.extract changes what a page yields: it is part
@@ -24,8 +25,8 @@ from archive.sources import ExtractionRules
 # knows what to redo). 3: dates from RDF comments and in the publisher's time zone;
 # mostly-UTF-8 pages read as UTF-8; the fallback encoding follows the page's language.
 # 4: dates printed in Arabic and French read; the source's date_xpaths; never the capture
-# day unless the page says so.
-PIPELINE_VERSION = 4
+# day unless the page says so. 5: each article's relevance to the lexicon's topic.
+PIPELINE_VERSION = 5
 
 
 @dataclass(frozen=True)
@@ -46,10 +47,15 @@ class ExtractionOptions:
     min_words: int = 20  # fewer words than this: status "empty"
     max_html_bytes: int = 20_000_000  # bigger bodies are not parsed: status "too_large"
 
-    def config_hash(self, rules: ExtractionRules | None = None) -> str:
+    def config_hash(self, rules: ExtractionRules | None = None,
+                    irrelevant: str = "index") -> str:
         """sha256 of these options plus the versions of the code that applies them, and of
-        a source's rules when given (they change the text as much as the options do)."""
+        a source's rules when given (they change the text as much as the options do),
+        the lexicon's definition of relevance and the source's `irrelevant` policy
+        (they decide an article's relevance and whether it is indexed)."""
         payload: dict[str, Any] = {
+            "relevance": relevance_definition(),
+            "irrelevant": irrelevant,
             "options": dataclasses.asdict(self),
             "pipeline": PIPELINE_VERSION,
             "trafilatura": trafilatura.__version__,

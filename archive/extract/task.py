@@ -18,7 +18,10 @@ from archive.extract.options import DEFAULT_OPTIONS, ExtractionOptions
 from archive.sources import ExtractionRules
 
 # "not_html" only comes from extract_file(): a saved file without any markup.
-STATUSES = ("ok", "soft404", "empty", "too_large", "error", "timeout", "not_html")
+# "irrelevant": an article off the topic, from a source configured with
+# irrelevant = "archive" (archived, not indexed as an article).
+STATUSES = ("ok", "soft404", "empty", "too_large", "error", "timeout", "not_html",
+            "irrelevant")
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,11 @@ class ExtractionResult:
     word_count: int = 0
     encoding: str = ""
     error: str = ""
+    # How much the text is about the lexicon's topic (archive/relevance.py); 0 and ()
+    # for a page without text.
+    relevance: float = 0.0
+    topic_terms: tuple[str, ...] = ()
+    topic: str = ""
     extractor: str = "trafilatura"
     extractor_version: str = trafilatura.__version__
     # Boilerplate the source's rules removed: lines of text (drop_lines) and elements
@@ -61,6 +69,9 @@ class ExtractionTask:
     # The capture's WARC-Date ("YYYY-MM-DD..."): it bounds the publication date, so that
     # re-extraction on another day gives the same date. "" means today.
     captured_at: str = ""
+    # The source's `irrelevant` policy (archive/sources.py IRRELEVANT_POLICIES): with
+    # "archive", an article off the topic comes back with status "irrelevant".
+    irrelevant: str = "index"
 
     def too_large(self) -> ExtractionResult | None:
         """The answer for a body over options.max_html_bytes, which is never parsed (nor

@@ -29,6 +29,7 @@ from archive.extract.parse import parse_html, strip_comments
 from archive.extract.rules import BadRule, clean_text_counted, compiled, drop_elements, is_soft404
 from archive.extract.task import ExtractionResult, ExtractionTask
 from archive.extract.words import count_words, one_line, single_spaced
+from archive.relevance import relevance, why_irrelevant
 from archive.sources import ExtractionRules
 
 # trafilatura, htmldate, courlan and justext memoise pure helpers in LRU caches that
@@ -141,10 +142,17 @@ def _extract(task: ExtractionTask) -> ExtractionResult:
         status = "empty"
     else:
         status = "ok"
+    title = title or title_element
+    # Only an article is judged: a soft 404's or an empty page's text says nothing.
+    judged = relevance(title, text) if status == "ok" else None
+    error = ""
+    if judged is not None and not judged.topic and task.irrelevant == "archive":
+        status = "irrelevant"
+        error = why_irrelevant(judged)
     return ExtractionResult(
         status=status,
         url=url,
-        title=title or title_element,
+        title=title,
         author=author,
         published=published,
         language=language,
@@ -154,4 +162,8 @@ def _extract(task: ExtractionTask) -> ExtractionResult:
         encoding=encoding,
         dropped_lines=dropped_lines,
         dropped_elements=dropped_elements,
+        error=error,
+        relevance=judged.score if judged else 0.0,
+        topic_terms=judged.terms if judged else (),
+        topic=judged.topic if judged else "",
     )

@@ -1,6 +1,8 @@
 """The lexicon of synonyms (settings/lexicon.toml): named groups of the terms outlets
 use for the same actor, place or operation, per language. Search looks for a query
 term that belongs to a group as any term of the group (archive/index/fts_query.py).
+The same groups, with their weights and the [relevance] table, say how much an
+article is about the topic (archive/relevance.py).
 
 Loaded and checked once per process; every mistake in the file is one ConfigError
 naming the file, the group and the term.
@@ -28,6 +30,12 @@ class Group:
     name: str
     # (language, term as written), in the file's order
     terms: tuple[tuple[str, str], ...]
+    # What one mention counts towards the topic's relevance; 0: a synonym only.
+    weight: float = 0.0
+    # A core group names the topic itself (ISIS, the operation, the coalition's
+    # bodies); the others' mentions (places, airstrikes) count only in an article that
+    # mentions a core group (archive/relevance.py).
+    core: bool = False
 
     @property
     def alternatives(self) -> tuple[str, ...]:
@@ -39,10 +47,22 @@ class Group:
 
 
 @dataclass(frozen=True)
+class TopicRule:
+    """The [relevance] table: the topic's name and how its relevance is judged (the
+    formula is archive/relevance.py's)."""
+
+    topic: str
+    threshold: float
+    title_factor: float
+    length_offset: float
+
+
+@dataclass(frozen=True)
 class Lexicon:
     groups: tuple[Group, ...]
     # term key -> its group
     by_key: dict[tuple[str, ...], Group]
+    topic: TopicRule | None = None
 
     @property
     def longest(self) -> int:
@@ -72,9 +92,17 @@ def _group(table: object, where: str, path: Path) -> Group:
     name = table.get("name")
     if not isinstance(name, str) or not name.strip():
         raise ConfigError(f"{path}: {where} needs a name (a string)")
+    weight = table.get("weight", 0)
+    if isinstance(weight, bool) or not isinstance(weight, int | float) or weight < 0:
+        raise ConfigError(f"{path}: group {name!r}: weight must be a number >= 0, "
+                          f"got {weight!r}")
+    core = table.get("core", False)
+    if not isinstance(core, bool) or (core and not weight):
+        raise ConfigError(f"{path}: group {name!r}: core must be true or false, and a "
+                          "core group needs a weight")
     terms: list[tuple[str, str]] = []
     for language, listed in table.items():
-        if language == "name":
+        if language in ("name", "weight", "core"):
             continue
         if not _LANGUAGE.match(language):
             raise ConfigError(f"{path}: group {name!r}: {language!r} is not a language code "
@@ -88,7 +116,32 @@ def _group(table: object, where: str, path: Path) -> Group:
             terms.append((language, term))
     if len({term_key(t) for _, t in terms}) < 2:
         raise ConfigError(f"{path}: group {name!r} needs at least two different terms")
-    return Group(name.strip(), tuple(terms))
+    return Group(name.strip(), tuple(terms), float(weight), core)
+
+
+_RULE_NUMBERS = ("threshold", "title_factor", "length_offset")
+
+
+def _topic_rule(table: object, path: Path) -> TopicRule:
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: relevance must be a [relevance] table")
+    known = ("topic", *_RULE_NUMBERS)
+    extra = sorted(set(table) - set(known))
+    if extra:
+        raise ConfigError(f"{path}: [relevance]: unknown key(s) {', '.join(extra)} "
+                          f"(known: {', '.join(known)})")
+    topic = table.get("topic")
+    if not isinstance(topic, str) or not re.fullmatch(r"[a-z][a-z0-9_-]*", topic):
+        raise ConfigError(f"{path}: [relevance]: topic must be a lower-case name "
+                          f"(e.g. \"coalition\"), got {topic!r}")
+    numbers: dict[str, float] = {}
+    for key in _RULE_NUMBERS:
+        value = table.get(key)
+        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+            raise ConfigError(f"{path}: [relevance]: {key} must be a number > 0, "
+                              f"got {value!r}")
+        numbers[key] = float(value)
+    return TopicRule(topic, **numbers)
 
 
 def parse_lexicon(text: str, path: Path) -> Lexicon:
@@ -96,10 +149,10 @@ def parse_lexicon(text: str, path: Path) -> Lexicon:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-    extra = sorted(set(data) - {"group"})
+    extra = sorted(set(data) - {"group", "relevance"})
     if extra:
         raise ConfigError(f"{path}: unknown top-level key(s) {', '.join(extra)}; "
-                          "each group is a [[group]] block")
+                          "each group is a [[group]] block, the topic a [relevance] table")
     tables = data.get("group", [])
     if not isinstance(tables, list):
         raise ConfigError(f"{path}: group must be [[group]] blocks")
@@ -115,7 +168,10 @@ def parse_lexicon(text: str, path: Path) -> Lexicon:
                 raise ConfigError(f"{path}: term {term!r} is in groups {other.name!r} and "
                                   f"{group.name!r}; a term may belong to one group")
         groups.append(group)
-    return Lexicon(tuple(groups), by_key)
+    topic = _topic_rule(data["relevance"], path) if "relevance" in data else None
+    if topic is not None and not any(g.core for g in groups):
+        raise ConfigError(f"{path}: [relevance] needs at least one group with core = true")
+    return Lexicon(tuple(groups), by_key, topic)
 
 
 @functools.lru_cache(maxsize=4)

@@ -93,6 +93,11 @@ class ArticleRow:
     config_hash: str
     origin: str = ""
     published_from: str = ""  # "page", "sitemap" or "" (ARTICLE_COLUMNS)
+    # archive/relevance.py: the score, the lexicon groups mentioned (a JSON list) and
+    # the topic's name when the score reaches its threshold ("" otherwise).
+    relevance: float = 0.0
+    topic_terms: str = "[]"
+    topic: str = ""
 
 
 CAPTURE_COLUMNS = {
@@ -107,6 +112,7 @@ ARTICLE_COLUMNS = {
     "capture_record_id": str, "warc_file": str, "warc_offset": int, "payload_digest": str,
     "fetched_at": str, "extractor": str, "extractor_version": str, "config_hash": str,
     "versions": int, "removed_at": str, "removed_reason": str, "origin": str,
+    "relevance": float, "topic_terms": str, "topic": str,
     # Where `published` came from: "page" (the extraction found it on the page),
     # "sitemap" (the page shows none; the news sitemap's, from `listings`) or "" (none).
     "published_from": str,
@@ -326,8 +332,13 @@ def ensure_schema(db: sqlite_utils.Database, *, search: bool = True) -> None:
         existing = db[table].columns_dict
         for name, kind in columns.items():
             if name not in existing:
-                db[table].add_column(name, kind, not_null_default="" if kind is str else 0)
+                # An article indexed before relevance existed has none until reextract
+                # (its config_hash says it was made by an earlier pipeline).
+                default = "[]" if name == "topic_terms" else "" if kind is str else 0
+                db[table].add_column(name, kind, not_null_default=default)
                 if (table, name) == ("articles", "published_from"):
                     # Until then every date was the page's.
                     db.execute("update articles set published_from = 'page' "
                                "where published != ''")
+    # search --topic and Datasette's topic facet (an index made before it gains it).
+    db["articles"].create_index(["topic"], if_not_exists=True)

@@ -44,6 +44,7 @@ from archive.index.fts_query import (
 from archive.index.schema import register_search_form, search_is_current
 from archive.index.snippets import CLOSE_MARK, OPEN_MARK, snippet
 from archive.layout import read_index
+from archive.relevance import check_topic
 
 __all__ = ["MAX_QUERY_CHARS", "SearchHit", "search", "ranked_search_sql", "to_fts_query"]
 
@@ -140,8 +141,8 @@ def ranked_search_sql(*, window: int = RANK_WINDOW, filter_scan: int = FILTER_SC
 
     Named parameters: :q (what the user typed, read through pressarchive_fts_query()
     and pressarchive_fts_words(), which register_search_functions() provides, so any
-    text is safe), :source and :since ('' = no filter), :synonyms ('' = on; off, no, 0
-    or false = off).
+    text is safe), :source, :since and :topic (articles.topic, archive/relevance.py)
+    ('' = no filter), :synonyms ('' = on; off, no, 0 or false = off).
     Columns: url, title, source, published, snippet (of the original text), rank,
     approximate (0 or 1), synonyms (the terms looked for with their synonyms).
     """
@@ -162,7 +163,7 @@ with
 floor as (
   select rowid from articles_fts
   where articles_fts match {words}
-    and (:source != '' or :since != '' or {words} != {query})
+    and (:source != '' or :since != '' or :topic != '' or {words} != {query})
   order by rowid desc limit 1 offset {filter_scan}
 ),
 -- A phrase whose words occur together in more articles than that: its matches above
@@ -184,6 +185,7 @@ candidates as (
       and rowid > coalesce((select rowid from floor), 9223372036854775807)))
     and (:source = '' or (select a.source from articles a where a.seq = f.rowid) = :source)
     and (:since = '' or (select a.published from articles a where a.seq = f.rowid) >= :since)
+    and (:topic = '' or (select a.topic from articles a where a.seq = f.rowid) = :topic)
   order by f.rowid desc limit {window + 1}
 ),
 -- The best of them by bm25 (ties newest first); columns and snippets for those only
@@ -212,18 +214,22 @@ def search(
     window: int = RANK_WINDOW,
     filter_scan: int = FILTER_SCAN,
     synonyms: bool = True,
+    topic: str | None = None,
 ) -> list[SearchHit]:
     """The best `limit` matches by bm25 among the `window` newest matching articles
     (those passing the filters); each hit says whether the ranking was approximate.
-    With `synonyms`, a term of the lexicon is looked for as any term of its group."""
+    With `synonyms`, a term of the lexicon is looked for as any term of its group;
+    with `topic`, only the articles about it (an unknown topic: UnknownTopic)."""
     sql = ranked_search_sql(window=window, filter_scan=filter_scan, limit=limit)
     params = {"q": query, "source": source or "", "since": since or "",
-              "synonyms": "" if synonyms else "off"}
+              "topic": topic or "", "synonyms": "" if synonyms else "off"}
     # Opened first: an unusable index is reported before anything about the query.
     with read_index(db_path) as conn:
         # A query with no words (or too long) is a clear error here, and so is a
         # mistake in the lexicon.
         parse_query(query, synonyms=synonyms)
+        if topic:
+            check_topic(topic)
         if limit <= 0:
             return []
         register_search_functions(conn)
