@@ -341,7 +341,7 @@ def test_article_ids_do_not_depend_on_the_crawl_order(faults_dir, sample_sites_u
                                                      crawled_archive, tmp_path):
     archive = tmp_path / "a"
     # NINA alone first, then the others: a different order of every article.
-    for sources in (("nina",), ("chinatopix", "ina", "france24", "trtworld")):
+    for sources in (("nina",), tuple(name for name in load_sources() if name != "nina")):
         result = crawl(faults_dir, archive, sample_sites_url, *sources)
         assert result.returncode == 0, result.stderr[-4000:]
     assert ids(archive) == ids(crawled_archive)
