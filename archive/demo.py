@@ -50,6 +50,10 @@ def run_demo(archive: Path, *, serve: bool = True, port: int = 8001) -> int:
             click.echo(f"  from the web archive: {row['published'] or '(no date)'} "
                        f"{row['title']} <{row['url']}>, captured {row['fetched_at']}")
     click.echo(f"try: pressarchive search Ramadi --archive {archive}")
+    # Arabic as a reader types it: no article, no hamza on the alef (الموصل, أعلن).
+    for example in ("search موصل --source aawsat_ar", "search Daesh --topic coalition",
+                    "claims --counted sorties", "health"):
+        click.echo(f"     pressarchive {example} --archive {archive}")
     if not serve:
         return 0
     from archive.serve import run_datasette

@@ -123,6 +123,22 @@ def test_every_article_has_its_title_its_date_and_its_language(crawled_archive):
             assert phrase in row["text"], (page.url, phrase)
 
 
+def test_the_topic_separates_coalition_stories_from_the_unrelated_ones(crawled_archive):
+    # Every sample site has stories about the coalition's war (kind "article") and
+    # stories about something else (kind "unrelated"), in its edition's language; the
+    # lexicon was not tuned on the newer sites' stories. One known miss: a 190-word
+    # culture story that mentions "the war with ISIS" once (Kurdistan24's book fair).
+    conn = db(crawled_archive)
+    topics = dict(conn.execute("select url, topic from articles").fetchall())
+    pages = [p for p in catalog() if p.kind in ARTICLE_KINDS]
+    marked = {p.url for p in pages if topics[p.url] == "coalition"}
+    about = {p.url for p in pages if p.kind == "article"}
+    precision, recall = len(marked & about) / len(marked), len(marked & about) / len(about)
+    assert precision >= 0.97 and recall >= 0.97, sorted(marked ^ about)
+    facet = dict(conn.execute("select topic, count(*) from articles group by topic"))
+    assert facet["coalition"] == len(marked) and facet[""] == len(pages) - len(marked)
+
+
 def test_seed_articles_are_complete_with_metadata(crawled_archive):
     conn = db(crawled_archive)
     for source, page in seed_pages().items():

@@ -40,7 +40,7 @@ def rss(
         f"<title>{escape(feed.title)}</title>\n"
         f"<link>{escape(link)}</link>\n"
         f"<description>{escape(cfg.extra.get('description', cfg.title))}</description>\n"
-        "<language>en</language>\n"
+        f"<language>{escape(cfg.language)}</language>\n"
         f"<atom:link href={quoteattr(feed.url)} rel=\"self\" type=\"application/rss+xml\"/>\n"
         f"<lastBuildDate>{last}</lastBuildDate>\n"
         + "\n".join(items)
@@ -51,9 +51,9 @@ def rss(
 def news_sitemap(cfg: SiteConfig, entries: list[Entry]) -> str:
     """A Google News sitemap: news:publication (name, language), publication_date, title,
     and news:keywords (the story's tags) on sites whose site.toml says
-    `extra.news_keywords = "tags"`. The language is `extra.language` ("en" if unset)."""
+    `extra.news_keywords = "tags"`. The language is the site's."""
     entries = sorted(entries, key=lambda e: dates.to_datetime(e.published, cfg.tz), reverse=True)
-    language = escape(cfg.extra.get("language", "en"))
+    language = escape(cfg.language)
     with_keywords = cfg.extra.get("news_keywords") == "tags"
     urls = []
     for e in entries:

@@ -132,4 +132,7 @@ class SiteConfig:
     # On a host several sites share (an outlet's editions): the path prefixes ("/fr/") this
     # site serves; the host's first site in SITE_NAMES order serves the rest (robots.txt).
     paths: tuple[str, ...] = ()
+    # The edition's language (ISO 639-1): the feed's <language>, the news sitemap's
+    # news:language and the JSON-LD inLanguage.
+    language: str = "en"
     extra: dict[str, str] = field(default_factory=dict)  # strings the templates use as-is

@@ -168,7 +168,7 @@ class SiteRenderer:
                 "dateModified": article.modified or article.published}
                if article.published else {}),
             "articleSection": self.section_name(article.section),
-            "inLanguage": "en",
+            "inLanguage": self.cfg.language,
         }
         if article.image_src:
             data["image"] = [article.image_src]
