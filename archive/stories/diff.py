@@ -25,15 +25,18 @@ def _key(paragraph: str) -> str:
 
 
 def _word_changes(old: str, new: str) -> list[str]:
-    """The runs of words that differ between two close paragraphs."""
+    """The stretch of words between the two paragraphs' common beginning and end: one
+    "- " and one "+ " line for a changed dateline, however its words happen to align."""
     a, b = old.split(), new.split()
-    changes = []
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
-        if tag in ("replace", "delete"):
-            changes.append("- " + " ".join(a[i1:i2]))
-        if tag in ("replace", "insert"):
-            changes.append("+ " + " ".join(b[j1:j2]))
-    return changes
+    start = 0
+    while start < min(len(a), len(b)) and a[start] == b[start]:
+        start += 1
+    end = 0
+    while end < min(len(a), len(b)) - start and a[-1 - end] == b[-1 - end]:
+        end += 1
+    removed, added = a[start:len(a) - end], b[start:len(b) - end]
+    return ([f"- {' '.join(removed)}"] if removed else []) + (
+        [f"+ {' '.join(added)}"] if added else [])
 
 
 def differences(origin: str, copy: str) -> list[str]:
