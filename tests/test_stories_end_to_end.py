@@ -59,3 +59,34 @@ def test_an_unknown_url_is_one_error_line(crawled_archive):
                      str(crawled_archive))
     assert result.returncode == 4
     assert result.stderr.strip().count("\n") == 0 and "no article" in result.stderr
+
+
+def test_datasette_lists_stories_and_links_an_article_to_its_copies(crawled_archive):
+    import asyncio
+    from urllib.parse import quote
+
+    from archive.serve import datasette_app
+    from tests.test_serve import get_json
+
+    rows = get_json(crawled_archive, "/index/stories.json?_shape=array&min_copies=")
+    ours = [r for r in rows if r["url"] in (NINA, SHAFAQ, RUDAW)]
+    assert [r["url"] for r in ours] == [NINA, SHAFAQ, RUDAW]
+    assert all(r["article_page"].startswith("/index/articles/") for r in ours)
+    copies = get_json(crawled_archive, f"/index/article_copies.json?_shape=array"
+                                       f"&url={quote(SHAFAQ, safe='')}")
+    assert [r["url"] for r in copies] == [NINA, SHAFAQ, RUDAW]
+    claims = get_json(crawled_archive, f"/index/article_claims.json?_shape=array"
+                                       f"&url={quote(NINA, safe='')}")
+    assert claims and {r["url"] for r in claims} >= {NINA, SHAFAQ}
+
+    async def article_page() -> str:
+        ds = datasette_app(crawled_archive)
+        await ds.invoke_startup()
+        page = copies[0]["article_page"]
+        response = await ds.client.get(page)
+        assert response.status_code == 200
+        return response.text
+
+    html = asyncio.run(article_page())
+    assert f"/index/article_copies?url={quote(NINA, safe='')}" in html
+    assert f"/index/article_claims?url={quote(NINA, safe='')}" in html
