@@ -207,3 +207,23 @@ def test_datasette_story_queries_link_each_copy(tmp_path):
     copies = conn.execute(queries["article_copies"]["sql"], {"url": RUDAW}).fetchall()
     assert [r["url"] for r in copies] == [NINA, RUDAW, SHAFAQ]
     assert conn.execute(queries["article_claims"]["sql"], {"url": NINA}).fetchall() == []
+
+
+def test_a_date_a_news_sitemap_gives_later_moves_the_article_into_its_story(tmp_path):
+    from archive.index.schema import Capture
+    from archive.news_sitemap import NewsEntry
+
+    # Captured years later and undated: outside the window, no story of its own.
+    undated = replace(rows()[1], published="", fetched_at="2026-11-21T10:00:00Z")
+    path = index(tmp_path / "index.db", [rows()[0], undated])
+    assert stories(path) == []
+    writer = IndexWriter(path)
+    sitemap = Capture(url="https://shafaq.example/sitemap.xml", source="shafaq", status=200,
+                      content_type="application/xml", fetched_at="2026-11-21T11:00:00Z",
+                      warc_file="a.warc.gz", warc_offset=0, warc_length=0,
+                      record_id="<urn:uuid:2>", payload_digest="sha1:Y")
+    with writer.batch():
+        writer.add_listings(sitemap, [NewsEntry(SHAFAQ, "2020-11-16", "", "", "en")])
+    writer.close()
+    assert [(row[0], row[3], row[5]) for row in stories(path)] == [
+        (NINA, "2020-11-15", 1), (SHAFAQ, "2020-11-16", 0)]

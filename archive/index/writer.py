@@ -97,8 +97,13 @@ class IndexWriter(BatchedWrites):
     def add_listings(self, capture: Capture, entries: Iterable[NewsEntry]) -> tuple[int, int]:
         """A news sitemap capture's entries (archive/index/listings.py): (rows added,
         dates filled in articles indexed before it)."""
+        from archive.stories.cluster import refresh_story
+
+        # An article given its date only now may join or leave a story: recomputed in
+        # this transaction (the module function: a nested _write() would commit it early).
         with self._write():
-            return add_listings(self.db.conn, capture, entries, on_filled=self.refresh_story)
+            return add_listings(self.db.conn, capture, entries,
+                                on_filled=lambda url: refresh_story(self.db.conn, url))
 
     def holds_original(self, url: str, cdx_digest: str) -> bool:
         """True if the archive has this payload of ``url`` already: back-filled with that
