@@ -153,6 +153,9 @@ def record_extraction(
             row = index.dated(article_row(capture, result, config_hash))
             change = index.add_article(row)
             index.replace_claims(row.url, claim_rows(row))
+            if change != "same":
+                # A new text or date: its story may gain, lose or change origin.
+                index.refresh_story(row.url)
         return change
     else:
         index.add_non_article(

@@ -56,6 +56,7 @@ from archive.lock import ArchiveLock, holding_lock
 from archive.news_sitemap import NewsSitemap
 from archive.reextract_report import Progress, ReextractReport, record_run
 from archive.sources import Source, source_for_url
+from archive.stories.cluster import rebuild_stories
 from archive.warc.decoding import ContentDecodingError
 from archive.warc.origin import CAPTURE_AND_ORIGIN_TYPES, Origin, with_origins
 from archive.warc.reader import (
@@ -193,9 +194,22 @@ def carry_over(index: IndexWriter, old_db: Path, extracted_urls_sql: str) -> int
                     f"insert or ignore into claims ({claim_cols}) select {claim_cols} "
                     f"from old.claims where url in (select url from main.articles)"
                 )
-        return db["articles"].count - before
+            if "story_signatures" in old_tables:
+                # The carried articles' signatures and bands (derived from their texts,
+                # which are carried as they were); their stories are recomputed below.
+                for table in ("story_signatures", "story_bands"):
+                    db.execute(f"insert or ignore into {table} select * from old.{table} "
+                               f"where url in (select url from main.articles)")
+        carried = db["articles"].count - before
     finally:
         db.execute("detach database old")
+    # The carried articles' stories as the components among them: the articles then
+    # re-extracted join them one by one (refresh_story), as in a crawl.
+    with db.conn:
+        rebuild_stories(db.conn, [r[0] for r in db.execute(
+            "select url from articles where url not in (select url from story_signatures) "
+            "order by url")])
+    return carried
 
 
 def run_reextract(options: ReextractOptions) -> ReextractReport:

@@ -56,6 +56,7 @@ from archive.index.search import (
     register_search_functions,
 )
 from archive.layout import INDEX_FILENAME, INDEX_TABLES, ArchiveLayout, read_index
+from archive.serve_article_links import article_url_cell
 from archive.serve_follow import Asgi, FollowingDatasette, follow_asgi
 from archive.serve_limits import limit_connection, quiet_printf_refusals
 from archive.serve_public import PUBLIC_SETTINGS, is_loopback, public_by_default, visitor_asgi
@@ -110,6 +111,14 @@ def prepare_connection(conn: sqlite3.Connection) -> None:
     register_search_functions(conn)
     conn.create_function("escape_fts", 1, fts_query_or_nothing, deterministic=True)
     conn.execute(f"pragma mmap_size = {MMAP_BYTES}")
+
+
+@hookimpl
+def render_cell(value: object, column: str, table: str | None,
+                database: str | None) -> object:
+    """Datasette plugin hook: an article's URL links to its claims and its story's other
+    copies too (archive/serve_article_links.py)."""
+    return article_url_cell(value, column, table, database)
 
 
 @hookimpl

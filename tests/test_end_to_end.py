@@ -227,6 +227,12 @@ def test_redirects_and_404s_are_captured_not_indexed(crawled_archive):
             assert capture["location"].endswith(path)
 
 
+# Words the sample sites' other outlets use in their reports of the seed's figure (the 37,800
+# sorties quoted by Shafaq News, Kurdistan24, Al Jazeera and Middle East Eye, for claims
+# and stories).
+QUOTED_ELSEWHERE = {"sorties"}
+
+
 @pytest.mark.parametrize(
     ("word", "source"),
     [("Ramadi", "trtworld"), ("Blinken", "trtworld"), ("Stoltenberg", "france24"),
@@ -240,6 +246,10 @@ def test_search_finds_the_seed_article_first(crawled_archive, word, source):
     assert result.returncode == 0, result.stderr
     hits = [json.loads(line) for line in result.stdout.splitlines()]
     assert hits, word
+    if word in QUOTED_ELSEWHERE:
+        # Other outlets' shorter reports of the same figure may rank above it: the seed
+        # is its own source's first hit.
+        hits = [hit for hit in hits if hit["source"] == source]
     assert hits[0]["url"] == seed_pages()[source].url
     assert word.lower() in hits[0]["snippet"].lower()
 
@@ -261,8 +271,10 @@ def test_search_filters_by_source_and_date(crawled_archive):
                      "--archive", str(crawled_archive))
     hits = [json.loads(line) for line in result.stdout.splitlines()]
     assert hits and {h["source"] for h in hits} == {"france24"}
+    # A limit above the default 20: the sample sites have more than 20 coalition
+    # articles since 2019 (four outlets quote the seed's sorties).
     result = run_cli("search", "coalition", "--json", "--since", "2019-01-01",
-                     "--archive", str(crawled_archive))
+                     "--limit", "100", "--archive", str(crawled_archive))
     hits = [json.loads(line) for line in result.stdout.splitlines()]
     assert all(h["published"] >= "2019-01-01" for h in hits)
     assert seed_pages()["ina"].url in {h["url"] for h in hits}

@@ -17,7 +17,7 @@ from archive.cli.crawling import crawl, demo, reextract, sample_sites
 from archive.cli.export import export
 from archive.cli.extracting import extract
 from archive.cli.importing import import_files
-from archive.cli.reading import claims, compare, health, history, search, status
+from archive.cli.reading import claims, compare, health, history, search, status, story
 from archive.cli.serving import serve
 from archive.cli.verify import verify
 
@@ -30,6 +30,6 @@ def main() -> None:
     """Crawl, archive (WARC), extract and search press coverage."""
 
 
-for command in (crawl, backfill, reextract, import_files, demo, sample_sites, search, claims,
+for command in (crawl, backfill, reextract, import_files, demo, sample_sites, search, claims, story,
                 status, history, compare, health, extract, serve, export, verify):
     main.add_command(command)

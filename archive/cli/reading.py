@@ -1,4 +1,4 @@
-"""`pressarchive search`, `claims`, `status`, `history`, `compare` and `health`: the
+"""`pressarchive search`, `claims`, `story`, `status`, `history`, `compare` and `health`: the
 commands that only read an index (opened read-only by the library).
 """
 
@@ -153,6 +153,24 @@ def claims(query: str, archive: str | None, counted: str | None, speaker: str | 
                    else format_claim(hit))
     if not hits and not as_json:
         click.echo("no claims", err=True)
+
+
+@click.command()
+@click.argument("url")
+@archive_option
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per copy.")
+def story(url: str, archive: str | None, as_json: bool) -> None:
+    """The copies of an article (the same text at other outlets or URLs), earliest first,
+    with their similarity to the origin and what each changes."""
+    from archive.index.stories import find_story, format_copy
+    from archive.layout import ArchiveLayout
+
+    copies = find_story(ArchiveLayout(resolve_archive(archive)).index_db, url)
+    for copy in copies:
+        click.echo(json.dumps(copy.to_dict(), ensure_ascii=False) if as_json
+                   else format_copy(copy))
+    if len(copies) == 1 and not as_json:
+        click.echo("no other copies", err=True)
 
 
 @click.command()

@@ -18,7 +18,7 @@ the result does not depend on the order, and a rebuild equals the crawl.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from archive.index.schema import LISTING_COLUMNS, Capture
 from archive.news_sitemap import NewsEntry, listed_day
@@ -47,9 +47,11 @@ _FILL_CLAIMS = (
 
 
 def add_listings(conn: sqlite3.Connection, capture: Capture,
-                 entries: Iterable[NewsEntry]) -> tuple[int, int]:
+                 entries: Iterable[NewsEntry],
+                 on_filled: Callable[[str], None] | None = None) -> tuple[int, int]:
     """Rows for a sitemap capture's entries (URLs resolved against the sitemap's) that
-    no earlier capture listed; then dates for the articles they list that have none.
+    no earlier capture listed; then dates for the articles they list that have none
+    (`on_filled` is told each such URL: its story's date window moved).
     Returns (rows added, article dates filled)."""
     from urllib.parse import urljoin
 
@@ -65,9 +67,12 @@ def add_listings(conn: sqlite3.Connection, capture: Capture,
         added += 1
         if not published:
             continue
-        filled += conn.execute(_FILL_ARTICLE, (published, url, capture.source)).rowcount
+        dated = conn.execute(_FILL_ARTICLE, (published, url, capture.source)).rowcount
+        filled += dated
         conn.execute(_FILL_VERSIONS, (published, url, capture.source))
         conn.execute(_FILL_CLAIMS, (published, url, capture.source))
+        if dated and on_filled is not None:
+            on_filled(url)
     return added, filled
 
 

@@ -8,6 +8,9 @@ Tables
   article_versions  every distinct version (title, date, text) of each article, in
                 capture order; `articles` shows the latest
   claims        quantity claims of each article (who said what number about what)
+  stories, story_signatures, story_bands
+                articles carrying the same text (wire copies), their MinHash
+                signatures and LSH bands (archive/stories/store.py)
   listings      what news sitemaps said of the URLs they list (news:publication_date,
                 title, keywords, language), one row per URL and source: its first
                 listing (archive/index/listings.py)
@@ -35,6 +38,7 @@ import sqlite_utils
 
 from archive.index.health import ensure_health_schema
 from archive.index.normalise import SEARCH_FORM, normalise_text
+from archive.stories.store import ensure_story_schema
 
 logger = logging.getLogger(__name__)
 
@@ -322,6 +326,9 @@ def ensure_schema(db: sqlite_utils.Database, *, search: bool = True) -> None:
         db["claims"].create(CLAIM_COLUMNS, pk=("url", "n"), not_null={"url", "n"})
         db["claims"].create_index(["counted", "published"])
         db["claims"].create_index(["published"])
+    # Stories (archive/stories/store.py): an index made before them gains them empty;
+    # reextract fills them.
+    ensure_story_schema(db.conn)
     # Extraction health (archive/index/health.py): its tables, empty until written.
     ensure_health_schema(db.conn)
     # Indexes made by an earlier version gain the columns added since.

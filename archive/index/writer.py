@@ -97,8 +97,13 @@ class IndexWriter(BatchedWrites):
     def add_listings(self, capture: Capture, entries: Iterable[NewsEntry]) -> tuple[int, int]:
         """A news sitemap capture's entries (archive/index/listings.py): (rows added,
         dates filled in articles indexed before it)."""
+        from archive.stories.cluster import refresh_story
+
+        # An article given its date only now may join or leave a story: recomputed in
+        # this transaction (the module function: a nested _write() would commit it early).
         with self._write():
-            return add_listings(self.db.conn, capture, entries)
+            return add_listings(self.db.conn, capture, entries,
+                                on_filled=lambda url: refresh_story(self.db.conn, url))
 
     def holds_original(self, url: str, cdx_digest: str) -> bool:
         """True if the archive has this payload of ``url`` already: back-filled with that
@@ -225,6 +230,14 @@ class IndexWriter(BatchedWrites):
             self.db.execute("delete from claims where url = ?", [url])
             self.db.conn.executemany(_INSERT_CLAIM, [(url, n, *row) for n, row in
                                                      enumerate(rows, 1)])
+
+    def refresh_story(self, url: str) -> None:
+        """The stories touching an article whose text or date changed, recomputed
+        (archive/stories/): in the caller's transaction, with its article row."""
+        from archive.stories.cluster import refresh_story
+
+        with self._write():
+            refresh_story(self.db.conn, url)
 
     def mark_removed(self, url: str, when: str, reason: str) -> bool:
         """Mark an indexed article as gone from the site (its captures stay); the

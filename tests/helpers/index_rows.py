@@ -14,6 +14,10 @@ TABLES = {
     "non_articles": "url",
     "article_versions": "url, version",
     "claims": "url, n",
+    # Stories (archive/stories/): the same for any order articles are indexed in.
+    "stories": "url",
+    "story_signatures": "url",
+    "story_bands": "url, key",
     # What news sitemaps said of the URLs they list (archive/index/listings.py).
     "listings": "url, source",
     # Extraction health (archive/index/health.py): derived from the rows above and the
