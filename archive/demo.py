@@ -18,6 +18,8 @@ from archive.layout import ArchiveLayout
 # The source the demo back-fills: a gap in the sources dossier, whose pages survive only
 # in web archives.
 BACKFILLED_SOURCE = "chinatopix"
+# A NINA report two other sample outlets republished (pressarchive story groups them).
+REPUBLISHED_REPORT = "https://www.ninanews.com/Website/News/Details?key=721506"
 
 
 def run_demo(archive: Path, *, serve: bool = True, port: int = 8001) -> int:
@@ -52,7 +54,7 @@ def run_demo(archive: Path, *, serve: bool = True, port: int = 8001) -> int:
     click.echo(f"try: pressarchive search Ramadi --archive {archive}")
     # Arabic as a reader types it: no article, no hamza on the alef (الموصل, أعلن).
     for example in ("search موصل --source aawsat_ar", "search Daesh --topic coalition",
-                    "claims --counted sorties", "health"):
+                    "claims --counted sorties", f"story {REPUBLISHED_REPORT}", "health"):
         click.echo(f"     pressarchive {example} --archive {archive}")
     if not serve:
         return 0
