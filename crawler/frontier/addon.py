@@ -1,0 +1,57 @@
+"""Turns the frontier on for a crawler when PRESSARCHIVE_FRONTIER names a Redis server.
+
+An add-on rather than fixed settings: Scrapy's SCHEDULER and DUPEFILTER_CLASS have no
+NotConfigured of their own, and the same settings module must give a local crawl (the
+default) or a shared one (`--frontier`, `-s PRESSARCHIVE_FRONTIER=...`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scrapy.exceptions import NotConfigured
+
+from crawler import frontier
+
+# Our components in place of Scrapy's or beside them (crawler/frontier/*.py).
+_ROBOTS = "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware"
+_SHARED_ROBOTS = "crawler.frontier.robots.SharedRobotsTxtMiddleware"
+_INFLIGHT = "crawler.frontier.inflight.InFlightMiddleware"
+
+
+class FrontierAddon:
+    def __init__(self, crawler: Any = None) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> FrontierAddon:
+        if not frontier.enabled(crawler.settings):
+            # No reason given: Scrapy would log it as a warning in every local crawl.
+            raise NotConfigured
+        return cls(crawler)
+
+    def update_settings(self, settings: Any) -> None:
+        keys = frontier.keys(settings)
+        frontier.worker_name(settings)  # a bad name fails here, before any request
+        values: dict[str, Any] = {
+            "REDIS_URL": settings.get(frontier.FRONTIER_SETTING),
+            "SCHEDULER": "crawler.frontier.scheduler.FrontierScheduler",
+            "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
+            "SCHEDULER_QUEUE_KEY": keys.spider("requests"),
+            "SCHEDULER_DUPEFILTER_KEY": keys.spider("dupefilter"),
+            "REDIS_START_URLS_KEY": keys.spider("start_urls", "name"),
+            # Never flushed at close: other workers still use the queue and the filter;
+            # the run's keys expire instead (PRESSARCHIVE_FRONTIER_KEY_TTL).
+            "SCHEDULER_PERSIST": True,
+            "SCHEDULER_FLUSH_ON_START": False,
+        }
+        settings.setdict(values, priority="addon")
+        middlewares = settings.getdict("DOWNLOADER_MIDDLEWARES")
+        middlewares[_ROBOTS] = None
+        middlewares[_SHARED_ROBOTS] = 100
+        settings.set("DOWNLOADER_MIDDLEWARES", middlewares, priority="addon")
+        spider_middlewares = settings.getdict("SPIDER_MIDDLEWARES")
+        # Outermost (next to the engine): it sees a callback's whole output, after every
+        # other middleware, so a request counts as done only once its children are queued.
+        spider_middlewares[_INFLIGHT] = 0
+        settings.set("SPIDER_MIDDLEWARES", spider_middlewares, priority="addon")
