@@ -16,8 +16,8 @@ from scrapy.spiderloader import SpiderLoader
 from archive import exitcodes
 from archive.errors import PressArchiveError
 from archive.sources import load_sources
-from crawler.backfill import window_from_settings
 from crawler import frontier
+from crawler.backfill import window_from_settings
 from crawler.spiders.source import SourceSpider, make_spider_class
 
 

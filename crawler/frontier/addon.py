@@ -46,12 +46,10 @@ class FrontierAddon:
             "SCHEDULER_FLUSH_ON_START": False,
         }
         settings.setdict(values, priority="addon")
-        middlewares = settings.getdict("DOWNLOADER_MIDDLEWARES")
-        middlewares[_ROBOTS] = None
-        middlewares[_SHARED_ROBOTS] = 100
-        settings.set("DOWNLOADER_MIDDLEWARES", middlewares, priority="addon")
-        spider_middlewares = settings.getdict("SPIDER_MIDDLEWARES")
+        # Into the component dicts themselves, as Scrapy's add-on guide does: a dict set at
+        # the add-on's priority would lose to the project's DOWNLOADER_MIDDLEWARES.
+        settings["DOWNLOADER_MIDDLEWARES"][_ROBOTS] = None
+        settings["DOWNLOADER_MIDDLEWARES"][_SHARED_ROBOTS] = 100
         # Outermost (next to the engine): it sees a callback's whole output, after every
         # other middleware, so a request counts as done only once its children are queued.
-        spider_middlewares[_INFLIGHT] = 0
-        settings.set("SPIDER_MIDDLEWARES", spider_middlewares, priority="addon")
+        settings["SPIDER_MIDDLEWARES"][_INFLIGHT] = 0
