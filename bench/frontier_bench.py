@@ -76,7 +76,7 @@ def crawl(args: list[str], workers: int, work: Path, label: str) -> dict:
             [*args, *extra], cwd=REPO, stdout=subprocess.DEVNULL, stderr=log,
             env=dict(os.environ, PYTHONPATH=str(REPO))), log))
     started = time.monotonic()
-    cpu, pages = [], 0
+    cpu, own = [], []
     for process, log in processes:
         # wait4: this worker's CPU with its helper processes' (writer, extraction).
         _pid, status, usage = os.wait4(process.pid, 0)
@@ -87,11 +87,14 @@ def crawl(args: list[str], workers: int, work: Path, label: str) -> dict:
         found = sum(int(n) for _name, n in RESPONSES.findall(text))
         if process.returncode not in (0, 3):
             raise RuntimeError(f"{label}: worker exited {process.returncode}: {text[-2000:]}")
-        pages += found
+        own.append(found)
     elapsed = time.monotonic() - started
+    pages = sum(own)
     return {"label": label, "workers": workers, "pages": pages, "seconds": round(elapsed, 1),
-            "pages_per_second": round(pages / elapsed, 1),
-            "cpu_per_page_ms": [round(c / max(pages, 1) * 1000 * workers, 2) for c in cpu],
+            "pages_per_second": round(pages / elapsed, 1), "pages_per_worker": own,
+            # Each worker's CPU over the pages it archived itself.
+            "cpu_per_page_ms": [round(c / max(n, 1) * 1000, 2) for c, n in zip(cpu, own,
+                                                                            strict=True)],
             "cpu_seconds": [round(c, 1) for c in cpu]}
 
 

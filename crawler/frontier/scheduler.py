@@ -80,12 +80,20 @@ class FrontierScheduler(Scheduler):
 
     # The two methods of scrapy_redis.scheduler.Scheduler, without `spider=` in the stats.
     def enqueue_request(self, request: Request) -> bool:
-        if not request.dont_filter and self.df.request_seen(request):
-            self.df.log(request, self.spider)
-            return False
-        self.stats.inc_value("scheduler/enqueued/redis")
-        self.queue.push(request)
-        return True
+        # A request that comes back carrying an in-flight field is the redirect or the
+        # retry of one this worker took: once it is queued (or filtered as seen), the
+        # one it continues is done.
+        field = request.meta.pop(INFLIGHT_META, None)
+        try:
+            if not request.dont_filter and self.df.request_seen(request):
+                self.df.log(request, self.spider)
+                return False
+            self.stats.inc_value("scheduler/enqueued/redis")
+            self.queue.push(request)
+            return True
+        finally:
+            if field:
+                self.finished(field)
 
     def next_request(self) -> Request | None:
         data = self._pop(keys=[self.queue.key, self.inflight_key], args=[self.key_ttl])

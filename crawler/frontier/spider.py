@@ -110,8 +110,11 @@ class FrontierSourceSpider(RedisMixin, SourceSpider):
         busy = (self.count_size(self.redis_key) > 0 or scheduler.has_pending_requests()
                 or scheduler.others_busy())
         now = time.monotonic()
-        if busy or not self.idle_since:
-            self.idle_since = 0.0 if busy else now
+        if busy:
+            self.idle_since = 0.0
             raise DontCloseSpider
+        if not self.idle_since:
+            self.idle_since = now
+        # Scrapy asks again every 5 s while the spider stays idle.
         if now - self.idle_since < self.idle_close:
             raise DontCloseSpider
