@@ -1,9 +1,10 @@
 """scrapy-redis's scheduler, with the fixes and the in-flight requests of the frontier.
 
 A thin subclass of `scrapy_redis.scheduler.Scheduler` (0.9.1, pinned), not a pinned
-commit of scrapy-redis: its release passes `spider=` to the stats collector (deprecated
-by Scrapy) and forgets popped requests; both are a few methods here, and the rest of
-scrapy-redis (queue, duplicate filter, serialisation) is used as released.
+commit of scrapy-redis: its release passes `spider=` to the stats collector and calls
+Spider.log() (both deprecated by Scrapy), and forgets popped requests; all three are a
+few methods here, and the rest of scrapy-redis (queue, duplicate filter, serialisation,
+connection settings) is used as released.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 
 import redis
 from scrapy import Request
+from scrapy.utils.misc import load_object
 from scrapy_redis.scheduler import Scheduler
 
 from crawler import frontier
@@ -51,8 +53,18 @@ class FrontierScheduler(Scheduler):
         return scheduler
 
     def open(self, spider: Any) -> None:
-        super().open(spider)
+        # scrapy-redis's open() without its Spider.log() call (deprecated by Scrapy).
         self.spider = spider
+        self.queue = load_object(self.queue_cls)(
+            server=self.server, spider=spider, key=self.queue_key % {"spider": spider.name},
+            serializer=self.serializer)
+        if not self.df:
+            self.df = load_object(self.dupefilter_cls).from_spider(spider)
+        if self.flush_on_start:
+            self.flush()
+        if len(self.queue):
+            logger.info("joining a run with %d request(s) of %s queued", len(self.queue),
+                        spider.name)
         spider.frontier_scheduler = self
         self.inflight_key = self.keys.inflight(spider.name, self.worker)
         for key in (self.queue_key % {"spider": spider.name}, self.df.key):
