@@ -66,7 +66,8 @@ def test_two_workers_fetch_each_page_once_and_rebuild_the_local_index(
     local, local_asked = local_crawl
     shared = tmp_path / "shared"
     with counting_server(SCALE) as (server, via):
-        workers = [start(worker_args(shared, via, SOURCES, redis_url, "pair", name),
+        # Slowed down (0.3 s a host) so that both have started before the work is done.
+        workers = [start(worker_args(shared, via, SOURCES, redis_url, "pair", name, 0.3),
                          tmp_path / f"{name}.log") for name in ("w1", "w2")]
         for process, name in zip(workers, ("w1", "w2"), strict=True):
             finish(process, tmp_path / f"{name}.log")

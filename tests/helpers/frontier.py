@@ -57,9 +57,10 @@ def crawl_args(archive: Path, via: str, sources: tuple[str, ...], *extra: str) -
 
 
 def worker_args(archive: Path, via: str, sources: tuple[str, ...], redis_url: str,
-                run: str, worker: str) -> list[str]:
+                run: str, worker: str, delay: float = 0) -> list[str]:
+    """`delay`: a small crawl at full speed is over before a second worker has started."""
     return crawl_args(archive, via, sources, "--frontier", redis_url, "--frontier-run", run,
-                      "--worker", worker)
+                      "--worker", worker, "--delay", str(delay))
 
 
 def start(args: list[str], log: Path) -> subprocess.Popen:
