@@ -91,6 +91,10 @@ PRESSARCHIVE_FRONTIER_IDLE_CLOSE = 5.0
 # A worker's heartbeat lasts this many seconds (renewed every third of it): one silent
 # for longer is dead, and the requests it had in flight go back to the queue.
 PRESSARCHIVE_FRONTIER_HEARTBEAT = 60.0
+# Requests to one host, from all workers together, at least its delay apart (a turn
+# taken in Redis, crawler/frontier/politeness.py); off: each worker keeps its own delay,
+# so N workers send N times one worker's rate to a host.
+PRESSARCHIVE_FRONTIER_SHARED_DELAY = True
 # The run's keys in Redis expire this many seconds after they were last renewed.
 PRESSARCHIVE_FRONTIER_KEY_TTL = 3 * 24 * 3600
 # Extraction runs in this many worker processes (0: one per core).

@@ -71,6 +71,9 @@ def test_two_workers_fetch_each_page_once_and_rebuild_the_local_index(
                          tmp_path / f"{name}.log") for name in ("w1", "w2")]
         for process, name in zip(workers, ("w1", "w2"), strict=True):
             finish(process, tmp_path / f"{name}.log")
+        # Politeness across workers: one host's requests, from both, 0.3 s apart (less
+        # the jitter of two processes' event loops and the server's threads).
+        assert server.shortest_gap() > 0.25
         asked = server.take()
     twice = {key: n for key, n in asked.items() if n > 1}
     assert not twice, f"fetched more than once: {twice}"

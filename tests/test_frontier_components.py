@@ -42,6 +42,8 @@ def test_the_addon_puts_the_frontier_in_place(tmp_path: Path, redis_url: str) ->
     assert middlewares["scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware"] is None
     assert middlewares["crawler.frontier.robots.SharedRobotsTxtMiddleware"] == 100
     assert frontier.archive_dir(settings) == tmp_path / "workers" / "w1"
+    assert settings["DOWNLOAD_HANDLERS"]["https"] == (
+        "crawler.frontier.politeness.TurnTakingDownloadHandler")
 
 
 def scheduler_of(crawler: object) -> tuple[FrontierScheduler, object]:
@@ -117,3 +119,17 @@ def test_an_unreachable_frontier_is_one_line(tmp_path: Path) -> None:
                      f"redis://127.0.0.1:{free_port()}/0")
     assert result.returncode == 4, result.stderr
     assert result.stderr.startswith("Error: frontier redis://")
+
+
+def test_requests_to_a_host_from_all_workers_are_a_delay_apart(tmp_path: Path,
+                                                               redis_url: str) -> None:
+    from crawler.frontier.politeness import HostTurns
+
+    turns = [HostTurns(crawler_for(tmp_path / name, redis_url, "delay", name))
+             for name in ("w1", "w2")]
+    # Turns taken alternately by two workers, 200 ms each: each waits for the last.
+    waits = [turns[n % 2].reserve(keys=["pressarchive:host:delay.example:next"],
+                                        args=[200]) for n in range(4)]
+    assert waits[0] == 0
+    assert [b - a for a, b in zip(waits, waits[1:], strict=False)] == pytest.approx(
+        [200, 200, 200], abs=30)

@@ -17,6 +17,7 @@ from crawler import frontier
 _ROBOTS = "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware"
 _SHARED_ROBOTS = "crawler.frontier.robots.SharedRobotsTxtMiddleware"
 _INFLIGHT = "crawler.frontier.inflight.InFlightMiddleware"
+_TURNS = "crawler.frontier.politeness.TurnTakingDownloadHandler"
 
 
 class FrontierAddon:
@@ -50,6 +51,10 @@ class FrontierAddon:
         # the add-on's priority would lose to the project's DOWNLOADER_MIDDLEWARES.
         settings["DOWNLOADER_MIDDLEWARES"][_ROBOTS] = None
         settings["DOWNLOADER_MIDDLEWARES"][_SHARED_ROBOTS] = 100
+        if settings.getbool("PRESSARCHIVE_FRONTIER_SHARED_DELAY"):
+            # Our --via handler, taking each host's turn in Redis as a request goes out.
+            settings["DOWNLOAD_HANDLERS"]["http"] = _TURNS
+            settings["DOWNLOAD_HANDLERS"]["https"] = _TURNS
         # Outermost (next to the engine): it sees a callback's whole output, after every
         # other middleware, so a request counts as done only once its children are queued.
         settings["SPIDER_MIDDLEWARES"][_INFLIGHT] = 0

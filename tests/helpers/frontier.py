@@ -7,6 +7,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,6 +19,13 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 class CountingHandler(SampleSiteHandler):
+    def do_GET(self) -> None:
+        # When the request came, not when its answer went (gzip takes its time).
+        host = self.headers.get("Host", "").rsplit(":", 1)[0].lower()
+        with self.server.count_lock:
+            self.server.times.setdefault(host, []).append(time.monotonic())
+        super().do_GET()
+
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         with self.server.count_lock:
             self.server.requests[(self._host, self.path)] += 1
@@ -29,9 +37,17 @@ class CountingServer(SampleSitesServer):
 
     def __init__(self, scale: int) -> None:
         self.requests: Counter[tuple[str, str]] = Counter()
+        self.times: dict[str, list[float]] = {}  # when each host was asked
         self.count_lock = threading.Lock()
         super().__init__(("127.0.0.1", 0), scale=scale)
         self.RequestHandlerClass = CountingHandler
+
+    def shortest_gap(self) -> float:
+        """The shortest time between two requests to one host."""
+        with self.count_lock:
+            gaps = [b - a for times in self.times.values()
+                    for a, b in zip(times, times[1:], strict=False)]
+        return min(gaps)
 
     def take(self) -> Counter[tuple[str, str]]:
         with self.count_lock:
