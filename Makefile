@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 TOOLS_VENV := .venv-tools
 TOOLS_STAMP := $(TOOLS_VENV)/.installed
 
-.PHONY: demo test lint tools clean
+.PHONY: demo test lint tools clean redis-server
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,7 +31,14 @@ tools: $(TOOLS_STAMP)
 demo: $(STAMP) $(TOOLS_STAMP)
 	$(BIN)/pressarchive demo --archive ./demo-archive
 
-test: $(STAMP) $(TOOLS_STAMP)
+# The frontier's tests start their own Redis (tests/helpers/redis_server.py): Debian's
+# redis-server, installed here when missing (as root, or through sudo).
+redis-server:
+	command -v redis-server >/dev/null || { \
+	  SUDO=$$(test "$$(id -u)" = 0 || echo sudo); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq redis-server; }
+
+test: $(STAMP) $(TOOLS_STAMP) redis-server
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 

@@ -6,7 +6,7 @@ import datetime as dt
 import logging
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -45,6 +45,13 @@ class CrawlOptions:
     # crawl --focus TOPIC: count and log the articles off the topic (archive/relevance.py);
     # "" for none. Whether they are indexed is each source's `irrelevant` setting.
     focus: str = ""
+    # The shared frontier (crawler/frontier/): redis://HOST:PORT/DB, "" for a local crawl;
+    # the run's name ("" for today's UTC date) and this worker's ("" for the host name).
+    frontier: str = ""
+    frontier_run: str = ""
+    worker: str = ""
+    # Set by on_frontier: the shared folder; `archive` is then the worker's own in it.
+    frontier_archive: Path | None = None
 
 
 # Outcomes of article pages that did not become articles.
@@ -176,7 +183,7 @@ def crawl_settings(options: CrawlOptions) -> Any:
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
     overrides: dict[str, Any] = {
-        "PRESSARCHIVE_ARCHIVE_DIR": str(options.archive),
+        "PRESSARCHIVE_ARCHIVE_DIR": str(options.frontier_archive or options.archive),
         "PRESSARCHIVE_VIA": options.via,
         "PRESSARCHIVE_MAX_ARTICLES": options.max_articles,
         "PRESSARCHIVE_EXTRACT_WORKERS": options.workers,
@@ -196,6 +203,10 @@ def crawl_settings(options: CrawlOptions) -> Any:
         overrides["USER_AGENT"] = user_agent(options.contact_url)
     if not options.crawl_delay:
         overrides["PRESSARCHIVE_CRAWL_DELAY_ENABLED"] = False
+    if options.frontier:
+        overrides["PRESSARCHIVE_FRONTIER"] = options.frontier
+        overrides["PRESSARCHIVE_FRONTIER_RUN"] = options.frontier_run
+        overrides["PRESSARCHIVE_WORKER"] = options.worker
     if options.delay is not None:
         overrides["DOWNLOAD_DELAY"] = options.delay
         overrides["AUTOTHROTTLE_START_DELAY"] = max(options.delay, 0.01)
@@ -221,8 +232,26 @@ def run_crawl(options: CrawlOptions) -> CrawlReport:
         from crawler.via import parse_via
 
         parse_via(options.via)
+    if options.frontier:
+        options = on_frontier(options)
     return run_recorded(options.archive, names, "crawl", lambda lock, unclean_since: _crawl(
         options, names, known, lock, unclean_since))
+
+
+def on_frontier(options: CrawlOptions) -> CrawlOptions:
+    """A worker of a shared crawl: its names checked, Redis reached, and the options of
+    its own folder DIR/workers/NAME (which the lock, reconcile and report then use)."""
+    from crawler import frontier
+
+    settings = crawl_settings(options)
+    try:
+        worker = frontier.worker_name(settings)
+        frontier.run_name(settings)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    frontier.check_server(options.frontier)
+    return replace(options, archive=frontier.worker_archive(options.archive, worker),
+                   worker=worker, frontier_archive=options.archive)
 
 
 def check_names(names: list[str], known: dict) -> None:

@@ -41,11 +41,12 @@ from twisted.python.threadpool import ThreadPool
 
 from archive import __version__
 from archive.capture.errors import StoreWriteError, short_message
-from archive.capture.store import StoreConfig
+from archive.capture.store import WARC_PREFIX, StoreConfig
 from archive.capture.writer_process import StoreCallError
 from archive.layout import ArchiveLayout
 from archive.lock import ArchiveLock, held_lock, held_lock_descriptor
 from archive.warc.repair import repair_open_files
+from crawler import frontier
 from crawler.writer_client import InlineWriter, WriterProcess, WriterProcessDied
 
 if TYPE_CHECKING:
@@ -82,7 +83,7 @@ def failure_line(kind: str, exc: BaseException, url: str) -> str:
             "kind are counted in the stats, not logged)")
 
 
-def warcinfo_fields(settings: Any, crawl_id: str) -> dict[str, str]:
+def warcinfo_fields(settings: Any, crawl_id: str, worker: str = "") -> dict[str, str]:
     fields = {
         "software": (
             f"pressarchive/{__version__} (Scrapy {scrapy.__version__}; "
@@ -97,6 +98,9 @@ def warcinfo_fields(settings: Any, crawl_id: str) -> dict[str, str]:
         "http-header-user-agent": settings.get("USER_AGENT"),
         "isPartOf": crawl_id,
     }
+    if worker:
+        # Which worker of a shared crawl (crawler/frontier/) wrote the file.
+        fields["pressarchive-worker"] = worker
     via = settings.get("PRESSARCHIVE_VIA")
     if via:
         fields["description"] = f"fetched through {via}; WARC-IP-Address is the address contacted"
@@ -111,6 +115,14 @@ class CrawlSession:
         self.directory = directory
         started = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
         self.crawl_id = f"pressarchive-{started}-{os.getpid()}"
+        self.worker = ""
+        prefix = WARC_PREFIX
+        if frontier.enabled(settings):
+            # One crawl of many workers is one crawl (warcinfo isPartOf, which extraction
+            # health groups by), and each worker's files say whose they are.
+            self.worker = frontier.worker_name(settings)
+            self.crawl_id = f"pressarchive-{frontier.run_name(settings)}"
+            prefix = f"{WARC_PREFIX}-{self.worker}"
         layout = ArchiveLayout(directory)
         layout.warc_dir.mkdir(parents=True, exist_ok=True)
         # A crawl killed earlier leaves a torn .open file: keep its complete
@@ -128,7 +140,8 @@ class CrawlSession:
             logger.warning("WARC repair: %s", action)
         config = StoreConfig(
             directory=directory,
-            warcinfo_fields=warcinfo_fields(settings, self.crawl_id),
+            warcinfo_fields=warcinfo_fields(settings, self.crawl_id, self.worker),
+            warc_prefix=prefix,
             max_file_bytes=settings.getint("PRESSARCHIVE_WARC_MAX_FILE_BYTES"),
             gzip_level=settings.getint("PRESSARCHIVE_WARC_GZIP_LEVEL"),
         )
@@ -173,7 +186,7 @@ class CrawlSession:
 
     @classmethod
     def acquire(cls, settings: Any) -> CrawlSession:
-        directory = Path(settings.get("PRESSARCHIVE_ARCHIVE_DIR")).resolve()
+        directory = frontier.archive_dir(settings).resolve()
         with cls._registry_lock:
             session = cls._sessions.get(directory)
             if session is None:
@@ -187,7 +200,7 @@ class CrawlSession:
         """One more user of the archive's open session, if there is one (None otherwise):
         crawlers run one after another keep one writer, one WARC file and warm extraction
         workers, instead of closing them after each and starting them again."""
-        directory = Path(settings.get("PRESSARCHIVE_ARCHIVE_DIR")).resolve()
+        directory = frontier.archive_dir(settings).resolve()
         with cls._registry_lock:
             session = cls._sessions.get(directory)
             if session is not None:

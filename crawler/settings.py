@@ -74,6 +74,29 @@ PRESSARCHIVE_CDX_DELAY = 2.5
 # A back-fill stops after this many replays in a row got no capture (0: never): a web
 # archive that blocks the address refuses them all, and more requests prolong the block.
 PRESSARCHIVE_BACKFILL_MAX_FAILURES = 10
+# The crawl shared by many workers (crawler/frontier/): the Redis server of the shared
+# frontier (redis://HOST:PORT/DB; empty: a local crawl, Scrapy's own scheduler). With it,
+# each source's queue, duplicate filter and start URLs live in Redis and this process
+# writes DIR/workers/WORKER/ (its WARC files, index, state and lock).
+PRESSARCHIVE_FRONTIER = ""
+# The name of one crawl of all workers: their Redis keys (empty: today's UTC date, so
+# workers started the same day share one run and the next day's run starts afresh).
+PRESSARCHIVE_FRONTIER_RUN = ""
+# This worker's name, in its folder, its WARC file names and their warcinfo (empty: the
+# host name). Two processes of one name on one machine: the second exits locked.
+PRESSARCHIVE_WORKER = ""
+# A worker's spider closes once the run looked over (no start URL, nothing queued, no
+# live worker with a request in flight) for this many seconds.
+PRESSARCHIVE_FRONTIER_IDLE_CLOSE = 5.0
+# A worker's heartbeat lasts this many seconds (renewed every third of it): one silent
+# for longer is dead, and the requests it had in flight go back to the queue.
+PRESSARCHIVE_FRONTIER_HEARTBEAT = 60.0
+# Requests to one host, from all workers together, at least its delay apart (a turn
+# taken in Redis, crawler/frontier/politeness.py); off: each worker keeps its own delay,
+# so N workers send N times one worker's rate to a host.
+PRESSARCHIVE_FRONTIER_SHARED_DELAY = True
+# The run's keys in Redis expire this many seconds after they were last renewed.
+PRESSARCHIVE_FRONTIER_KEY_TTL = 3 * 24 * 3600
 # Extraction runs in this many worker processes (0: one per core).
 PRESSARCHIVE_EXTRACT_WORKERS = 0
 # A page whose extraction takes longer is killed and counted.
@@ -172,6 +195,8 @@ EXTENSIONS = {
 # Scrapy's listings of settings and components at DEBUG (75 lines a source and run).
 ADDONS = {
     "crawler.quietlog.QuietListings": 0,
+    # The shared frontier in Redis, when PRESSARCHIVE_FRONTIER names one.
+    "crawler.frontier.addon.FrontierAddon": 10,
 }
 ITEM_PIPELINES = {
     "crawler.pipelines.ArticlePipeline": 300,

@@ -16,8 +16,9 @@ from scrapy.spiderloader import SpiderLoader
 from archive import exitcodes
 from archive.errors import PressArchiveError
 from archive.sources import load_sources
+from crawler import frontier
 from crawler.backfill import window_from_settings
-from crawler.spiders.source import make_spider_class
+from crawler.spiders.source import SourceSpider, make_spider_class
 
 
 def _fail(message: str) -> NoReturn:
@@ -31,6 +32,12 @@ def _fail(message: str) -> NoReturn:
 class SourceSpiderLoader(SpiderLoader):
     def __init__(self, settings: BaseSettings):
         self.sources_file = settings.get("PRESSARCHIVE_SOURCES_FILE") or None
+        self.base: type[SourceSpider] = SourceSpider
+        if frontier.enabled(settings):
+            # Imported only then: scrapy-redis (and redis) load for a shared crawl only.
+            from crawler.frontier.spider import FrontierSourceSpider
+
+            self.base = FrontierSourceSpider
         try:
             window_from_settings(settings, date.today())
         except ValueError as exc:
@@ -44,7 +51,7 @@ class SourceSpiderLoader(SpiderLoader):
         except PressArchiveError as exc:
             _fail(str(exc))
         for source in sources.values():
-            spider_class = make_spider_class(source, sources)
+            spider_class = make_spider_class(source, sources, self.base)
             self._found[source.name].append((__name__, spider_class.__name__))
             self._spiders[source.name] = spider_class
         self._check_name_duplicates()

@@ -53,3 +53,12 @@ def crawled_archive(sample_sites_url: str, tmp_path_factory: pytest.TempPathFact
         pytest.fail(f"crawl failed ({result.returncode}):\n{result.stderr[-5000:]}")
     (archive / "crawl.log").write_text(result.stderr)
     return archive
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real Redis server on 127.0.0.1 for the session (tests/helpers/redis_server.py)."""
+    from tests.helpers.redis_server import redis_server
+
+    with redis_server(tmp_path_factory.mktemp("redis")) as url:
+        yield url

@@ -63,6 +63,8 @@ class StoreConfig:
     warcinfo_fields: dict[str, str]
     max_file_bytes: int
     gzip_level: int
+    # A worker of a shared crawl names its files after itself (crawler/frontier/).
+    warc_prefix: str = WARC_PREFIX
 
 
 @dataclass(frozen=True)
@@ -83,7 +85,7 @@ class CaptureStore:
         self.sources: dict[str, Source] = {}
         self.writer = WarcFileWriter(
             ArchiveLayout(config.directory).warc_dir,
-            WARC_PREFIX,
+            config.warc_prefix,
             warcinfo_fields=config.warcinfo_fields,
             max_file_bytes=config.max_file_bytes,
             gzip_level=config.gzip_level,

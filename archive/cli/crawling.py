@@ -47,13 +47,21 @@ def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> str |
 @click.option("--focus", metavar="TOPIC", help="Count the articles on and off TOPIC "
               "(coalition, of settings/lexicon.toml) in the summary and log those off it; "
               "a source's `irrelevant` setting decides whether they are indexed.")
+@click.option("--frontier", metavar="URL", help="Share the crawl with other workers "
+              "through this Redis server (redis://HOST:PORT/DB): queue, duplicate filter "
+              "and start URLs there; this worker writes DIR/workers/NAME/.")
+@click.option("--frontier-run", metavar="NAME", help="With --frontier: the shared run's "
+              "name (default: today's UTC date); workers of one run share its queue.")
+@click.option("--worker", metavar="NAME", help="With --frontier: this worker's name, in its "
+              "folder and WARC file names (default: the host name).")
 @click.option("--log-level", default="INFO", show_default=True,
               type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"]))
 def crawl(
     sources: tuple[str, ...], archive: str | None, via: str | None, max_pages: int,
     delay: float | None, contact: str | None, sources_file: str | None, workers: int,
     recheck_all: bool, no_conditional: bool, since: str | None, until: str | None,
-    focus: str | None, log_level: str,
+    focus: str | None, frontier: str | None, frontier_run: str | None, worker: str | None,
+    log_level: str,
 ) -> None:
     """Crawl SOURCES (default: all) into the archive and index them."""
     from archive.backfill.window import make_window
@@ -69,6 +77,7 @@ def crawl(
         sources_file=sources_file, workers=workers, log_level=log_level,
         conditional=not no_conditional, recheck_all=recheck_all,
         since=since or "", until=until or "", focus=focus or "",
+        frontier=frontier or "", frontier_run=frontier_run or "", worker=worker or "",
     )
     # A PressArchiveError (ArchiveLocked: exit 5) is one line, by the command group.
     report = run_crawl(options)

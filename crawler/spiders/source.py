@@ -224,13 +224,14 @@ class SourceSpider(scrapy.Spider):
         }
 
 
-def make_spider_class(source: Source,
-                      sources: dict[str, Source] | None = None) -> type[SourceSpider]:
+def make_spider_class(source: Source, sources: dict[str, Source] | None = None,
+                      base: type[SourceSpider] = SourceSpider) -> type[SourceSpider]:
     """`sources`: every source of the file, which the WARC middleware files a capture
-    of a shared host under (another edition's robots.txt or home page)."""
+    of a shared host under (another edition's robots.txt or home page); `base`: the
+    frontier's spider (crawler/frontier/spider.py) on a shared crawl."""
     return type(
         _class_name(source.name),
-        (SourceSpider,),
+        (base,),
         {"name": source.name, "source": source, "sources": sources or {source.name: source},
          "__module__": __name__},
     )

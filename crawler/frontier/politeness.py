@@ -1,0 +1,80 @@
+"""Per-host delay held across workers: each request to a host takes its turn in Redis.
+
+Scrapy spaces the requests of one process to a host by its downloader slot's delay
+(DOWNLOAD_DELAY, AutoThrottle, robots.txt Crawl-delay through crawler/crawldelay.py); N
+workers would send N times that. Here every request first reserves the host's next turn
+in Redis (one Lua script on Redis's own clock, so the machines' clocks do not matter) and
+waits for it, in the download handler, as it goes out: requests to a host, from all
+workers together, are at least that delay apart. Concurrency per host stays each
+worker's own (CONCURRENT_REQUESTS_PER_DOMAIN).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scrapy import Request
+from scrapy.http import Response
+from scrapy.utils.httpobj import urlparse_cached
+from scrapy_redis.connection import get_redis_from_settings
+
+from crawler.frontier.robots import _sleep
+from crawler.politeness import downloader_of
+from crawler.via import ViaDownloadHandler
+
+# KEYS[1]: the host's next free moment (ms, Redis's clock); ARGV[1]: the delay in ms.
+# Returns how many ms the caller waits for its turn.
+_RESERVE = """
+local t = redis.call('time')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local free = tonumber(redis.call('get', KEYS[1]) or '0')
+local turn = math.max(now, free)
+redis.call('set', KEYS[1], turn + tonumber(ARGV[1]), 'PX', tonumber(ARGV[1]) + 60000)
+return turn - now
+"""
+
+
+class HostTurns:
+    """Each request to a host takes the host's next turn in Redis and waits for it."""
+
+    def __init__(self, crawler: Any):
+        self.crawler = crawler
+        self.server = get_redis_from_settings(crawler.settings)
+        self.reserve = self.server.register_script(_RESERVE)
+        self.default_delay = crawler.settings.getfloat("DOWNLOAD_DELAY")
+
+    def delay(self, request: Request) -> float:
+        """The host's delay as this worker's downloader sees it now (Crawl-delay and
+        AutoThrottle included)."""
+        downloader = downloader_of(self.crawler)
+        if downloader is None:
+            return self.default_delay
+        slot = downloader.slots.get(downloader.get_slot_key(request))
+        return slot.delay if slot is not None else self.default_delay
+
+    async def wait(self, request: Request) -> None:
+        delay = self.delay(request)
+        if delay <= 0:
+            return  # no delay asked: no turn to take
+        host = urlparse_cached(request).hostname or ""
+        wait_ms = self.reserve(keys=[f"pressarchive:host:{host}:next"],
+                               args=[int(delay * 1000)])
+        if wait_ms > 0:
+            self.crawler.stats.inc_value("frontier/delay_waits")
+            await _sleep(wait_ms / 1000)
+
+
+class TurnTakingDownloadHandler(ViaDownloadHandler):
+    """Our download handler, taking the host's turn right before the request goes out.
+
+    Here and not in a downloader middleware: a middleware runs before the downloader
+    slot's own queue, whose wait (Scrapy's randomised delay, the slot's concurrency)
+    would shift the send after the turn taken, and two workers' requests closer."""
+
+    def __init__(self, crawler: Any):
+        super().__init__(crawler)
+        self.turns = HostTurns(crawler)
+
+    async def download_request(self, request: Request) -> Response:
+        await self.turns.wait(request)
+        return await super().download_request(request)
