@@ -26,6 +26,7 @@ from tests.helpers.kills import complete_groups, wait_for_group_exit
 # by each, as in a local crawl), a few generated stories each besides their own.
 SOURCES = ("trtworld", "france24", "ina")
 SCALE = 6
+HOST_DELAY = 0.8
 
 
 def finish(process: subprocess.Popen, log: Path, timeout: float = 240) -> None:
@@ -66,14 +67,16 @@ def test_two_workers_fetch_each_page_once_and_rebuild_the_local_index(
     local, local_asked = local_crawl
     shared = tmp_path / "shared"
     with counting_server(SCALE) as (server, via):
-        # Slowed down (0.3 s a host) so that both have started before the work is done.
-        workers = [start(worker_args(shared, via, SOURCES, redis_url, "pair", name, 0.3),
+        # Slowed down (HOST_DELAY a host) so that both have started before the work is
+        # done, even on a loaded machine where a worker takes seconds to start.
+        workers = [start(worker_args(shared, via, SOURCES, redis_url, "pair", name,
+                                     HOST_DELAY),
                          tmp_path / f"{name}.log") for name in ("w1", "w2")]
         for process, name in zip(workers, ("w1", "w2"), strict=True):
             finish(process, tmp_path / f"{name}.log")
-        # Politeness across workers: one host's requests, from both, 0.3 s apart (less
+        # Politeness across workers: one host's requests, from both, HOST_DELAY apart (less
         # the jitter of two processes' event loops and the server's threads).
-        assert server.shortest_gap() > 0.25
+        assert server.shortest_gap() > HOST_DELAY - 0.05
         asked = server.take()
     twice = {key: n for key, n in asked.items() if n > 1}
     assert not twice, f"fetched more than once: {twice}"
