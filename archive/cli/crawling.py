@@ -122,12 +122,16 @@ def reextract(archive: str | None, workers: int, source: str | None, since: str 
 @click.option("--archive", "archive", metavar="DIR", default="demo-archive", show_default=True)
 @click.option("--no-serve", is_flag=True, help="Stop after crawling and indexing.")
 @click.option("--port", type=click.IntRange(1, 65535), default=8001, show_default=True,
-              help="Datasette port.")
-def demo(archive: str, no_serve: bool, port: int) -> None:
+              help="Datasette port (the search page); checked before crawling.")
+@click.option("--replay-port", type=click.IntRange(0, 65535), default=None,
+              help="pywb port (the archived pages) [default: --port + 1]; 0: no replay.")
+def demo(archive: str, no_serve: bool, port: int, replay_port: int | None) -> None:
     """Crawl the bundled sample sites of every source, index them, then serve."""
+    from archive.cli.serving import default_replay_port
     from archive.demo import run_demo
 
-    sys.exit(run_demo(Path(archive), serve=not no_serve, port=port))
+    sys.exit(run_demo(Path(archive), serve=not no_serve, port=port,
+                      replay_port=default_replay_port(port, replay_port)))
 
 
 @click.command("sample-sites")
