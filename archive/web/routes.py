@@ -90,6 +90,8 @@ def _page_url(req: queries.SearchRequest, **changes: Any) -> str:
         params["page"] = 1  # a new filter or order starts at the first page
     if params["page"] == 1:
         del params["page"]
+    if params["sort"] == ("best" if req.q else "newest"):
+        del params["sort"]  # the default order: short links
     return "/search?" + urlencode({k: v for k, v in params.items() if v not in ("", None)})
 
 
