@@ -93,8 +93,8 @@ DATASETTE_SETTINGS: dict[str, Any] = {
 PLUGIN_NAME = "pressarchive-search"
 # The `search` query's own SQL threads (Datasette's num_sql_threads, 3, run the rest).
 SEARCH_THREADS = 2
-# The `search` query's page, as HTML, JSON, CSV...
-SEARCH_PATH = re.compile(rf"/{DATABASE}/{SEARCH_QUERY}(\.\w+)?$")
+# The `search` query's page, as HTML, JSON, CSV..., and the search page (archive/web/).
+SEARCH_PATH = re.compile(rf"(/{DATABASE}/{SEARCH_QUERY}(\.\w+)?|/search)$")
 # True while a request to SEARCH_PATH is answered (asyncio copies context per task).
 _IN_SEARCH: contextvars.ContextVar[bool] = contextvars.ContextVar(
     "pressarchive_in_search", default=False)

@@ -53,3 +53,13 @@ def crawled_archive(sample_sites_url: str, tmp_path_factory: pytest.TempPathFact
         pytest.fail(f"crawl failed ({result.returncode}):\n{result.stderr[-5000:]}")
     (archive / "crawl.log").write_text(result.stderr)
     return archive
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """The browser tests' screenshots (tests/helpers/browser.py), where to look at them."""
+    from tests.helpers.browser import SHOTS
+
+    if SHOTS:
+        terminalreporter.write_sep("-", "browser screenshots")
+        for path in SHOTS:
+            terminalreporter.write_line(str(path))

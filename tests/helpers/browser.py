@@ -129,6 +129,7 @@ class Browser:
         self.driver.set_window_size(1280, max(800, min(int(height), 4000)))
         self.driver.save_screenshot(str(path))
         self.driver.set_window_size(1280, 900)
+        SHOTS.append(path)
         print(f"screenshot: {path}")
 
 
@@ -154,3 +155,7 @@ def browser_or_skip() -> Iterator[Browser]:
         yield Browser(driver)
     finally:
         driver.quit()
+
+
+# Screenshots taken in this run, listed by tests/conftest.py at the end.
+SHOTS: list[Path] = []
