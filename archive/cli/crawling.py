@@ -49,11 +49,13 @@ def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> str |
               "a source's `irrelevant` setting decides whether they are indexed.")
 @click.option("--log-level", default="INFO", show_default=True,
               type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"]))
+@click.option("--quiet", is_flag=True, help="No live progress line (shown only when stderr "
+              "is a terminal); the summary still follows.")
 def crawl(
     sources: tuple[str, ...], archive: str | None, via: str | None, max_pages: int,
     delay: float | None, contact: str | None, sources_file: str | None, workers: int,
     recheck_all: bool, no_conditional: bool, since: str | None, until: str | None,
-    focus: str | None, log_level: str,
+    focus: str | None, log_level: str, quiet: bool,
 ) -> None:
     """Crawl SOURCES (default: all) into the archive and index them."""
     from archive.backfill.window import make_window
@@ -68,7 +70,7 @@ def crawl(
         max_articles=max_pages, delay=delay, contact_url=contact,
         sources_file=sources_file, workers=workers, log_level=log_level,
         conditional=not no_conditional, recheck_all=recheck_all,
-        since=since or "", until=until or "", focus=focus or "",
+        since=since or "", until=until or "", focus=focus or "", quiet=quiet,
     )
     # A PressArchiveError (ArchiveLocked: exit 5) is one line, by the command group.
     report = run_crawl(options)
@@ -93,9 +95,11 @@ def crawl(
 @click.option("--force", is_flag=True,
               help="Swap the rebuild in even if it has no trace of some articles of the "
               "current index (WARC files that could not be read).")
+@click.option("--quiet", is_flag=True, help="No live progress line (shown only when stderr "
+              "is a terminal); the summary still follows.")
 def reextract(archive: str | None, workers: int, source: str | None, since: str | None,
               from_paths: tuple[str, ...], timeout: float, compare_with: str | None,
-              force: bool) -> None:
+              force: bool, quiet: bool) -> None:
     """Rebuild the index from the WARC files alone (no network) and swap it in."""
     from archive.reextract import ReextractOptions, run_reextract, warc_inputs
     from archive.sources import load_sources
@@ -105,7 +109,7 @@ def reextract(archive: str | None, workers: int, source: str | None, since: str 
     options = ReextractOptions(
         archive=resolve_archive(archive), sources=load_sources(), workers=workers,
         source=source, since=since, timeout=timeout,
-        warc_paths=tuple(Path(p) for p in from_paths), force=force,
+        warc_paths=tuple(Path(p) for p in from_paths), force=force, quiet=quiet,
     )
     warc_inputs(options)  # a missing archive is reported before the lock creates DIR/state
     # Under the archive lock (taken by run_reextract): no crawl writes meanwhile. A
