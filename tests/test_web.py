@@ -57,12 +57,14 @@ def test_search_page_finds_ranks_facets_and_links_to_replay(crawled_archive: Pat
     assert "Blinken: Coalition killed more than 10,000 ISIS militants" in best.text
     assert "<mark>Ramadi</mark>" in best.text
     assert 'href="/search?q=Ramadi&amp;source=trtworld"' in best.text  # the outlet facet
-    for facet in ("Outlet", "Language", "Year", "Topic (relevance)"):
+    for facet in ("Outlet", "Language", "Year", "Topic (relevance)", "Has claims"):
         assert f"<h3>{facet}</h3>" in best.text
     assert "best first" in best.text and "newest first" in newest.text
     titles = lambda page: re.findall(r'class="pa-title"[^>]*>([^<]+)<', page.text)  # noqa: E731
     assert sorted(titles(best)) == sorted(titles(newest))
     assert titles(filtered) == ["Blinken: Coalition killed more than 10,000 ISIS militants"]
+    (with_claims,) = get(crawled_archive, "/search?q=Ramadi&claims=yes")
+    assert "Blinken: Coalition killed" in with_claims.text  # it has claims (10,000 killed)
     assert "source: trtworld ✕" in filtered.text
     assert f'href="{REPLAY}/press/' in best.text and TRT.url in best.text
     assert none.status_code == 200 and "No words to search for" in none.text

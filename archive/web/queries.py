@@ -30,6 +30,9 @@ FILTERS = {
     "language": "a.language",
     "year": "substr(a.published, 1, 4)",
     "topic": "a.topic",
+    # Whether the article has quantity claims (by the claims' primary key, url first).
+    "claims": "(case when exists (select 1 from claims c where c.url = a.url) "
+              "then 'yes' else 'no' end)",
 }
 SORTS = ("best", "newest")
 _YEAR = re.compile(r"\d{4}")
@@ -119,8 +122,8 @@ def search_page(conn: sqlite3.Connection, req: SearchRequest) -> SearchResult:
         ids = [seq for seq, _ in candidates[chunk:chunk + 500]]
         marks = ",".join("?" * len(ids))
         for row in conn.execute(
-                f"select seq, source, language, substr(published, 1, 4), topic, published "
-                f"from articles where seq in ({marks})", ids):
+                f"select a.seq, {', '.join(FILTERS.values())}, a.published "
+                f"from articles a where a.seq in ({marks})", ids):
             facts[row[0]] = row
     facets: dict[str, list[tuple[str, int]]] = {}
     for index, name in enumerate(FILTERS, start=1):
@@ -129,7 +132,7 @@ def search_page(conn: sqlite3.Connection, req: SearchRequest) -> SearchResult:
             counts[row[index] or ""] = counts.get(row[index] or "", 0) + 1
         facets[name] = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     if req.sort == "newest":
-        order = sorted(facts, key=lambda seq: (facts[seq][5] or "", seq), reverse=True)
+        order = sorted(facts, key=lambda seq: (facts[seq][-1] or "", seq), reverse=True)
     else:
         order = sorted(facts, key=lambda seq: (rank[seq], -seq))
     start = (req.page - 1) * PAGE_SIZE
