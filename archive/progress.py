@@ -1,5 +1,5 @@
-"""Live progress on a terminal for the long commands (`crawl`, `backfill`; `reextract`
-has its own line, archive/reextract_report.py): one line rewritten in place on stderr,
+"""Live progress on a terminal for the long commands (`crawl`, `backfill`, `import`;
+`reextract` has its own line, archive/reextract_report.py): one line rewritten in place on stderr,
 only when stderr is a terminal and --quiet was not given, erased before the summary.
 
 The crawl's line is made from the Scrapy stats of each source's crawler, read on the
@@ -28,6 +28,7 @@ class LiveLine:
         self.stream = stream or sys.stderr
         self.on = not quiet and _isatty(self.stream)
         self.shown = False
+        self.last_tick = 0.0
 
     def show(self, text: str) -> None:
         if not self.on:
@@ -37,6 +38,16 @@ class LiveLine:
         self.stream.write("\r\x1b[K" + text[:width])
         self.stream.flush()
         self.shown = True
+
+    def tick(self, text: Callable[[], str]) -> None:
+        """show(text()) at most every INTERVAL seconds (text made only then): for loops
+        that call it per record."""
+        if not self.on:
+            return
+        now = time.monotonic()
+        if now - self.last_tick >= INTERVAL:
+            self.last_tick = now
+            self.show(text())
 
     def end(self) -> None:
         """Erase the line (the command's summary follows)."""
