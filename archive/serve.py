@@ -275,6 +275,10 @@ def datasette_command(archive: Path, *, host: str, port: int,
                       public: bool = False, replay: str = "") -> list[str]:
     """The command of the Datasette process, once the index is known to be servable."""
     check_index(archive)
+    return _command(archive, host=host, port=port, public=public, replay=replay)
+
+
+def _command(archive: Path, *, host: str, port: int, public: bool, replay: str) -> list[str]:
     return [sys.executable, "-m", "archive.serve", str(archive),
             "--host", host, "--port", str(port), *(["--public"] if public else []),
             *(["--replay", replay] if replay else [])]
@@ -340,8 +344,9 @@ def _serve_with_replay(stack: contextlib.ExitStack, archive: Path, *, host: str,
                   flush=True)
         except (PywbError, PressArchiveError) as exc:
             print(f"replay off: {str(exc).splitlines()[0]}", file=sys.stderr, flush=True)
-    command = datasette_command(archive, host=host, port=port,
-                                public=public_by_default(host, public), replay=replay)
+    # The index was checked by run_datasette(), before pywb started.
+    command = _command(archive, host=host, port=port, public=public_by_default(host, public),
+                       replay=replay)
     return _run_child(command)
 
 
