@@ -174,3 +174,44 @@ def test_a_port_in_use_is_one_line_before_anything_runs(crawled_archive: Path, t
     assert lines == [f"Error: port {port} on 127.0.0.1 (Datasette) is already in use: stop "
                      "what listens there or choose another with --port"]
     assert command == "serve" or not (tmp_path / "demo").exists()  # nothing crawled
+
+
+def test_serve_starts_pywb_beside_datasette_and_stops_both(crawled_archive: Path,
+                                                           tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from archive.samplesites.webarchive.pywb import free_port
+    from tests.helpers.browser import answers
+
+    port, replay_port = free_port(), free_port()
+    log = tmp_path / "serve.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "archive.cli", "serve", "--archive", str(crawled_archive),
+             "--port", str(port), "--replay-port", str(replay_port)],
+            stdout=out, stderr=subprocess.STDOUT)
+    base, replay = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{replay_port}"
+    try:
+        deadline = time.monotonic() + 60
+        while not (answers(f"{base}/") and answers(f"{replay}/")):
+            assert proc.poll() is None and time.monotonic() < deadline, log.read_text()
+            time.sleep(0.2)
+        assert f"archived pages replayed by pywb at {replay}/press/" in log.read_text()
+        # The article page links to pywb's replay of its capture, which answers.
+        import urllib.request
+
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        html = opener.open(f"{base}/search?q=Blinken").read().decode()
+        page = opener.open(base + article_path(html, TRT.url)).read().decode()
+        replayed = re.search(r'id="raw-page" href="([^"]+)"', page).group(1)
+        with opener.open(replayed) as response:
+            assert TRT.phrases[0].split()[0] in response.read().decode()
+            assert response.headers["Memento-Datetime"]
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        code = proc.wait(timeout=30)
+    assert code == 128 + signal.SIGTERM
+    assert not answers(f"{base}/") and not answers(f"{replay}/")
