@@ -6,8 +6,9 @@ The index is one bench/search_bench.py builds (`--build-only`; 1M articles by de
 Datasette is built by archive.serve.datasette_app(), as `serve` runs it, the index read
 into the page cache first (as `serve` does at start); each page is fetched through
 Datasette's in-process client `--repeat` times after one untimed fetch, and its median
-and worst times printed, with its status. Words are picked from the index: a common one
-(in the title of many articles), a rare one, a phrase. The pages must answer under
+and worst times printed, with its status and the hits it shows (a search page). Words:
+"coalition" and "the" (common), a rare word from the titles of random articles, a
+phrase. The pages must answer under
 Datasette's time limit (sql_time_limit_ms, 1 s).
 """
 
@@ -93,7 +94,7 @@ def main() -> int:
     loop.run_until_complete(ds.invoke_startup())
     limit = ds.setting("sql_time_limit_ms")
     worst = 0.0
-    print(f"{'page':45} {'status':>6} {'median ms':>10} {'worst ms':>9}")
+    print(f"{'page':45} {'status':>6} {'hits':>5} {'median ms':>10} {'worst ms':>9}")
     for name, path in pages(found):
         loop.run_until_complete(ds.client.get(path))  # untimed: first use of its pages
         times, status = [], 0
@@ -105,7 +106,9 @@ def main() -> int:
             if "took longer than the time limit" in response.text:
                 status = 504
         worst = max(worst, max(times))
-        print(f"{name:45} {status:>6} {statistics.median(times):>10.0f} {max(times):>9.0f}")
+        hits = response.text.count('<div class="pa-hit"')  # shown on this page (20 at most)
+        print(f"{name:45} {status:>6} {hits:>5} {statistics.median(times):>10.0f} "
+              f"{max(times):>9.0f}")
     print(f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"worst page: {worst:.0f} ms (Datasette's time limit: {limit} ms)")
     return 0 if worst < limit else 1
