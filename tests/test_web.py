@@ -210,6 +210,15 @@ def test_serve_starts_pywb_beside_datasette_and_stops_both(crawled_archive: Path
         with opener.open(replayed) as response:
             assert TRT.phrases[0].split()[0] in response.read().decode()
             assert response.headers["Memento-Datetime"]
+        # A revisit (robots.txt, fetched by the sources sharing a host: a response, then
+        # identical-payload revisits) replays its original's bytes.
+        robots = "https://www.france24.com/robots.txt"
+        listing = opener.open(f"{base}/captures?url={robots}").read().decode()
+        rows = [row for row in listing.split("<tr>")[2:] if "revisit of" in row]
+        assert rows, listing[-3000:]
+        raw = re.search(r'href="([^"]+id_/[^"]+)">raw', rows[0]).group(1)
+        with opener.open(raw) as response:
+            assert b"User-agent" in response.read()
     finally:
         proc.send_signal(signal.SIGTERM)
         code = proc.wait(timeout=30)
