@@ -74,6 +74,10 @@ def test_search_open_cite_and_replay_in_two_clicks(served: str, browser: Browser
     assert TRT.phrases[0] in browser.text("#text")
     citation = browser.text("#citation-text")
     assert citation.startswith("TRTWorld and agencies, “Blinken") and "<urn:uuid:" in citation
+    browser.click("#copy-citation")
+    # Copied to the clipboard, or (where the browser refuses) selected for Ctrl-C.
+    browser.wait_until(lambda: browser.text("#copy-citation") == "Copied"
+                       or browser.script("return window.getSelection().toString()") == citation)
     browser.shot(shots / "2-article.png")
     # Click 2: the archived page, replayed by pywb from the capture's own record.
     replay_link = browser.script("return document.querySelector('#archived-page').href")
