@@ -125,7 +125,8 @@ class Browser:
 
     def shot(self, path: Path) -> None:
         """A screenshot of the whole page (its height, up to 4000 px)."""
-        height = self.script("return document.documentElement.scrollHeight")
+        # From the top, whatever a click scrolled to.
+        height = self.script("window.scrollTo(0, 0); return document.documentElement.scrollHeight")
         self.driver.set_window_size(1280, max(800, min(int(height), 4000)))
         self.driver.save_screenshot(str(path))
         self.driver.set_window_size(1280, 900)
