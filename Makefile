@@ -28,8 +28,10 @@ $(TOOLS_STAMP): requirements-tools.lock
 
 tools: $(TOOLS_STAMP)
 
+# PORT=8002 make demo: the search page there, the replay on the next port.
+PORT ?= 8001
 demo: $(STAMP) $(TOOLS_STAMP)
-	$(BIN)/pressarchive demo --archive ./demo-archive
+	$(BIN)/pressarchive demo --archive ./demo-archive --port $(PORT)
 
 # The frontier's tests start their own Redis (tests/helpers/redis_server.py): Debian's
 # redis-server, installed here when missing (as root, or through sudo).

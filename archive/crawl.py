@@ -15,6 +15,7 @@ from archive.backfill.window import make_window
 from archive.errors import ConfigError, PressArchiveError
 from archive.health import refresh_index_health
 from archive.layout import INDEX_FILENAME, ArchiveLayout
+from archive.progress import LiveLine, crawl_progress
 from archive.relevance import check_topic
 from archive.sources import load_sources
 from archive.warc.cdxj import write_cdxj
@@ -52,6 +53,9 @@ class CrawlOptions:
     worker: str = ""
     # Set by on_frontier: the shared folder; `archive` is then the worker's own in it.
     frontier_archive: Path | None = None
+    # crawl --quiet: no live progress line (there is none anyway unless stderr is a
+    # terminal: archive/progress.py).
+    quiet: bool = False
 
 
 # Outcomes of article pages that did not become articles.
@@ -323,7 +327,11 @@ def _crawl(options: CrawlOptions, names: list[str], known: dict, lock: ArchiveLo
         crawler = process.create_crawler(name)
         crawlers.append(crawler)
         process.crawl(crawler)
-    process.start()
+    stop_progress = crawl_progress("crawl", crawlers, LiveLine(quiet=options.quiet))
+    try:
+        process.start()
+    finally:
+        stop_progress()
     for crawler in crawlers:
         report.stats[crawler.spidercls.name] = crawler.stats.get_stats()
     write_replay_index(report)

@@ -22,8 +22,15 @@ BACKFILLED_SOURCE = "chinatopix"
 REPUBLISHED_REPORT = "https://www.ninanews.com/Website/News/Details?key=721506"
 
 
-def run_demo(archive: Path, *, serve: bool = True, port: int = 8001) -> int:
+def run_demo(archive: Path, *, serve: bool = True, port: int = 8001,
+             replay_port: int = 8002) -> int:
     from archive.samplesites import make_server
+
+    if serve:
+        from archive.serve import check_ports
+
+        # Before the crawl, not after minutes of it: a taken port is one line now.
+        check_ports("127.0.0.1", port, replay_port)
 
     server = make_server("127.0.0.1", 0)
     site_port = server.server_address[1]
@@ -60,8 +67,9 @@ def run_demo(archive: Path, *, serve: bool = True, port: int = 8001) -> int:
         return 0
     from archive.serve import run_datasette
 
-    click.echo(f"serving the index with Datasette at http://127.0.0.1:{port}/ (Ctrl-C stops)")
-    return run_datasette(archive, port=port)
+    click.echo(f"serving the search page at http://127.0.0.1:{port}/ and the archived pages "
+               f"with pywb at http://127.0.0.1:{replay_port}/ (Ctrl-C stops)")
+    return run_datasette(archive, port=port, replay_port=replay_port)
 
 
 def backfill_from_sample_web_archive(archive: Path) -> None:

@@ -92,6 +92,8 @@ class ReextractOptions:
     options: ExtractionOptions = DEFAULT_OPTIONS
     # Swap in a build that has no trace of some articles of the current index.
     force: bool = False
+    # No progress line on a terminal (archive/reextract_report.py: Progress).
+    quiet: bool = False
 
 
 def is_article_page(capture: Capture, source: Source | None) -> bool:
@@ -423,7 +425,7 @@ def _rebuild(options: ReextractOptions, paths: list[Path], started: float) -> Re
             raise PressArchiveError(f"cannot create the new index {build}: {exc}") from exc
         raise
     report = ReextractReport(index=ArchiveLayout(options.archive).index_db, warc_files=len(paths))
-    progress = Progress(sum(p.stat().st_size for p in paths))
+    progress = Progress(sum(p.stat().st_size for p in paths), quiet=options.quiet)
     rebuild = RecordIndexer(options, iter_warc_records(paths, report.read_errors, progress),
                             index, report, started, progress)
     try:

@@ -78,11 +78,13 @@ class ReextractReport:
 class Progress:
     """A progress line on a terminal (pages/s, ETA by bytes read); log lines otherwise."""
 
-    def __init__(self, total_bytes: int, stream=sys.stderr, interval: float = 10.0):
+    def __init__(self, total_bytes: int, stream=sys.stderr, interval: float = 10.0, *,
+                 quiet: bool = False):
         self.total = max(total_bytes, 1)
         self.done_bytes = 0
         self.stream = stream
-        self.tty = stream.isatty()
+        # --quiet: the log lines only (shown at INFO), never the live line.
+        self.tty = stream.isatty() and not quiet
         self.interval = 0.5 if self.tty else interval
         self.started = self.last = time.monotonic()
 

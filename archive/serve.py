@@ -15,7 +15,11 @@ they measure is what is served:
   served without a restart (archive/serve_follow.py);
 - the `search` query on SQL threads of its own, so that pages working up to the time
   limit on Datasette's threads do not delay it (ArchiveDatasette.executor);
-- with `public`, what a public instance turns off (archive/serve_public.py).
+- with `public`, what a public instance turns off (archive/serve_public.py);
+- the research pages (archive/web/routes.py: /, /search, /article/ID, /captures), routes
+  of this plugin rendered with the templates of archive/web/templates/, and beside
+  Datasette pywb replaying the archive's WARC files (archive/web/replay.py), started and
+  stopped with it by run_datasette().
 
 The index is checked at start (check_index): a file that is not a readable index is one
 line naming the fix, not a server answering 500 to every request.
@@ -25,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import contextvars
 import json
 import re
@@ -61,6 +66,10 @@ from archive.serve_follow import Asgi, FollowingDatasette, follow_asgi
 from archive.serve_limits import limit_connection, quiet_printf_refusals
 from archive.serve_public import PUBLIC_SETTINGS, is_loopback, public_by_default, visitor_asgi
 from archive.settings_files import settings_file
+from archive.web.ports import require_free
+from archive.web.routes import ROUTES
+
+TEMPLATES = Path(__file__).resolve().parent / "web" / "templates"
 
 DATASETTE_METADATA = settings_file("datasette-metadata.json")
 # Datasette names a database after its file: DIR/index.db is /index.
@@ -85,8 +94,8 @@ DATASETTE_SETTINGS: dict[str, Any] = {
 PLUGIN_NAME = "pressarchive-search"
 # The `search` query's own SQL threads (Datasette's num_sql_threads, 3, run the rest).
 SEARCH_THREADS = 2
-# The `search` query's page, as HTML, JSON, CSV...
-SEARCH_PATH = re.compile(rf"/{DATABASE}/{SEARCH_QUERY}(\.\w+)?$")
+# The `search` query's page, as HTML, JSON, CSV..., and the search page (archive/web/).
+SEARCH_PATH = re.compile(rf"(/{DATABASE}/{SEARCH_QUERY}(\.\w+)?|/search)$")
 # True while a request to SEARCH_PATH is answered (asyncio copies context per task).
 _IN_SEARCH: contextvars.ContextVar[bool] = contextvars.ContextVar(
     "pressarchive_in_search", default=False)
@@ -122,6 +131,14 @@ def render_cell(value: object, column: str, table: str | None,
 
 
 @hookimpl
+def register_routes(datasette: Datasette) -> list:
+    """Datasette plugin hook: the research pages (archive/web/routes.py), before
+    Datasette's own routes (so / is the archive's home page), for the app
+    datasette_app() builds only."""
+    return list(ROUTES) if isinstance(datasette, ArchiveDatasette) else []
+
+
+@hookimpl
 def asgi_wrapper(datasette: Datasette) -> Callable[[Asgi], Asgi]:
     """Datasette plugin hook: the index followed per request and the visitor rules, for
     the app datasette_app() builds (other Datasette instances are left as they are)."""
@@ -148,8 +165,10 @@ def search_lane(app: Asgi) -> Asgi:
 class ArchiveDatasette(FollowingDatasette):
     """Datasette on DIR/index.db as `pressarchive serve` runs it."""
 
-    def __init__(self, archive: Path, *, public: bool, **kwargs: object):
+    def __init__(self, archive: Path, *, public: bool, replay: str = "", **kwargs: object):
         self.public = public  # read by asgi_wrapper() while Datasette builds its app
+        # pywb's base URL (archive/web/replay.py): pages link to replays there ("": none).
+        self.replay_base = replay
         self.search_executor = ThreadPoolExecutor(SEARCH_THREADS, "search")
         super().__init__(ArchiveLayout(archive).index_db, name=DATABASE, **kwargs)
 
@@ -248,7 +267,7 @@ def check_index(archive: Path) -> None:
             raise layout.unusable_index(problem)
 
 
-def datasette_app(archive: Path, *, public: bool = False) -> ArchiveDatasette:
+def datasette_app(archive: Path, *, public: bool = False, replay: str = "") -> ArchiveDatasette:
     """Datasette as `pressarchive serve` runs it, on DIR/index.db (not immutable: the
     crawl keeps writing to it), following it to each new build; `public` adds the
     settings of a public instance (archive/serve_public.py)."""
@@ -256,16 +275,22 @@ def datasette_app(archive: Path, *, public: bool = False) -> ArchiveDatasette:
     load_lexicon()  # a mistake in it stops the server with one line, not every search
     register_plugin()
     settings = {**DATASETTE_SETTINGS, **(PUBLIC_SETTINGS if public else {})}
-    return ArchiveDatasette(archive, public=public, metadata=datasette_metadata(),
-                            settings=settings)
+    return ArchiveDatasette(archive, public=public, replay=replay,
+                            metadata=datasette_metadata(), settings=settings,
+                            template_dir=str(TEMPLATES))
 
 
 def datasette_command(archive: Path, *, host: str, port: int,
-                      public: bool = False) -> list[str]:
+                      public: bool = False, replay: str = "") -> list[str]:
     """The command of the Datasette process, once the index is known to be servable."""
     check_index(archive)
+    return _command(archive, host=host, port=port, public=public, replay=replay)
+
+
+def _command(archive: Path, *, host: str, port: int, public: bool, replay: str) -> list[str]:
     return [sys.executable, "-m", "archive.serve", str(archive),
-            "--host", host, "--port", str(port), *(["--public"] if public else [])]
+            "--host", host, "--port", str(port), *(["--public"] if public else []),
+            *(["--replay", replay] if replay else [])]
 
 
 def serving_mode_line(host: str, public: bool | None) -> str | None:
@@ -279,12 +304,22 @@ def serving_mode_line(host: str, public: bool | None) -> str | None:
     return None
 
 
+def check_ports(host: str, port: int, replay_port: int | None) -> None:
+    """One line (PressArchiveError) if the Datasette or the replay port is taken; the
+    demo asks before crawling."""
+    require_free(host, port, "Datasette", "--port")
+    if replay_port:
+        require_free("127.0.0.1", replay_port, "pywb replay", "--replay-port")
+
+
 def run_datasette(archive: Path, *, host: str = "127.0.0.1", port: int = 8001,
-                  public: bool | None = None) -> int:
+                  public: bool | None = None, replay_port: int | None = None) -> int:
     """Serve until Ctrl-C or SIGTERM; the Datasette child never outlives this process.
-    `public` None: public unless `host` is a loopback address."""
-    command = datasette_command(archive, host=host, port=port,
-                                public=public_by_default(host, public))
+    `public` None: public unless `host` is a loopback address. With `replay_port`, pywb
+    replays the archive's WARC files there (127.0.0.1), stopped with Datasette; if
+    pywb cannot start, one line says so and Datasette serves without replay links."""
+    check_index(archive)
+    check_ports(host, port, replay_port)
     line = serving_mode_line(host, public)
     if line:
         print(line, file=sys.stderr, flush=True)
@@ -292,12 +327,43 @@ def run_datasette(archive: Path, *, host: str = "127.0.0.1", port: int = 8001,
     def stop(signum: int, frame: object) -> None:
         raise SystemExit(128 + signum)
 
+    # SIGTERM unwinds like Ctrl-C: the Datasette child, then pywb, are stopped.
     previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        with contextlib.ExitStack() as stack:
+            return _serve_with_replay(stack, archive, host=host, port=port, public=public,
+                                      replay_port=replay_port)
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _serve_with_replay(stack: contextlib.ExitStack, archive: Path, *, host: str, port: int,
+                       public: bool | None, replay_port: int | None) -> int:
+    """pywb (entered on `stack`, so stopped after Datasette), then the Datasette child."""
+    replay = ""
+    if replay_port:
+        from archive.samplesites.webarchive.pywb import PywbError
+        from archive.web.replay import running_replay
+
+        try:
+            replay = stack.enter_context(running_replay(archive, replay_port))
+            print(f"archived pages replayed by pywb at {replay}/press/", file=sys.stderr,
+                  flush=True)
+        except (PywbError, PressArchiveError) as exc:
+            print(f"replay off: {str(exc).splitlines()[0]}", file=sys.stderr, flush=True)
+    # The index was checked by run_datasette(), before pywb started.
+    command = _command(archive, host=host, port=port, public=public_by_default(host, public),
+                       replay=replay)
+    return _run_child(command)
+
+
+def _run_child(command: list[str]) -> int:
+    """Run the Datasette process until it ends, or stop it as this one is stopped."""
     proc = subprocess.Popen(command)
     try:
         return proc.wait()
-    except KeyboardInterrupt:
-        return 0
     finally:
         if proc.poll() is None:
             proc.terminate()
@@ -305,7 +371,6 @@ def run_datasette(archive: Path, *, host: str = "127.0.0.1", port: int = 8001,
                 proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 proc.kill()
-        signal.signal(signal.SIGTERM, previous)
 
 
 def warm_up(db: Path) -> float:
@@ -328,13 +393,14 @@ def _warm_up_and_say(db: Path) -> None:
     print(f"index read into the page cache in {warm_up(db):.1f} s", file=sys.stderr, flush=True)
 
 
-def serve_forever(archive: Path, *, host: str, port: int, public: bool = False) -> None:
+def serve_forever(archive: Path, *, host: str, port: int, public: bool = False,
+                  replay: str = "") -> None:
     """What `datasette serve` does, for the app datasette_app() builds, and a warm-up
     of the page cache in the background (searches before it ends may be slow)."""
     import uvicorn
 
     quiet_printf_refusals()
-    ds = datasette_app(archive, public=public)
+    ds = datasette_app(archive, public=public, replay=replay)
     asyncio.run(ds.invoke_startup())
     threading.Thread(target=_warm_up_and_say, args=(ArchiveLayout(archive).index_db,),
                      name="warm-up", daemon=True).start()
@@ -349,9 +415,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8001)
     parser.add_argument("--public", action="store_true",
                         help="the settings of a public instance (archive/serve_public.py)")
+    parser.add_argument("--replay", default="", help="pywb's base URL, for replay links")
     args = parser.parse_args(argv)
     try:
-        serve_forever(args.archive, host=args.host, port=args.port, public=args.public)
+        serve_forever(args.archive, host=args.host, port=args.port, public=args.public,
+                      replay=args.replay)
     except PressArchiveError as exc:
         print(f"Error: {' '.join(str(exc).split())}", file=sys.stderr)
         return exitcodes.COULD_NOT_RUN

@@ -62,3 +62,13 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
     with redis_server(tmp_path_factory.mktemp("redis")) as url:
         yield url
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """The browser tests' screenshots (tests/helpers/browser.py), where to look at them."""
+    from tests.helpers.browser import SHOTS
+
+    if SHOTS:
+        terminalreporter.write_sep("-", "browser screenshots")
+        for path in SHOTS:
+            terminalreporter.write_line(str(path))

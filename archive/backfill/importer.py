@@ -49,6 +49,7 @@ from archive.backfill.streams import (
 )
 from archive.backfill.window import parse_day
 from archive.errors import PressArchiveError
+from archive.progress import LiveLine
 from archive.reextract_report import ReextractReport
 from archive.sources import Source, source_for_url
 from archive.warc.origin import (
@@ -88,6 +89,7 @@ class ImportOptions:
     workers: int = 0
     timeout: float = 30.0
     user_agent: str = user_agent(DEFAULT_CONTACT_URL)
+    quiet: bool = False  # no live progress line on a terminal (archive/progress.py)
 
 
 @dataclass
@@ -207,6 +209,16 @@ class _Reading:
         self.copies = copies
         self.report = report
         self.counters: list[CountingReader] = []
+        self.line = LiveLine(quiet=options.quiet)
+        self.started = time.monotonic()
+
+    def progress(self) -> str:
+        """The live line: inputs, records read and kept, bytes, rate."""
+        report, seconds = self.report, max(time.monotonic() - self.started, 1e-6)
+        read = sum(c.bytes_read for c in self.counters)
+        return (f"import: {report.files} files, {report.records} records read, "
+                f"{report.kept} kept, {len(report.bad)} errors, {read / 1e6:.1f} MB, "
+                f"{report.records / seconds:.0f} records/s")
 
     def records(self, inputs: list[str]) -> Iterator[tuple[StoredRecord, Origin]]:
         for spec in inputs:
@@ -222,6 +234,7 @@ class _Reading:
             finally:
                 self.report.bad += errors
                 self.report.bytes_read = sum(c.bytes_read for c in self.counters)
+        self.line.end()
 
     def _copies_of(self, stream: RecordStream) -> Iterator[tuple[StoredRecord, Origin]]:
         errors: list[ReadError] = []
@@ -236,6 +249,7 @@ class _Reading:
                     copied = self._consider(stream, record, damaged)
                 finally:
                     stream.reader.forget(record.offset + record.length)
+                self.line.tick(self.progress)
                 if copied is not None:
                     yield copied
         finally:

@@ -29,6 +29,7 @@ from archive.crawl import (
     write_replay_index,
 )
 from archive.errors import ConfigError, PressArchiveError
+from archive.progress import LiveLine, crawl_progress
 from archive.sources import load_sources
 
 if TYPE_CHECKING:
@@ -56,6 +57,7 @@ class BackfillOptions:
     sources_file: str | None = None
     workers: int = 0
     log_level: str = "INFO"
+    quiet: bool = False  # no live progress line (archive/progress.py)
 
 
 # What a source's summary line reports, in order: (stats key, words).
@@ -175,7 +177,7 @@ def _backfill(options: BackfillOptions, prefix: str, cdx: str, sources: list, kn
     process = CrawlerProcess(backfill_settings(options, prefix, cdx))
     crawlers = [process.create_crawler(make_webarchive_spider_class(source))
                 for source in sources]
-    stopped_by = _one_after_another(process, crawlers)
+    stopped_by = _one_after_another(process, crawlers, LiveLine(quiet=options.quiet))
     for crawler in crawlers:
         stats = _stats(crawler)
         if stats.get("finish_reason"):  # not started when an earlier one was interrupted
@@ -199,7 +201,7 @@ def _stats(crawler: Any) -> dict[str, Any]:
         return {}
 
 
-def _one_after_another(process: Any, crawlers: list) -> str:
+def _one_after_another(process: Any, crawlers: list, line: LiveLine | None = None) -> str:
     """Run the crawlers one at a time in ``process`` (one reactor); stop at the first that
     did not finish (interrupted by Ctrl-C or SIGTERM, a full disk). Returns the error that
     stopped them, if one did (a crawler that could not start: its archive unusable)."""
@@ -237,7 +239,12 @@ def _one_after_another(process: Any, crawlers: list) -> str:
     done = run_all()
     done.addErrback(stopped)
     if not done.called:
-        process.start(stop_after_crawl=False)
+        # The reactor is installed now (by the first crawler): the live line can tick on it.
+        stop_progress = crawl_progress("backfill", crawlers, line or LiveLine(quiet=True))
+        try:
+            process.start(stop_after_crawl=False)
+        finally:
+            stop_progress()
     return errors[0] if errors else ""
 
 

@@ -75,12 +75,14 @@ def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> str |
               help="Extraction worker processes (0: one per core).")
 @click.option("--log-level", default="INFO", show_default=True,
               type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"]))
+@click.option("--quiet", is_flag=True, help="No live progress line (shown only when stderr "
+              "is a terminal); the summary still follows.")
 def backfill(sources: tuple[str, ...], archive: str | None, wayback: str, cdx: str | None,
              since: str | None, until: str | None, limit: int, delay: float | None,
              cdx_delay: float | None, cdx_page_size: int, max_failures: int | None,
              contact: str | None, commoncrawl: bool, crawls: tuple[str, ...],
              cc_index: str, cc_data: str,
-             sources_file: str | None, workers: int, log_level: str) -> None:
+             sources_file: str | None, workers: int, log_level: str, quiet: bool) -> None:
     """Back-fill SOURCES from a web archive: captures of their article pages, fetched raw,
     archived as fetched and indexed under their original URL and date."""
     from archive.backfill.run import BackfillOptions, run_backfill
@@ -98,7 +100,7 @@ def backfill(sources: tuple[str, ...], archive: str | None, wayback: str, cdx: s
         archive=resolve_archive(archive), sources=sources, wayback=wayback, cdx=cdx or "",
         since=since or "", until=until or "", limit=limit, delay=delay, cdx_delay=cdx_delay,
         cdx_page_size=cdx_page_size, max_failures=max_failures, contact_url=contact,
-        sources_file=sources_file, workers=workers, log_level=log_level,
+        sources_file=sources_file, workers=workers, log_level=log_level, quiet=quiet,
     )
     # A PressArchiveError (a bad URL, an unknown source, a CDX server that never answered;
     # ArchiveLocked: exit 5) is one line, by the command group.

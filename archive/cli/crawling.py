@@ -56,12 +56,14 @@ def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> str |
               "folder and WARC file names (default: the host name).")
 @click.option("--log-level", default="INFO", show_default=True,
               type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"]))
+@click.option("--quiet", is_flag=True, help="No live progress line (shown only when stderr "
+              "is a terminal); the summary still follows.")
 def crawl(
     sources: tuple[str, ...], archive: str | None, via: str | None, max_pages: int,
     delay: float | None, contact: str | None, sources_file: str | None, workers: int,
     recheck_all: bool, no_conditional: bool, since: str | None, until: str | None,
     focus: str | None, frontier: str | None, frontier_run: str | None, worker: str | None,
-    log_level: str,
+    log_level: str, quiet: bool,
 ) -> None:
     """Crawl SOURCES (default: all) into the archive and index them."""
     from archive.backfill.window import make_window
@@ -76,7 +78,7 @@ def crawl(
         max_articles=max_pages, delay=delay, contact_url=contact,
         sources_file=sources_file, workers=workers, log_level=log_level,
         conditional=not no_conditional, recheck_all=recheck_all,
-        since=since or "", until=until or "", focus=focus or "",
+        since=since or "", until=until or "", focus=focus or "", quiet=quiet,
         frontier=frontier or "", frontier_run=frontier_run or "", worker=worker or "",
     )
     # A PressArchiveError (ArchiveLocked: exit 5) is one line, by the command group.
@@ -102,9 +104,11 @@ def crawl(
 @click.option("--force", is_flag=True,
               help="Swap the rebuild in even if it has no trace of some articles of the "
               "current index (WARC files that could not be read).")
+@click.option("--quiet", is_flag=True, help="No live progress line (shown only when stderr "
+              "is a terminal); the summary still follows.")
 def reextract(archive: str | None, workers: int, source: str | None, since: str | None,
               from_paths: tuple[str, ...], timeout: float, compare_with: str | None,
-              force: bool) -> None:
+              force: bool, quiet: bool) -> None:
     """Rebuild the index from the WARC files alone (no network) and swap it in."""
     from archive.reextract import ReextractOptions, run_reextract, warc_inputs
     from archive.sources import load_sources
@@ -114,7 +118,7 @@ def reextract(archive: str | None, workers: int, source: str | None, since: str 
     options = ReextractOptions(
         archive=resolve_archive(archive), sources=load_sources(), workers=workers,
         source=source, since=since, timeout=timeout,
-        warc_paths=tuple(Path(p) for p in from_paths), force=force,
+        warc_paths=tuple(Path(p) for p in from_paths), force=force, quiet=quiet,
     )
     warc_inputs(options)  # a missing archive is reported before the lock creates DIR/state
     # Under the archive lock (taken by run_reextract): no crawl writes meanwhile. A
@@ -131,12 +135,16 @@ def reextract(archive: str | None, workers: int, source: str | None, since: str 
 @click.option("--archive", "archive", metavar="DIR", default="demo-archive", show_default=True)
 @click.option("--no-serve", is_flag=True, help="Stop after crawling and indexing.")
 @click.option("--port", type=click.IntRange(1, 65535), default=8001, show_default=True,
-              help="Datasette port.")
-def demo(archive: str, no_serve: bool, port: int) -> None:
+              help="Datasette port (the search page); checked before crawling.")
+@click.option("--replay-port", type=click.IntRange(0, 65535), default=None,
+              help="pywb port (the archived pages) [default: --port + 1]; 0: no replay.")
+def demo(archive: str, no_serve: bool, port: int, replay_port: int | None) -> None:
     """Crawl the bundled sample sites of every source, index them, then serve."""
+    from archive.cli.serving import default_replay_port
     from archive.demo import run_demo
 
-    sys.exit(run_demo(Path(archive), serve=not no_serve, port=port))
+    sys.exit(run_demo(Path(archive), serve=not no_serve, port=port,
+                      replay_port=default_replay_port(port, replay_port)))
 
 
 @click.command("sample-sites")

@@ -33,9 +33,11 @@ def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> str |
               "downloads (default: PRESSARCHIVE_CONTACT_URL in crawler/settings.py).")
 @click.option("--sources-file", type=click.Path(dir_okay=False), default=None,
               help="Source definitions (default: settings/sources.toml).")
+@click.option("--quiet", is_flag=True, help="No live progress line (shown only when stderr "
+              "is a terminal); the summary still follows.")
 def import_files(inputs: tuple[str, ...], archive: str | None, source: str | None,
                  from_: str | None, to: str | None, workers: int, timeout: float,
-                 contact: str | None, sources_file: str | None) -> None:
+                 contact: str | None, sources_file: str | None, quiet: bool) -> None:
     """Copy what other crawlers' WARC, ARC and WACZ files (or URLs) hold of the sources
     into the archive, verbatim with their provenance, and index it."""
     from archive import user_agent
@@ -48,7 +50,8 @@ def import_files(inputs: tuple[str, ...], archive: str | None, source: str | Non
     options = ImportOptions(
         archive=resolve_archive(archive), sources=load_sources(sources_file), inputs=inputs,
         source=source or "", from_=from_ or "", to=to or "", workers=workers,
-        timeout=timeout, user_agent=user_agent(contact or PRESSARCHIVE_CONTACT_URL))
+        timeout=timeout, user_agent=user_agent(contact or PRESSARCHIVE_CONTACT_URL),
+        quiet=quiet)
     # A missing input or a bad --source is one line (exit 4), ArchiveLocked exit 5: by the
     # command group, from PressArchiveError.
     report = run_import(options)

@@ -24,7 +24,8 @@ from archive.cli.common import archive_option, is_date, resolve_archive
               "term of its group.")
 @click.option("--topic", metavar="TOPIC", help="Only the articles about TOPIC (coalition: "
               "the relevance settings/lexicon.toml defines).")
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line, with the "
+              "hit's citation: outlet, author, archived date, WARC record id, digest.")
 def search(query: str, archive: str | None, source: str | None, since: str | None,
            limit: int, synonyms: bool, topic: str | None, as_json: bool) -> None:
     """Full-text search of article titles and texts, best match first."""
@@ -48,14 +49,30 @@ def search(query: str, archive: str | None, source: str | None, since: str | Non
         click.echo(f"synonyms: {line} (--no-synonyms: the words alone)", err=as_json)
     if hits and synonyms and not as_json and query_synonyms(query):
         click.echo()
+    cited = _citations(db_path, [hit.url for hit in hits]) if as_json else {}
     for n, hit in enumerate(hits, 1):
         if as_json:
-            click.echo(json.dumps(hit.to_dict(), ensure_ascii=False))
+            # The hit's own keys first, then its citation's (archive/web/citation.py).
+            fields = hit.to_dict()
+            if hit.url in cited:
+                from archive.web.citation import json_fields
+
+                fields.update({k: v for k, v in json_fields(cited[hit.url]).items()
+                               if k not in fields})
+            click.echo(json.dumps(fields, ensure_ascii=False))
         else:
             click.echo(f"{n}. {hit.title}\n   {hit.source} | {hit.published or 'undated'} | "
                        f"{hit.url}\n   {hit.snippet}\n")
     if not hits and not as_json:
         click.echo("no match", err=True)
+
+
+def _citations(db_path: Path, urls: list[str]) -> dict:
+    from archive.layout import read_index
+    from archive.web.citation import citations_of
+
+    with read_index(db_path) as conn:
+        return citations_of(conn, urls)
 
 
 @click.command()
@@ -153,6 +170,14 @@ def claims(query: str, archive: str | None, counted: str | None, speaker: str | 
                    else format_claim(hit))
     if not hits and not as_json:
         click.echo("no claims", err=True)
+
+
+def _citations(db_path: Path, urls: list[str]) -> dict:
+    from archive.layout import read_index
+    from archive.web.citation import citations_of
+
+    with read_index(db_path) as conn:
+        return citations_of(conn, urls)
 
 
 @click.command()
