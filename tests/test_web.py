@@ -224,3 +224,17 @@ def test_serve_starts_pywb_beside_datasette_and_stops_both(crawled_archive: Path
         code = proc.wait(timeout=30)
     assert code == 128 + signal.SIGTERM
     assert not answers(f"{base}/") and not answers(f"{replay}/")
+
+
+def test_article_page_lists_the_other_copies_of_its_story(crawled_archive: Path) -> None:
+    # NINA's raids report, republished by Shafaq and Rudaw (archive/samplesites).
+    nina = "https://www.ninanews.com/Website/News/Details?key=721506"
+    (found,) = get(crawled_archive, "/search?q=raids&source=nina")
+    (page,) = get(crawled_archive, article_path(found.text, nina))
+    section = page.text[page.text.index('id="copies"'):]
+    assert "Other copies (2)" in section
+    assert "shafaq" in section and "rudaw" in section
+    copy_path = re.search(r'<td>shafaq</td><td><a href="(/article/\d+)"', section).group(1)
+    (copy,) = get(crawled_archive, copy_path)
+    copies = copy.text[copy.text.index('id="copies"'):]
+    assert "(the earliest: likely origin)" in copies and "nina" in copies

@@ -187,7 +187,21 @@ def article(conn: sqlite3.Connection, article_id: int) -> dict[str, Any] | None:
         "from claims where url = ? order by n limit 200", [found["url"]])
     found["capture_count"] = conn.execute(
         "select count(*) from captures where url = ?", [found["url"]]).fetchone()[0]
+    found["copies"] = story_copies(conn, found["url"])
     return found
+
+
+def story_copies(conn: sqlite3.Connection, url: str) -> list[dict[str, Any]]:
+    """The other articles of the article's story (archive/stories/), the origin first:
+    the same text republished by other outlets or editions. None when it stands alone or
+    the index has no stories yet."""
+    if not conn.execute("select 1 from sqlite_master where name = 'stories'").fetchone():
+        return []
+    return _rows(
+        conn, "select a.id, s.url, s.source, s.published, a.title, s.similarity, s.is_origin "
+        "from stories s join articles a on a.url = s.url "
+        "where s.story = (select story from stories where url = ?) and s.url != ? "
+        "order by s.is_origin desc, s.published, a.fetched_at, s.url limit 200", [url, url])
 
 
 def captures_of(conn: sqlite3.Connection, url: str, limit: int = 500) -> list[dict[str, Any]]:
