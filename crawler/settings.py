@@ -88,6 +88,11 @@ PRESSARCHIVE_WORKER = ""
 # A worker's spider closes once the run looked over (no start URL, nothing queued, no
 # live worker with a request in flight) for this many seconds.
 PRESSARCHIVE_FRONTIER_IDLE_CLOSE = 5.0
+# With a frontier: how many requests a worker's spider holds at once (its
+# CONCURRENT_REQUESTS). Scrapy's engine takes requests from the scheduler until that many
+# are in its downloader, waiting for their host's delay included: the default 16 let the
+# first worker take a small source's whole queue while a second one was idle.
+PRESSARCHIVE_FRONTIER_PREFETCH = 2
 # A worker's heartbeat lasts this many seconds (renewed every third of it): one silent
 # for longer is dead, and the requests it had in flight go back to the queue.
 PRESSARCHIVE_FRONTIER_HEARTBEAT = 60.0

@@ -47,6 +47,10 @@ class FrontierAddon:
             "SCHEDULER_FLUSH_ON_START": False,
         }
         settings.setdict(values, priority="addon")
+        # Requests held by this worker are not in the shared queue for the others. Above
+        # the project's priority, which sets 16 (the add-on's is below it); -s still wins.
+        settings.set("CONCURRENT_REQUESTS", settings.getint("PRESSARCHIVE_FRONTIER_PREFETCH"),
+                     priority="spider")
         # Into the component dicts themselves, as Scrapy's add-on guide does: a dict set at
         # the add-on's priority would lose to the project's DOWNLOADER_MIDDLEWARES.
         settings["DOWNLOADER_MIDDLEWARES"][_ROBOTS] = None
