@@ -14,17 +14,13 @@ the tests are skipped, with the reason, only where it cannot be.
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from archive.samplesites import seed_pages
-from archive.samplesites.webarchive.pywb import free_port
-from tests.helpers.browser import Browser, answers, browser_or_skip, screenshot_dir
+from tests.helpers.browser import Browser, answers, browser_or_skip, screenshot_dir, start_serve
 
 TRT = seed_pages()["trtworld"]
 
@@ -33,20 +29,9 @@ TRT = seed_pages()["trtworld"]
 def served(crawled_archive: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`pressarchive serve` over the crawl, Datasette and pywb on free ports; stopped after,
     and both must then be gone."""
-    port, replay_port = free_port(), free_port()
     log = tmp_path_factory.mktemp("serve") / "serve.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "archive.cli", "serve", "--archive", str(crawled_archive),
-             "--port", str(port), "--replay-port", str(replay_port)],
-            stdout=out, stderr=subprocess.STDOUT)
-    base, replay = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{replay_port}"
+    proc, base, replay = start_serve(crawled_archive, log)
     try:
-        deadline = time.monotonic() + 60
-        while not (answers(f"{base}/search") and answers(f"{replay}/")):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"serve did not come up:\n{log.read_text()[-3000:]}")
-            time.sleep(0.2)
         yield base
     finally:
         proc.terminate()

@@ -179,26 +179,12 @@ def test_a_port_in_use_is_one_line_before_anything_runs(crawled_archive: Path, t
 def test_serve_starts_pywb_beside_datasette_and_stops_both(crawled_archive: Path,
                                                            tmp_path: Path) -> None:
     import signal
-    import subprocess
-    import sys
-    import time
 
-    from archive.samplesites.webarchive.pywb import free_port
-    from tests.helpers.browser import answers
+    from tests.helpers.browser import answers, start_serve
 
-    port, replay_port = free_port(), free_port()
     log = tmp_path / "serve.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "archive.cli", "serve", "--archive", str(crawled_archive),
-             "--port", str(port), "--replay-port", str(replay_port)],
-            stdout=out, stderr=subprocess.STDOUT)
-    base, replay = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{replay_port}"
+    proc, base, replay = start_serve(crawled_archive, log)
     try:
-        deadline = time.monotonic() + 60
-        while not (answers(f"{base}/") and answers(f"{replay}/")):
-            assert proc.poll() is None and time.monotonic() < deadline, log.read_text()
-            time.sleep(0.2)
         assert f"archived pages replayed by pywb at {replay}/press/" in log.read_text()
         # The article page links to pywb's replay of its capture, which answers.
         import urllib.request

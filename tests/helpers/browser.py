@@ -35,6 +35,31 @@ def answers(url: str) -> bool:
         return False
 
 
+def start_serve(archive: Path, log: Path, timeout: float = 60.0,
+                ) -> tuple[subprocess.Popen, str, str]:
+    """`pressarchive serve` over `archive`, Datasette and pywb on free ports, once both
+    answer: the process, Datasette's base URL and pywb's. Its output goes to `log`."""
+    import sys
+
+    from archive.samplesites.webarchive.pywb import free_port
+
+    port, replay_port = free_port(), free_port()
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "archive.cli", "serve", "--archive", str(archive),
+             "--port", str(port), "--replay-port", str(replay_port)],
+            stdout=out, stderr=subprocess.STDOUT)
+    base, replay = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{replay_port}"
+    deadline = time.monotonic() + timeout
+    while not (answers(f"{base}/search") and answers(f"{replay}/")):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            proc.wait(timeout=30)
+            pytest.fail(f"serve did not come up:\n{log.read_text()[-3000:]}")
+        time.sleep(0.2)
+    return proc, base, replay
+
+
 def _binaries() -> tuple[str | None, str | None]:
     return (shutil.which("chromium") or shutil.which("chromium-browser"),
             shutil.which("chromedriver"))
