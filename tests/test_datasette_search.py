@@ -252,7 +252,7 @@ def test_stopping_pressarchive_serve_stops_datasette(archive: Path) -> None:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     proc = start([sys.executable, "-m", "archive.cli", "serve", "--archive", str(archive),
-                  "--port", str(port)], url)
+                  "--port", str(port), "--replay-port", "0"], url)
     proc.terminate()  # SIGTERM to `pressarchive serve` only, not to its child
     proc.wait(timeout=20)
     deadline = time.monotonic() + 10

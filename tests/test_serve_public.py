@@ -402,8 +402,10 @@ class Servers:
         port = free_port()
         log = self.logs / f"serve-{port}.log"
         with open(log, "wb") as out:
+            # No replay (--replay-port 0): the port after a free one may be taken.
             proc = subprocess.Popen([sys.executable, "-m", "archive.cli", "serve", *args,
-                                     "--port", str(port)], cwd=REPO, start_new_session=True,
+                                     "--port", str(port), "--replay-port", "0"], cwd=REPO,
+                                    start_new_session=True,
                                     stdout=out, stderr=subprocess.STDOUT)
         self.procs.append(proc)
         url = f"http://127.0.0.1:{port}"
@@ -539,7 +541,8 @@ def cli_serve(archive: Path, timeout: float = 60) -> tuple[int | None, str]:
     """`pressarchive serve` in its own process group; None if it was still running
     (serving) after `timeout` seconds, then stopped with its Datasette."""
     proc = subprocess.Popen([sys.executable, "-m", "archive.cli", "serve", "--archive",
-                             str(archive), "--port", str(free_port())], cwd=REPO,
+                             str(archive), "--port", str(free_port()), "--replay-port", "0"],
+                            cwd=REPO,
                             start_new_session=True, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     try:
