@@ -40,7 +40,7 @@ def load_config(name: str) -> SiteConfig:
         host=raw["host"],
         aliases=_tuple(raw.get("aliases")),
         paths=_tuple(raw.get("paths")),
-        language=raw.get("language") or raw.get("extra", {}).get("language", "en"),
+        language=raw.get("language", "en"),
         home=raw["home"],
         tz=raw["tz"],
         date_format=raw["date_format"],
