@@ -122,8 +122,11 @@ class CrawlState(BatchedWrites):
         return UrlState(*row) if row else None
 
     def is_due(self, url: str, now: dt.datetime) -> bool:
+        return self.due(self.get(url), now)
+
+    @staticmethod
+    def due(state: UrlState | None, now: dt.datetime) -> bool:
         """Unknown URLs are due; known article pages when their recheck time came."""
-        state = self.get(url)
         if state is None or state.last_status == 429 or state.last_status >= 500:
             # Never answered properly: try again on every run.
             return True
@@ -131,9 +134,15 @@ class CrawlState(BatchedWrites):
 
     def record_fetch(self, *, url: str, source: str, kind: str, status: int, etag: str,
                      last_modified: str, payload_digest: str, fetched: dt.datetime,
-                     schedule: tuple[dt.timedelta, ...]) -> None:
+                     schedule: tuple[dt.timedelta, ...],
+                     first_seen: dt.datetime | None = None) -> None:
+        """`first_seen`: when the URL was first seen by anyone, if it was elsewhere (by
+        another worker of a shared crawl: archive/shared_state.py)."""
         previous = self.get(url)
-        first_seen = parse_iso(previous.first_seen) if previous else fetched
+        if first_seen is None:
+            first_seen = parse_iso(previous.first_seen) if previous else fetched
+        elif previous is not None:
+            first_seen = min(first_seen, parse_iso(previous.first_seen))
         due = next_due(first_seen, fetched, schedule) if kind == "article" else ""
         with self._write():
             self.conn.execute(
@@ -141,6 +150,7 @@ class CrawlState(BatchedWrites):
                        etag, last_modified, payload_digest, fetches, next_due)
                    values (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)
                    on conflict (url) do update set
+                       first_seen = excluded.first_seen,
                        last_fetched = excluded.last_fetched,
                        last_status = excluded.last_status,
                        etag = case when excluded.last_status = 304 then etag

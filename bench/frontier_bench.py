@@ -27,7 +27,9 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -120,8 +122,34 @@ def memory_per_entry(url: str) -> dict:
     queue = server.memory_usage("bench:queue", samples=0)
     fingerprints = server.memory_usage("bench:fingerprints", samples=0)
     server.delete("bench:queue", "bench:fingerprints")
+    states = url_state_bytes(server, count)
     return {"bytes_per_queued_request": round(queue / count),
-            "bytes_per_fingerprint": round(fingerprints / count)}
+            "bytes_per_fingerprint": round(fingerprints / count),
+            "bytes_per_url_state": round(states / count)}
+
+
+def url_state_bytes(server: Any, count: int) -> int:
+    """Redis bytes of `count` article URLs' shared crawl state (archive/shared_state.py)
+    as a 304 recheck leaves it: validators, schedule, two payload holders."""
+    from archive.shared_state import PayloadHolder, SharedUrl
+    from archive.state import UrlState
+
+    key = "bench:state"
+    pipe = server.pipeline()
+    for n in range(count):
+        page = f"https://www.example-news.com/middle-east/coalition-strike-story-{n:07d}"
+        holder = PayloadHolder(f"<urn:uuid:{uuid.uuid4()}>", page, "2026-12-01T08:00:00Z",
+                               f"sha1:{n:032X}")
+        state = UrlState(page, "example", "article", "2026-12-01T08:00:00Z",
+                         "2026-12-02T08:00:00Z", 304, f'"{n:016x}-gzip"',
+                         "Tue, 01 Dec 2026 07:58:00 GMT", f"sha1:{n:032X}", 2,
+                         "2026-12-08T08:00:00Z")
+        pipe.hset(key, page, SharedUrl(state, "2026-12-02T08:00:00Z", holder,
+                                       holder).encode())
+    pipe.execute()
+    used = server.memory_usage(key, samples=0)
+    server.delete(key)
+    return used
 
 
 def warc_bytes_per_response(folder: Path) -> dict:
@@ -159,8 +187,11 @@ def main() -> None:
             results["warc_record_bytes"] = warc_bytes_per_response(work / "local" / "warc")
             for n in (int(c) for c in options.counts.split(",")):
                 before = redis_info(url)
-                run = crawl([*base, "--archive", str(work / f"shared-{n}"), "--frontier", url,
-                             "--frontier-run", f"bench-{n}"], n, work, f"frontier-{n}")
+                # A database each: the shared crawl state outlives runs, and the next
+                # configuration must find its articles new, as the local crawl did.
+                run = crawl([*base, "--archive", str(work / f"shared-{n}"), "--frontier",
+                             f"{url}/{n}", "--frontier-run", f"bench-{n}"], n, work,
+                            f"frontier-{n}")
                 after = redis_info(url)
                 requests = max(run["pages"], 1)
                 run["redis_commands_per_request"] = round(

@@ -45,6 +45,7 @@ from archive.capture.store import WARC_PREFIX, StoreConfig
 from archive.capture.writer_process import StoreCallError
 from archive.layout import ArchiveLayout
 from archive.lock import ArchiveLock, held_lock, held_lock_descriptor
+from archive.shared_state import SharedCrawlState
 from archive.warc.repair import repair_open_files
 from crawler import frontier
 from crawler.writer_client import InlineWriter, WriterProcess, WriterProcessDied
@@ -54,6 +55,7 @@ if TYPE_CHECKING:
 
     from archive.extract import ExtractionOptions
     from archive.extract.pool import ExtractorPool
+    from archive.state import CrawlState
 
 logger = logging.getLogger(__name__)
 
@@ -117,12 +119,17 @@ class CrawlSession:
         self.crawl_id = f"pressarchive-{started}-{os.getpid()}"
         self.worker = ""
         prefix = WARC_PREFIX
+        shared_state = ""
         if frontier.enabled(settings):
             # One crawl of many workers is one crawl (warcinfo isPartOf, which extraction
             # health groups by), and each worker's files say whose they are.
             self.worker = frontier.worker_name(settings)
             self.crawl_id = f"pressarchive-{frontier.run_name(settings)}"
             prefix = f"{WARC_PREFIX}-{self.worker}"
+            if settings.getbool("PRESSARCHIVE_FRONTIER_SHARED_STATE"):
+                # Whichever worker fetched a URL before, this one rechecks it on its
+                # schedule and conditionally (archive/shared_state.py).
+                shared_state = settings.get(frontier.FRONTIER_SETTING)
         layout = ArchiveLayout(directory)
         layout.warc_dir.mkdir(parents=True, exist_ok=True)
         # A crawl killed earlier leaves a torn .open file: keep its complete
@@ -144,6 +151,7 @@ class CrawlSession:
             warc_prefix=prefix,
             max_file_bytes=settings.getint("PRESSARCHIVE_WARC_MAX_FILE_BYTES"),
             gzip_level=settings.getint("PRESSARCHIVE_WARC_GZIP_LEVEL"),
+            shared_state=shared_state,
         )
         self.writer: WriterProcess | InlineWriter
         if settings.getbool("PRESSARCHIVE_WARC_WRITER_PROCESS"):
@@ -153,7 +161,9 @@ class CrawlSession:
         else:
             self.writer = InlineWriter(config)
         # Read here (is a page due?); written by the capture store, through the writer.
-        self.state = layout.open_state()
+        self.state: CrawlState | SharedCrawlState = layout.open_state()
+        if shared_state:
+            self.state = SharedCrawlState(self.state, shared_state)
         workers = settings.getint("PRESSARCHIVE_EXTRACT_WORKERS") or os.cpu_count() or 1
         self._extract_workers = workers
         self._extract_timeout = settings.getfloat("PRESSARCHIVE_EXTRACT_TIMEOUT")

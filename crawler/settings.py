@@ -100,6 +100,11 @@ PRESSARCHIVE_FRONTIER_HEARTBEAT = 60.0
 # taken in Redis, crawler/frontier/politeness.py); off: each worker keeps its own delay,
 # so N workers send N times one worker's rate to a host.
 PRESSARCHIVE_FRONTIER_SHARED_DELAY = True
+# Article pages another worker fetched are rechecked on their schedule and conditionally,
+# and an unchanged answer archived as a revisit of that worker's record: each fetch's
+# URL state also goes to one Redis hash all workers read (archive/shared_state.py). Off:
+# each worker knows only what it fetched itself.
+PRESSARCHIVE_FRONTIER_SHARED_STATE = True
 # The run's keys in Redis expire this many seconds after they were last renewed.
 PRESSARCHIVE_FRONTIER_KEY_TTL = 3 * 24 * 3600
 # Extraction runs in this many worker processes (0: one per core).

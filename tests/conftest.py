@@ -56,12 +56,21 @@ def crawled_archive(sample_sites_url: str, tmp_path_factory: pytest.TempPathFact
 
 
 @pytest.fixture(scope="session")
-def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A real Redis server on 127.0.0.1 for the session (tests/helpers/redis_server.py)."""
+def redis_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real Redis server on 127.0.0.1 for the session (tests/helpers/redis_server.py),
+    redis://HOST:PORT without a database: see `redis_url`."""
     from tests.helpers.redis_server import redis_server
 
     with redis_server(tmp_path_factory.mktemp("redis")) as url:
         yield url
+
+
+@pytest.fixture
+def redis_url(redis_server_url: str) -> str:
+    """An empty database of the tests' Redis server, the test's own."""
+    from tests.helpers.redis_server import fresh_database
+
+    return fresh_database(redis_server_url)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

@@ -29,6 +29,7 @@ from archive.capture.exchange import Exchange
 from archive.capture.rows import capture_from_record
 from archive.index.schema import Capture
 from archive.layout import ArchiveLayout
+from archive.shared_state import PayloadHolder, SharedCrawlState
 from archive.sources import Source
 from archive.warc.origin import build_origin_record
 from archive.warc.reader import written_record
@@ -45,6 +46,7 @@ from archive.warc.writer import WarcFileWriter
 
 if TYPE_CHECKING:
     from archive.extract import ExtractionResult
+    from archive.state import CrawlState
 
 WARC_PREFIX = "pressarchive"
 # What the crawl process may ask the store to do; anything else is refused.
@@ -65,6 +67,8 @@ class StoreConfig:
     gzip_level: int
     # A worker of a shared crawl names its files after itself (crawler/frontier/).
     warc_prefix: str = WARC_PREFIX
+    # ... and reads and records URL states in the shared crawl state, in this Redis.
+    shared_state: str = ""
 
 
 @dataclass(frozen=True)
@@ -91,7 +95,10 @@ class CaptureStore:
             gzip_level=config.gzip_level,
         )
         self.index = ArchiveLayout(config.directory).open_index()
-        self.state = ArchiveLayout(config.directory).open_state()
+        self.state: CrawlState | SharedCrawlState = ArchiveLayout(
+            config.directory).open_state()
+        if config.shared_state:
+            self.state = SharedCrawlState(self.state, config.shared_state)
         # Set by the first write that found the disk full: later calls are refused
         # before they write anything (the crawl is stopping; a WARC record written now
         # could not be indexed, and each attempt would grow and cut a file again).
@@ -249,25 +256,42 @@ class CaptureStore:
             # source, nothing for a later run to recheck.
             return capture, counts
         source = self.sources.get(exchange.source)
-        self.note_fetch(exchange, capture, source)
+        self.note_fetch(exchange, capture, source, original)
         if exchange.article and record_removal(self.index, capture, source):
             counts["articles/removed"] += 1
         return capture, counts
 
-    def find_original(self, exchange: Exchange, payload_digest: str) -> tuple[Capture | None, str]:
+    def find_original(self, exchange: Exchange, payload_digest: str
+                      ) -> tuple[Capture | PayloadHolder | None, str]:
         """The earlier capture holding this response's payload, and the revisit profile."""
         if exchange.status == 304:
             if not exchange.conditional:
                 return None, ""
             found = self.index.latest_payload_capture(exchange.url)
-            return (found[1] if found else None), SERVER_NOT_MODIFIED_PROFILE
+            return self._latest(exchange.url, found, True), SERVER_NOT_MODIFIED_PROFILE
         if exchange.truncated:
             return None, ""
-        return self.index.find_original(exchange.url, payload_digest), IDENTICAL_PAYLOAD_PROFILE
+        found = self.index.latest_payload(exchange.url)
+        holder = self._latest(exchange.url, found, False)
+        if holder is None or holder.payload_digest != payload_digest:
+            return None, ""
+        return holder, IDENTICAL_PAYLOAD_PROFILE
 
-    def note_fetch(self, exchange: Exchange, capture: Capture, source: Source | None) -> None:
+    def _latest(self, url: str, found: tuple[Capture, Capture] | None, not_modified: bool
+                ) -> Capture | PayloadHolder | None:
+        """The payload holder of the URL's latest complete capture (or 200), from this
+        archive's index or, for a worker of a shared crawl, from whichever worker made
+        the later capture: the revisit refers to a record in that worker's files."""
+        shared = (self.state.original(url, not_modified=not_modified)
+                  if isinstance(self.state, SharedCrawlState) else None)
+        if shared is not None and (found is None or shared[0] > found[0].fetched_at):
+            return shared[1]
+        return found[1] if found else None
+
+    def note_fetch(self, exchange: Exchange, capture: Capture, source: Source | None,
+                   original: Capture | PayloadHolder | None) -> None:
         """State for the next runs: when this URL is next due, its validators."""
-        self.state.record_fetch(
+        fetch = dict(
             url=capture.url, source=capture.source,
             kind="article" if exchange.article else "page",
             status=capture.status, etag=capture.etag, last_modified=capture.last_modified,
@@ -275,6 +299,10 @@ class CaptureStore:
             fetched=dt.datetime.now(dt.UTC),
             schedule=source.recheck_schedule if source else (),
         )
+        if isinstance(self.state, SharedCrawlState):
+            self.state.record_fetch(**fetch, capture=capture, original=original)
+        else:
+            self.state.record_fetch(**fetch)
 
     def record_extraction(self, capture: Capture, result: ExtractionResult,
                           config_hash: str) -> str:

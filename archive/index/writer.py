@@ -111,15 +111,12 @@ class IndexWriter(BatchedWrites):
         with self._lock:
             return holds_original(self.db.conn, url, cdx_digest)
 
-    def find_original(self, url: str, payload_digest: str) -> Capture | None:
-        """The capture holding this payload if the URL's latest complete capture
-        has it: a revisit means "unchanged since the last capture", so content
-        that reverts to an older version is stored again, and the article row
-        (which follows the latest content) stays right."""
-        found = self._latest_with_payload(url, "")
-        if found is None or found[0].payload_digest != payload_digest:
-            return None
-        return found[1]
+    def latest_payload(self, url: str) -> tuple[Capture, Capture] | None:
+        """The URL's latest complete capture and the capture holding its payload. A new
+        answer with that payload is stored as a revisit of it: a revisit means "unchanged
+        since the last capture", so content that reverts to an older version is stored
+        again, and the article row (which follows the latest content) stays right."""
+        return self._latest_with_payload(url, "")
 
     def _latest_with_payload(self, url: str, condition: str) -> tuple[Capture, Capture] | None:
         """The URL's latest complete capture (matching `condition`) and the capture

@@ -12,6 +12,9 @@ crawl. What stays per worker, and why:
 - the discovery: each worker's spider still reads feeds, sitemaps and listings itself;
   only where its requests wait, and whether one was already asked for, is shared.
 
+What outlives runs and is shared: each URL's crawl state (archive/shared_state.py, the
+hash `pressarchive:state:urls`), so any worker rechecks any article on its schedule.
+
 Keys (KEY_TTL after the last write they expire): `pressarchive:RUN:SPIDER:requests` (the
 queue), `:dupefilter`, `:start_urls`, `:seeded`, `:inflight:WORKER`, `:robots:HOST`,
 and `pressarchive:RUN:alive:WORKER` (heartbeats). RUN names one crawl of all workers

@@ -91,7 +91,7 @@ def start(args: list[str], log: Path) -> subprocess.Popen:
 # crawls (file names, offsets, record ids, times, the crawl's id), whatever the workers.
 PROVENANCE = {"id", "seq", "fetched_at", "warc_file", "warc_offset", "warc_length",
               "record_id", "capture_record_id", "refers_to", "sitemap_record_id",
-              "ip_address", "crawl", "started", "listed_at"}
+              "ip_address", "crawl", "started", "listed_at", "removed_at"}
 COMPARED = ("captures", "articles", "non_articles", "article_versions", "claims",
             "listings", "extraction_results", "health")
 

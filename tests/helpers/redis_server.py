@@ -4,6 +4,7 @@ sets and expiries are what is tested). `make test` installs redis-server when mi
 
 from __future__ import annotations
 
+import itertools
 import shutil
 import socket
 import subprocess
@@ -11,6 +12,21 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+# A test gets a database of its own (fresh_database): the frontier's keys of one run, and
+# the shared crawl state, which outlives runs, must not leak into another test's crawl.
+DATABASES = 64
+_next_database = itertools.count(1)
+
+
+def fresh_database(server: str) -> str:
+    """redis://HOST:PORT/N, a database of `server` emptied for the caller."""
+    import redis
+
+    url = f"{server}/{next(_next_database) % DATABASES}"
+    with redis.Redis.from_url(url) as client:
+        client.flushdb()
+    return url
 
 
 def free_port() -> int:
@@ -21,7 +37,7 @@ def free_port() -> int:
 
 @contextmanager
 def redis_server(directory: Path) -> Iterator[str]:
-    """redis://127.0.0.1:PORT while the block runs."""
+    """redis://127.0.0.1:PORT while the block runs (add /DB: see fresh_database)."""
     binary = shutil.which("redis-server")
     if binary is None:
         raise RuntimeError("redis-server is not installed: `make test` installs it "
@@ -29,7 +45,8 @@ def redis_server(directory: Path) -> Iterator[str]:
     port = free_port()
     process = subprocess.Popen(
         [binary, "--bind", "127.0.0.1", "--port", str(port), "--save", "",
-         "--appendonly", "no", "--dir", str(directory), "--protected-mode", "yes"],
+         "--appendonly", "no", "--dir", str(directory), "--protected-mode", "yes",
+         "--databases", str(DATABASES)],
         stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 10
@@ -44,7 +61,7 @@ def redis_server(directory: Path) -> Iterator[str]:
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"redis-server did not start on port {port}")
             time.sleep(0.05)
-        yield f"redis://127.0.0.1:{port}/0"
+        yield f"redis://127.0.0.1:{port}"
     finally:
         process.terminate()
         try:
