@@ -105,6 +105,10 @@ PRESSARCHIVE_FRONTIER_SHARED_DELAY = True
 # URL state also goes to one Redis hash all workers read (archive/shared_state.py). Off:
 # each worker knows only what it fetched itself.
 PRESSARCHIVE_FRONTIER_SHARED_STATE = True
+# Requests to one host, from all workers together, at most its downloader slot's
+# concurrency at once (CONCURRENT_REQUESTS_PER_DOMAIN): each holds a lease in Redis while
+# it is downloaded (crawler/frontier/hostslots.py); off: N workers send N times as many.
+PRESSARCHIVE_FRONTIER_SHARED_CONCURRENCY = True
 # The run's keys in Redis expire this many seconds after they were last renewed.
 PRESSARCHIVE_FRONTIER_KEY_TTL = 3 * 24 * 3600
 # Extraction runs in this many worker processes (0: one per core).

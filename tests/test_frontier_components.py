@@ -133,3 +133,40 @@ def test_requests_to_a_host_from_all_workers_are_a_delay_apart(tmp_path: Path,
     assert waits[0] == 0
     assert [b - a for a, b in zip(waits, waits[1:], strict=False)] == pytest.approx(
         [200, 200, 200], abs=30)
+
+
+def test_a_hosts_slots_are_held_by_all_workers_together(tmp_path: Path,
+                                                        redis_url: str) -> None:
+    import time
+
+    from crawler.frontier.hostslots import HostSlots, Lease, leases_key
+
+    server = redis.Redis.from_url(redis_url)
+    w1, w2 = (HostSlots(crawler_for(tmp_path / name, redis_url, "slots", name))
+              for name in ("w1", "w2"))
+    key = leases_key("slots.example")
+    first, second = Lease(w1, key, "w1:a", 1, 60_000), Lease(w2, key, "w2:b", 1, 60_000)
+    assert first.take()
+    assert not second.take()  # one slot, held by w1: w2 waits
+    assert not second.take()
+    assert first.take()  # a lease held is renewed, whatever the limit
+    first.release()
+    assert second.take()
+    assert server.zrange(key, 0, -1) == [b"w2:b"]
+    assert 0 < server.pttl(key) <= 60_000  # the set goes too once its last lease would
+    second.release()
+    # A killed worker never gives its lease back: it expires, and the next acquire drops
+    # it (or the whole set expires with its last lease).
+    killed = Lease(w1, key, "w1:killed", 2, 200)
+    other, waiting = (Lease(w2, key, f"w2:{n}", 2, 60_000) for n in "cd")
+    assert killed.take() and other.take()
+    assert not waiting.take()
+    time.sleep(0.3)
+    assert waiting.take()
+    assert sorted(server.zrange(key, 0, -1)) == [b"w2:c", b"w2:d"]
+    assert w2.crawler.stats.get_value("frontier/slot_leases_expired") == 1
+    other.release()
+    waiting.release()
+    # The limit is the worker's downloader slot's concurrency (before the crawl: the
+    # setting's).
+    assert w1.limit(Request("https://slots.example/")) == 2

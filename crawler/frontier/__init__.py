@@ -20,6 +20,11 @@ queue), `:dupefilter`, `:start_urls`, `:seeded`, `:inflight:WORKER`, `:robots:HO
 and `pressarchive:RUN:alive:WORKER` (heartbeats). RUN names one crawl of all workers
 (default: the UTC date), so that a run's duplicate filter never hides the next day's
 feeds and no worker ever has to flush what others still use.
+
+Per host and across runs (a host's politeness does not start afresh with a run, and
+both keys expire on their own): `pressarchive:host:HOST:next` (its next turn,
+politeness.py) and `pressarchive:host:HOST:leases` (the slots its requests hold now,
+hostslots.py).
 """
 
 from __future__ import annotations

@@ -55,8 +55,10 @@ class FrontierAddon:
         # the add-on's priority would lose to the project's DOWNLOADER_MIDDLEWARES.
         settings["DOWNLOADER_MIDDLEWARES"][_ROBOTS] = None
         settings["DOWNLOADER_MIDDLEWARES"][_SHARED_ROBOTS] = 100
-        if settings.getbool("PRESSARCHIVE_FRONTIER_SHARED_DELAY"):
-            # Our --via handler, taking each host's turn in Redis as a request goes out.
+        if (settings.getbool("PRESSARCHIVE_FRONTIER_SHARED_DELAY")
+                or settings.getbool("PRESSARCHIVE_FRONTIER_SHARED_CONCURRENCY")):
+            # Our --via handler, holding one of each host's slots and taking the host's
+            # turn in Redis as a request goes out.
             settings["DOWNLOAD_HANDLERS"]["http"] = _TURNS
             settings["DOWNLOAD_HANDLERS"]["https"] = _TURNS
         # Outermost (next to the engine): it sees a callback's whole output, after every

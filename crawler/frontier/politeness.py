@@ -1,12 +1,15 @@
-"""Per-host delay held across workers: each request to a host takes its turn in Redis.
+"""Politeness held across workers: each request to a host holds one of the host's slots
+and takes its turn, both in Redis.
 
 Scrapy spaces the requests of one process to a host by its downloader slot's delay
-(DOWNLOAD_DELAY, AutoThrottle, robots.txt Crawl-delay through crawler/crawldelay.py); N
-workers would send N times that. Here every request first reserves the host's next turn
-in Redis (one Lua script on Redis's own clock, so the machines' clocks do not matter) and
-waits for it, in the download handler, as it goes out: requests to a host, from all
-workers together, are at least that delay apart. Concurrency per host stays each
-worker's own (CONCURRENT_REQUESTS_PER_DOMAIN).
+(DOWNLOAD_DELAY, AutoThrottle, robots.txt Crawl-delay through crawler/crawldelay.py) and
+holds them to its concurrency (CONCURRENT_REQUESTS_PER_DOMAIN); N workers would send N
+times both. Here every request first holds a lease on one of the host's slots
+(crawler/frontier/hostslots.py: at most the slot's concurrency at once, from all
+workers), then reserves the host's next turn in Redis (one Lua script on Redis's own
+clock, so the machines' clocks do not matter) and waits for it, in the download handler,
+as it goes out: requests to a host, from all workers together, are at least that delay
+apart and never more at once than one worker would send.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from scrapy.http import Response
 from scrapy.utils.httpobj import urlparse_cached
 from scrapy_redis.connection import get_redis_from_settings
 
+from crawler.frontier.hostslots import HostSlots
 from crawler.frontier.robots import _sleep
 from crawler.politeness import downloader_of
 from crawler.via import ViaDownloadHandler
@@ -52,20 +56,23 @@ class HostTurns:
         slot = downloader.slots.get(downloader.get_slot_key(request))
         return slot.delay if slot is not None else self.default_delay
 
-    async def wait(self, request: Request) -> None:
+    async def wait(self, request: Request) -> float:
+        """Seconds waited for the turn."""
         delay = self.delay(request)
         if delay <= 0:
-            return  # no delay asked: no turn to take
+            return 0.0  # no delay asked: no turn to take
         host = urlparse_cached(request).hostname or ""
         wait_ms = self.reserve(keys=[f"pressarchive:host:{host}:next"],
                                args=[int(delay * 1000)])
         if wait_ms > 0:
             self.crawler.stats.inc_value("frontier/delay_waits")
             await _sleep(wait_ms / 1000)
+        return max(wait_ms, 0) / 1000
 
 
 class TurnTakingDownloadHandler(ViaDownloadHandler):
-    """Our download handler, taking the host's turn right before the request goes out.
+    """Our download handler, holding one of the host's slots and taking the host's turn
+    right before the request goes out (each as its setting asks).
 
     Here and not in a downloader middleware: a middleware runs before the downloader
     slot's own queue, whose wait (Scrapy's randomised delay, the slot's concurrency)
@@ -73,8 +80,26 @@ class TurnTakingDownloadHandler(ViaDownloadHandler):
 
     def __init__(self, crawler: Any):
         super().__init__(crawler)
-        self.turns = HostTurns(crawler)
+        settings = crawler.settings
+        self.turns = (HostTurns(crawler) if settings.getbool("PRESSARCHIVE_FRONTIER_SHARED_DELAY")
+                      else None)
+        self.slots = (HostSlots(crawler)
+                      if settings.getbool("PRESSARCHIVE_FRONTIER_SHARED_CONCURRENCY") else None)
 
     async def download_request(self, request: Request) -> Response:
-        await self.turns.wait(request)
-        return await super().download_request(request)
+        if self.slots is None:
+            await self._take_turn(request)
+            return await super().download_request(request)
+        # The slot first, then the turn: a turn taken before a wait for a slot would be
+        # spent while waiting, the request going out that much after its turn, closer
+        # than the delay to the request of the next turn. Held this way, only a request
+        # holding a slot takes a turn, and it goes out when its turn comes.
+        async with self.slots.held(request) as lease:
+            if await self._take_turn(request):
+                # Its life counted again from now, when the download's timeout starts:
+                # a long turn (a large Crawl-delay) must not let the lease run out mid-way.
+                lease.take()
+            return await super().download_request(request)
+
+    async def _take_turn(self, request: Request) -> float:
+        return 0.0 if self.turns is None else await self.turns.wait(request)
