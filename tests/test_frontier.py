@@ -74,9 +74,11 @@ def test_two_workers_fetch_each_page_once_and_rebuild_the_local_index(
                          tmp_path / f"{name}.log") for name in ("w1", "w2")]
         for process, name in zip(workers, ("w1", "w2"), strict=True):
             finish(process, tmp_path / f"{name}.log")
-        # Politeness across workers: one host's requests, from both, HOST_DELAY apart (less
-        # the jitter of two processes' event loops and the server's threads).
-        assert server.shortest_gap() > HOST_DELAY - 0.05
+        # Politeness across workers: one host's requests, from both, HOST_DELAY apart, less
+        # the jitter of the server's threads, which note a request's time when they get
+        # to it (up to 70 ms late on a loaded 2-core machine). Without shared turns the
+        # two workers' requests come together: a gap near 0.
+        assert server.shortest_gap() > HOST_DELAY - 0.15
         asked = server.take()
     twice = {key: n for key, n in asked.items() if n > 1}
     assert not twice, f"fetched more than once: {twice}"

@@ -22,9 +22,9 @@ and `pressarchive:RUN:alive:WORKER` (heartbeats). RUN names one crawl of all wor
 feeds and no worker ever has to flush what others still use.
 
 Per host and across runs (a host's politeness does not start afresh with a run, and
-both keys expire on their own): `pressarchive:host:HOST:next` (its next turn,
-politeness.py) and `pressarchive:host:HOST:leases` (the slots its requests hold now,
-hostslots.py).
+the keys expire on their own): `pressarchive:host:HOST:next` (its next turn) and
+`:sent` (when a request last went out to it), both politeness.py, and
+`pressarchive:host:HOST:leases` (the slots its requests hold now, hostslots.py).
 """
 
 from __future__ import annotations

@@ -33,18 +33,31 @@ def finished(spider: Any, request: Request | None) -> None:
 
 
 class InFlightMiddleware:
-    """Spider middleware: a response's request is done once its callback's output has
-    been consumed (the engine queues each request as it comes)."""
+    """Spider middleware: a response's request is done once its callback's requests are
+    queued (in Redis) and its items handed on."""
 
+    # A request of the callback's output is scheduled here, not handed on to Scrapy's
+    # scraper: the scraper pulls a callback's output into a queue that tasks work off in
+    # parallel (CONCURRENT_ITEMS), so the output ends, and the response's request would be
+    # marked done, while requests still wait in that queue; a worker killed then lost
+    # them (the feed was done, its links never queued). engine.crawl() is what the
+    # scraper itself calls for a request.
     async def process_spider_output_async(self, response: Response, result: AsyncIterator[Any],
                                           spider: Any = None) -> AsyncIterator[Any]:
-        async for item in result:
-            yield item
+        async for output in result:
+            if isinstance(output, Request):
+                self.crawler.engine.crawl(output)
+            else:
+                yield output
         finished(self.spider, response.request)
 
     def process_spider_output(self, response: Response, result: Any,
                               spider: Any = None) -> Any:
-        yield from result
+        for output in result:
+            if isinstance(output, Request):
+                self.crawler.engine.crawl(output)
+            else:
+                yield output
         finished(self.spider, response.request)
 
     def process_spider_exception(self, response: Response, exception: Exception,

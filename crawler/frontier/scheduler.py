@@ -2,9 +2,10 @@
 
 A thin subclass of `scrapy_redis.scheduler.Scheduler` (0.9.1, pinned), not a pinned
 commit of scrapy-redis: its release passes `spider=` to the stats collector and calls
-Spider.log() (both deprecated by Scrapy), and forgets popped requests; all three are a
-few methods here, and the rest of scrapy-redis (queue, duplicate filter, serialisation,
-connection settings) is used as released.
+Spider.log() (both deprecated by Scrapy), forgets popped requests, and marks a request
+seen and queues it in two calls (a kill between them loses it); all four are a few
+methods and Lua scripts here, and the rest of scrapy-redis (queue, duplicate filter,
+serialisation, connection settings) is used as released.
 """
 
 from __future__ import annotations
@@ -35,6 +36,16 @@ redis.call('expire', KEYS[2], ARGV[1])
 return found[1]
 """
 
+# Mark a request seen in the duplicate filter and queue it, in one step: a worker killed
+# between scrapy-redis's two calls left a fingerprint without its request, so the page
+# (its feed parsed again after the restart) was filtered as seen and never fetched.
+# KEYS: the filter, the queue; ARGV: fingerprint, score, request. 1 if queued.
+_SEEN_AND_QUEUED = """
+if redis.call('sadd', KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call('zadd', KEYS[2], ARGV[2], ARGV[3])
+return 1
+"""
+
 
 class FrontierScheduler(Scheduler):
     """Scheduler of one source's spider on the shared frontier."""
@@ -49,6 +60,7 @@ class FrontierScheduler(Scheduler):
         scheduler.key_ttl = max(1, int(settings.getfloat("PRESSARCHIVE_FRONTIER_KEY_TTL")))
         scheduler.heartbeat = max(1.0, settings.getfloat("PRESSARCHIVE_FRONTIER_HEARTBEAT"))
         scheduler._pop = scheduler.server.register_script(_POP)
+        scheduler._seen_and_queued = scheduler.server.register_script(_SEEN_AND_QUEUED)
         scheduler._beat: Any = None
         return scheduler
 
@@ -97,11 +109,15 @@ class FrontierScheduler(Scheduler):
         # one it continues is done.
         field = request.meta.pop(INFLIGHT_META, None)
         try:
-            if not request.dont_filter and self.df.request_seen(request):
+            if request.dont_filter:
+                self.queue.push(request)
+            elif not self._seen_and_queued(
+                    keys=[self.df.key, self.queue.key],
+                    args=[self.df.request_fingerprint(request), -request.priority,
+                          self.queue._encode_request(request)]):
                 self.df.log(request, self.spider)
                 return False
             self.stats.inc_value("scheduler/enqueued/redis")
-            self.queue.push(request)
             return True
         finally:
             if field:
