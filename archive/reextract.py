@@ -214,7 +214,8 @@ def worker_streams(folder: Path) -> list[list[Path]] | None:
         if not any(f.worker for f in folders):
             continue
         streams = [f.files() for f in folders]
-        if {p for stream in streams for p in stream} == set(_walk(folder)):
+        # A subset: the walk does not follow links, a worker's folder may be one.
+        if set(_walk(folder)) <= {p for stream in streams for p in stream}:
             return [stream for stream in streams if stream]
     return None
 

@@ -223,6 +223,28 @@ def test_workers_rebuild_as_one_machine_in_time_order(reference: Path, tmp_path:
         assert versions == [1, 2] and "The ministry confirmed the figures" in text, source
 
 
+
+def streams_of(folder: Path) -> list[list[str]]:
+    options = ReextractOptions(archive=folder / "x", sources={}, warc_paths=(folder,))
+    return [[path.name for path in stream] for stream in warc_streams(options)]
+
+
+def test_which_folders_are_read_worker_by_worker(tmp_path: Path) -> None:
+    make_workers(tmp_path / "machines", {"a": "w1", "b": "w2"})
+    # Folders collected by links to where the workers' folders are.
+    linked = tmp_path / "workers"
+    linked.mkdir()
+    for name in ("w2", "w1"):
+        (linked / name).symlink_to(tmp_path / "machines" / "workers" / name)
+    assert [[name.split("-")[1] for name in stream] for stream in streams_of(linked)] == [
+        ["w1", "w1"], ["w2", "w2"]]
+    # WARC files besides the workers' folders: the folder is read as one, as before.
+    stray = tmp_path / "machines" / "workers" / "notes" / "stray.warc.gz"
+    write_warc(stray, [response(12, "https://example.org/", b"x", "2026-01-01T00:00:00Z")])
+    (stream,) = streams_of(tmp_path / "machines" / "workers")
+    assert stream[0] == stray.name and len(stream) == 5  # by path: notes/ first
+
+
 # --- one CDXJ, one replay, one package over every worker's files ---------------------------
 
 OWN_URL, OWN_BODY = page("chinatopix")
