@@ -22,6 +22,7 @@ from click.testing import CliRunner
 from warcio.recordloader import ArcWarcRecord
 
 from archive.cli.export import export
+from archive.errors import PressArchiveError
 from archive.layout import ArchiveLayout
 from archive.reextract import ReextractOptions, run_reextract, warc_streams
 from archive.samplesites import seed_pages
@@ -359,3 +360,14 @@ def test_the_wacz_packages_every_workers_file(shared: Path, tmp_path: Path) -> N
     # Side by side in archive/: a line's filename is the file's name.
     assert {data["filename"] for _, _, data in lines} <= names
     assert sorted((d["url"], ts) for _, ts, d in lines) == sorted(indexed_records())
+
+
+def test_the_wacz_refuses_two_files_of_one_name(tmp_path: Path) -> None:
+    # Only copies made by hand can do it (a worker's files carry its name); the package
+    # holds every file in one folder, where one would replace the other.
+    name = "pressarchive-20260228080000-00000-1.warc.gz"
+    for folder in ("warc", "workers/w1/warc"):
+        write_warc(tmp_path / "archive" / folder / name, [OWN])
+    with pytest.raises(PressArchiveError, match=f"two WARC files named {name}"):
+        export_wacz(tmp_path / "archive", tmp_path / "out.wacz")
+    assert not (tmp_path / "out.wacz").exists()
