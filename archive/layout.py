@@ -2,12 +2,18 @@
 databases are opened.
 
     DIR/warc/               the WARC files, the truth (`*.warc.gz.open` while written)
+    DIR/workers/NAME/       a worker's own archive folder in a shared crawl (its warc/,
+                            index.db, state/), laid out as this one (crawler/frontier/)
     DIR/index.db            the index (archive/index/), derived from the WARC files: the
                             crawl's own file, or a symlink to the build reextract swapped in
     DIR/index-builds/       rebuilt indexes (archive/index/builds.py)
     DIR/indexes/index.cdxj  the CDXJ index replay tools read (archive/warc/cdxj.py)
     DIR/state/state.db      the crawl state (archive/state.py): not derived, never rebuilt
     DIR/state/lock          the archive lock (archive/lock.py)
+
+Where an archive's WARC files are is answered here alone (`warc_folders()`,
+`warc_files()`): DIR/warc, then every worker's DIR/workers/NAME/warc, so that the CDXJ,
+the replay and the WACZ cover a shared crawl's files as they cover a local one's.
 
 Every module finds these paths through ArchiveLayout, and opens index.db and state.db
 only through it (or read_index(), for an index file anywhere): each way such a file can
@@ -34,11 +40,13 @@ from urllib.parse import quote
 from archive.errors import UnusableArchive
 from archive.index.queries import has_captures
 from archive.state import CrawlState
+from archive.warc.reader import archive_files
 
 if TYPE_CHECKING:
     from archive.index.writer import IndexWriter
 
 WARC_DIRNAME = "warc"
+WORKERS_DIRNAME = "workers"
 INDEX_FILENAME = "index.db"
 BUILDS_DIRNAME = "index-builds"
 INDEXES_DIRNAME = "indexes"
@@ -94,6 +102,28 @@ def _archive_option(archive: Path | None) -> str:
 
 
 @dataclass(frozen=True)
+class WarcFolder:
+    """One folder of an archive's WARC files: its own DIR/warc (`worker` ""), or the
+    DIR/workers/NAME/warc of the worker NAME."""
+
+    path: Path
+    worker: str = ""
+
+    def files(self) -> list[Path]:
+        """Its closed WARC and ARC files, by name: the order they were written in (the
+        writer names them by time); `.open` files, still being written, are left out."""
+        return archive_files(self.path)
+
+    def replay_name(self, name: str) -> str:
+        """What the CDXJ `filename` of its file `name` is: the path relative to DIR/warc,
+        as replay tools resolve it (archive/warc/cdxj.py), so `../workers/NAME/warc/FILE`
+        for a worker's file."""
+        if not self.worker:
+            return name
+        return f"../{WORKERS_DIRNAME}/{self.worker}/{WARC_DIRNAME}/{name}"
+
+
+@dataclass(frozen=True)
 class ArchiveLayout:
     """The paths of the archive folder `root`, and its databases opened."""
 
@@ -105,6 +135,10 @@ class ArchiveLayout:
     @property
     def warc_dir(self) -> Path:
         return self.root / WARC_DIRNAME
+
+    @property
+    def workers_dir(self) -> Path:
+        return self.root / WORKERS_DIRNAME
 
     @property
     def index_db(self) -> Path:
@@ -130,15 +164,28 @@ class ArchiveLayout:
     def lock_file(self) -> Path:
         return self.state_dir / LOCK_FILENAME
 
-    # --- checks ------------------------------------------------------------------------
+    # --- the WARC files ------------------------------------------------------------------
 
-    def existing_warc_dir(self) -> Path:
-        """DIR/warc, or UnusableArchive if DIR is not an archive or has no WARC folder."""
+    def warc_folders(self) -> list[WarcFolder]:
+        """Where this archive's WARC files are: DIR/warc, then the folder of each worker
+        of a shared crawl (DIR/workers/NAME/warc), by worker name; those that exist."""
+        folders = [WarcFolder(self.warc_dir)] if self.warc_dir.is_dir() else []
+        return folders + worker_warc_folders(self.workers_dir)
+
+    def warc_files(self) -> list[Path]:
+        """The closed WARC files of every folder of `warc_folders()`, folder by folder."""
+        return [path for folder in self.warc_folders() for path in folder.files()]
+
+    def existing_warc_folders(self) -> list[WarcFolder]:
+        """`warc_folders()`, or UnusableArchive if DIR is not an archive or has none."""
         check_folder(self.root)
-        if not self.warc_dir.is_dir():
+        folders = self.warc_folders()
+        if not folders:
             raise UnusableArchive(f"no WARC directory in {self.root} (expected "
                                   f"{self.warc_dir})", UnusableArchive.MISSING)
-        return self.warc_dir
+        return folders
+
+    # --- checks ------------------------------------------------------------------------
 
     def has_index(self) -> bool:
         return exists(self.index_db)
@@ -203,6 +250,17 @@ class ArchiveLayout:
     def unusable_index(self, problem: Exception | str) -> UnusableArchive:
         """The one error for an index.db found damaged while in use."""
         return _damaged(self.index_db, INDEX, self.root, problem)
+
+
+def worker_warc_folders(workers_dir: Path) -> list[WarcFolder]:
+    """The WARC folders of the workers' archives in `workers_dir` (DIR/workers, or a copy
+    of it collected from the workers' machines), by worker name: each subfolder with a
+    warc/ folder is a worker's."""
+    if not workers_dir.is_dir():
+        return []
+    return [WarcFolder(child / WARC_DIRNAME, child.name)
+            for child in sorted(workers_dir.iterdir(), key=lambda p: p.name)
+            if (child / WARC_DIRNAME).is_dir()]
 
 
 def is_damage(exc: sqlite3.Error) -> bool:

@@ -1,6 +1,9 @@
 """Rebuild an archive's index from its WARC files alone, offline.
 
-The WARC records are read in file order (the writer names files by time), each
+The WARC records are read in file order (the writer names files by time); the files of
+a shared crawl's workers (`--from DIR/workers`) as one stream per worker, the streams
+merged by WARC-Date, so that the records come in the order one machine would have
+written them (see `merged_by_date`). Each record
 becomes a capture row (archive.capture.rows, as in the crawl), and each article
 page goes through the same functions the live crawl uses (archive.articles), in
 extraction worker processes. The new
@@ -12,6 +15,8 @@ a WAL file beside the symlink's target, so the two builds never share one.
 
 from __future__ import annotations
 
+import datetime as dt
+import heapq
 import logging
 import os
 import sqlite3
@@ -20,6 +25,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import islice
+from operator import itemgetter
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
@@ -51,7 +57,7 @@ from archive.index.builds import (
 from archive.index.health import EXTRACTION_RESULT_COLUMNS, files_by_name, refresh_health
 from archive.index.schema import Capture, enable_search
 from archive.index.writer import IndexWriter
-from archive.layout import ArchiveLayout
+from archive.layout import ArchiveLayout, worker_warc_folders
 from archive.lock import ArchiveLock, holding_lock
 from archive.news_sitemap import NewsSitemap
 from archive.reextract_report import Progress, ReextractReport, record_run
@@ -118,26 +124,109 @@ def iter_warc_records(paths: list[Path], errors: list[ReadError],
         progress.done_bytes += path.stat().st_size
 
 
+def iter_streams(streams: list[list[Path]], errors: list[ReadError], progress: Progress
+                 ) -> Iterator[tuple[StoredRecord, Origin | None]]:
+    """The records of `streams` (see `warc_streams`): one stream read as it is, several
+    merged by date (`merged_by_date`)."""
+    if len(streams) == 1:
+        return iter_warc_records(streams[0], errors, progress)
+    return merged_by_date([iter_warc_records(stream, errors, progress)
+                           for stream in streams])
+
+
+def merged_by_date(streams: list[Iterator[tuple[StoredRecord, Origin | None]]]
+                   ) -> Iterator[tuple[StoredRecord, Origin | None]]:
+    """The records of several workers' streams in the order one machine would have
+    written them: by WARC-Date, a tie going to the earlier stream (worker names' order).
+
+    A record of one worker may refer to, or be a later version of, another worker's
+    (a revisit of a page the other fetched the day before): versions, the latest
+    capture and revisits come out as in a local crawl only in time order. Each stream
+    keeps its own order whatever its dates say (heapq.merge takes the next record of
+    some stream, never reorders one), and a back-filled capture stays paired with its
+    origin record, as the pair is one item of its stream (with_origins)."""
+    return (item for _when, item in heapq.merge(*map(_dated, streams), key=itemgetter(0)))
+
+
+_EPOCH = dt.datetime.min.replace(tzinfo=dt.UTC)
+
+
+def _dated(records: Iterator[tuple[StoredRecord, Origin | None]]
+           ) -> Iterator[tuple[dt.datetime, tuple[StoredRecord, Origin | None]]]:
+    """Each record with its WARC-Date as a time (compared as text, a date with a
+    fraction of a second would sort before the same second without one); a record
+    without a readable date keeps its predecessor's, so stays right behind it."""
+    last = _EPOCH
+    for item in records:
+        last = _warc_time(item[0].date) or last
+        yield last, item
+
+
+def _warc_time(date: str) -> dt.datetime | None:
+    try:
+        when = dt.datetime.fromisoformat(date.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return when if when.tzinfo is not None else when.replace(tzinfo=dt.UTC)
+
+
 def warc_inputs(options: ReextractOptions) -> list[Path]:
-    if options.warc_paths:
-        paths: list[Path] = []
-        for path in options.warc_paths:
-            if path.is_dir():
-                # Other tools' collections nest WARCs in folders: walk them.
-                paths.extend(sorted(
-                    p for p in path.rglob("*")
-                    if p.is_file() and p.name.endswith(ARCHIVE_SUFFIXES)
-                    and not p.name.endswith(OPEN_SUFFIX)
-                ))
-            elif path.is_file():
-                paths.append(path)
-            else:
-                raise PressArchiveError(f"no such WARC file or directory: {path}")
-        return paths
-    warc_dir = ArchiveLayout(options.archive).warc_dir
-    if not warc_dir.is_dir():
-        raise PressArchiveError(f"no WARC files: {warc_dir} does not exist")
-    return archive_files(warc_dir)
+    """Every WARC file to read (see `warc_streams`), stream after stream."""
+    return [path for stream in warc_streams(options) for path in stream]
+
+
+def warc_streams(options: ReextractOptions) -> list[list[Path]]:
+    """The WARC files to read, as streams of files each read in its order.
+
+    One stream, as always, for DIR/warc, and for `--from` files and folders (a folder's
+    files walked in name order, one after the other in the order given); one stream per
+    worker for a folder of a shared crawl's workers (DIR/workers, or the shared archive
+    DIR itself), merged by date (`merged_by_date`)."""
+    if not options.warc_paths:
+        warc_dir = ArchiveLayout(options.archive).warc_dir
+        if not warc_dir.is_dir():
+            raise PressArchiveError(f"no WARC files: {warc_dir} does not exist")
+        return [archive_files(warc_dir)]
+    streams: list[list[Path]] = []
+    plain: list[Path] | None = None  # the one stream of everything else, where it came
+    for path in options.warc_paths:
+        if path.is_dir() and (workers := worker_streams(path)) is not None:
+            streams.extend(workers)
+            continue
+        if plain is None:
+            plain = []
+            streams.append(plain)
+        if path.is_dir():
+            plain.extend(_walk(path))
+        elif path.is_file():
+            plain.append(path)
+        else:
+            raise PressArchiveError(f"no such WARC file or directory: {path}")
+    return streams
+
+
+def worker_streams(folder: Path) -> list[list[Path]] | None:
+    """The files of each worker, by worker name, if `folder` holds a shared crawl's
+    workers' archives (DIR/workers, or a copy collected from their machines) or is
+    such an archive (DIR, its own DIR/warc first); None if it is anything else, or
+    holds WARC files elsewhere too: such a folder is read as one stream, as before."""
+    for folders in (worker_warc_folders(folder), ArchiveLayout(folder).warc_folders()):
+        if not any(f.worker for f in folders):
+            continue
+        streams = [f.files() for f in folders]
+        # A subset: the walk does not follow links, a worker's folder may be one.
+        if set(_walk(folder)) <= {p for stream in streams for p in stream}:
+            return [stream for stream in streams if stream]
+    return None
+
+
+def _walk(folder: Path) -> list[Path]:
+    # Other tools' collections nest WARCs in folders: walk them.
+    return sorted(
+        p for p in folder.rglob("*")
+        if p.is_file() and p.name.endswith(ARCHIVE_SUFFIXES)
+        and not p.name.endswith(OPEN_SUFFIX)
+    )
 
 
 def carry_over(index: IndexWriter, old_db: Path, extracted_urls_sql: str) -> int:
@@ -223,8 +312,7 @@ def run_reextract(options: ReextractOptions) -> ReextractReport:
     options.archive.mkdir(parents=True, exist_ok=True)
     with holding_lock(options.archive, "reextract") as lock:
         repaired = _prepare_archive(options, lock)
-        paths = warc_inputs(options)
-        report = _rebuild(options, paths, started)
+        report = _rebuild(options, warc_streams(options), started)
     report.repaired = repaired
     return report
 
@@ -409,7 +497,9 @@ class RecordIndexer:
             self.progress.update(self.report.candidates, final=True)
 
 
-def _rebuild(options: ReextractOptions, paths: list[Path], started: float) -> ReextractReport:
+def _rebuild(options: ReextractOptions, streams: list[list[Path]], started: float
+             ) -> ReextractReport:
+    paths = [path for stream in streams for path in stream]
     # Workers take seconds to import and warm up: started first, that overlaps the
     # index creation and the carry-over of rows outside --source/--since.
     pool = ExtractorPool(workers=options.workers or os.cpu_count() or 1,
@@ -426,7 +516,7 @@ def _rebuild(options: ReextractOptions, paths: list[Path], started: float) -> Re
         raise
     report = ReextractReport(index=ArchiveLayout(options.archive).index_db, warc_files=len(paths))
     progress = Progress(sum(p.stat().st_size for p in paths), quiet=options.quiet)
-    rebuild = RecordIndexer(options, iter_warc_records(paths, report.read_errors, progress),
+    rebuild = RecordIndexer(options, iter_streams(streams, report.read_errors, progress),
                             index, report, started, progress)
     try:
         if options.source or options.since:

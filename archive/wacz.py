@@ -2,7 +2,10 @@
 
 Layout::
 
-    archive/<name>.warc.gz    every closed WARC file, byte for byte (ZIP "stored")
+    archive/<name>.warc.gz    every closed WARC file, byte for byte (ZIP "stored"): those
+                              of DIR/warc and of a shared crawl's workers' folders
+                              (ArchiveLayout.warc_folders()) side by side, as WACZ
+                              readers look for them (a worker's files carry its name)
     indexes/index.cdx.gz      the CDXJ index in gzip blocks of INDEX_BLOCK_LINES lines (stored)
     indexes/index.idx         one line per block: first key, offset, length, digest
     pages/pages.jsonl         a header line, then one line per indexed article
@@ -34,7 +37,7 @@ from archive.errors import PressArchiveError
 from archive.index.queries import articles_for_pages
 from archive.layout import ArchiveLayout
 from archive.warc.cdxj import CdxjEntry, index_files
-from archive.warc.reader import ReadError, archive_files
+from archive.warc.reader import ReadError
 
 __all__ = ["WACZ_VERSION", "WaczSummary", "export_wacz"]
 
@@ -54,7 +57,7 @@ class WaczSummary:
     bytes: int
     articles_without_capture: list[str] = field(default_factory=list)  # article URLs
     read_errors: list[ReadError] = field(default_factory=list)
-    # Files of DIR/warc not packaged, by name: no record could be read from them.
+    # WARC files not packaged, by name: no record could be read from them.
     left_out: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -183,9 +186,7 @@ def export_wacz(archive_dir: Path, out: Path, *, title: str | None = None,
     """
     archive_dir, out = Path(archive_dir), Path(out)
     layout = ArchiveLayout(archive_dir)
-    all_warcs = archive_files(layout.existing_warc_dir())
-    if not all_warcs:
-        raise PressArchiveError(f"no closed WARC files in {layout.warc_dir}")
+    all_warcs = _package_files(layout)
     with layout.read_index() as conn:
         articles = articles_for_pages(conn, include_text)
     _check_writable(out)
@@ -194,7 +195,7 @@ def export_wacz(archive_dir: Path, out: Path, *, title: str | None = None,
     warcs, entries = indexed.files, indexed.entries
     if not warcs:
         raise PressArchiveError(
-            f"no readable WARC file in {layout.warc_dir}: "
+            f"no readable WARC file in {_where(layout)}: "
             + "; ".join(f"{path.name}: {why}" for path, why in indexed.left_out.items()))
     pages, missing = _pages(articles, entries, include_text)
     header = dict(PAGES_HEADER, hasText=True) if include_text else PAGES_HEADER
@@ -246,6 +247,27 @@ def export_wacz(archive_dir: Path, out: Path, *, title: str | None = None,
                        pages=len(pages), bytes=out.stat().st_size,
                        articles_without_capture=missing, read_errors=indexed.errors,
                        left_out={path.name: why for path, why in indexed.left_out.items()})
+
+
+def _package_files(layout: ArchiveLayout) -> list[Path]:
+    """The closed WARC files of every folder of the archive, which the package puts side
+    by side in its archive/ folder: PressArchiveError if there are none, or if two have
+    one name (a worker's files carry its name, so only copies made by hand can)."""
+    layout.existing_warc_folders()  # UnusableArchive if there are none
+    files = layout.warc_files()
+    if not files:
+        raise PressArchiveError(f"no closed WARC files in {_where(layout)}")
+    by_name: dict[str, Path] = {}
+    for path in files:
+        if path.name in by_name:
+            raise PressArchiveError(f"two WARC files named {path.name}: {by_name[path.name]} "
+                                    f"and {path}; a WACZ holds them in one folder")
+        by_name[path.name] = path
+    return files
+
+
+def _where(layout: ArchiveLayout) -> str:
+    return ", ".join(str(folder.path) for folder in layout.warc_folders())
 
 
 def _check_writable(out: Path) -> None:

@@ -105,7 +105,7 @@ def test_a_missing_or_wrong_archive_folder_says_so_first(tmp_path: Path) -> None
     assert error.reason == UnusableArchive.WRONG_KIND
     assert str(error) == (f"no crawl state in {a_file.root}: {a_file.root} is a file, "
                           "not an archive directory")
-    error = unusable(missing.existing_warc_dir)
+    error = unusable(missing.existing_warc_folders)
     assert str(error) == f"no archive at {missing.root} (no such directory)"
 
 

@@ -96,7 +96,8 @@ def crawl(
               "DATE (YYYY-MM-DD); other rows are kept.")
 @click.option("--from", "from_paths", multiple=True, type=click.Path(exists=True),
               help="Read these WARC files or folders (e.g. other crawlers' WARCs) instead of "
-              "DIR/warc/; may be repeated.")
+              "DIR/warc/; may be repeated. A shared crawl's DIR/workers is read worker by "
+              "worker, merged by record date.")
 @click.option("--timeout", type=click.FloatRange(min=0.1), default=30.0, show_default=True,
               help="Seconds before one page's extraction is killed and counted.")
 @click.option("--compare", "compare_with", type=click.Path(dir_okay=False, exists=True),

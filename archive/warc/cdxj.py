@@ -7,9 +7,22 @@ are not indexed, nor ``application/warc-fields`` records), sorted in byte order:
                                      "length": ..., "offset": ..., "filename": ...}
 
 Field conventions follow pywb's own indexer: ``digest`` without its ``sha1:`` prefix,
-``status``, ``length`` and ``offset`` as strings, ``filename`` the WARC file's name relative
+``status``, ``length`` and ``offset`` as strings, ``filename`` the WARC file's path relative
 to the archive's ``warc/`` directory, ``mime`` the media type without parameters, and
 ``warc/revisit`` for revisit records. Empty fields are left out.
+
+The index covers every WARC folder of the archive (ArchiveLayout.warc_folders()): DIR/warc
+and, for a shared crawl, each worker's DIR/workers/NAME/warc. A file of DIR/warc is named by
+its bare name, as always; a worker's file by ``../workers/NAME/warc/FILE``, still relative to
+DIR/warc. Why that spelling: replay tools resolve ``filename`` by appending it to the
+collection's archive folder (pywb's PrefixResolver is a string concatenation, then a plain
+open()), so one rule, "relative to DIR/warc", serves both kinds: a tool given DIR/warc as
+its archive folder opens a worker's file through the ``..`` (DIR/warc being a folder of
+DIR). The alternatives break something: paths relative to DIR would rename every line of
+every existing archive's index, and bare names for the workers' files too would need pywb
+to search several folders for each record. archive/web/replay.py builds its collection so
+that the ``..`` resolves whatever DIR/warc is (a link elsewhere, or missing: a shared
+archive whose files are all the workers').
 
 One exception, so that every capture replays: a server-not-modified revisit (the 304 that
 answered a conditional recheck) is indexed under its own URL and timestamp but with the
@@ -34,7 +47,7 @@ import re
 import socket
 import struct
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -42,11 +55,12 @@ from urllib.parse import SplitResultBytes, unquote_to_bytes
 
 from archive.errors import PressArchiveError
 from archive.layout import ArchiveLayout
-from archive.warc.reader import ReadError, StoredRecord, archive_files, iter_records
+from archive.warc.reader import ReadError, StoredRecord, iter_records
 
 __all__ = [
     "CdxjEntry",
     "IndexedFiles",
+    "archive_file_names",
     "cdx_timestamp",
     "collect_entries",
     "index_files",
@@ -314,7 +328,7 @@ def _media_type(content_type: str) -> str:
     return re.split(r"[;\s]", content_type.strip(), maxsplit=1)[0]
 
 
-def _entry(record: StoredRecord) -> CdxjEntry | None:
+def _entry(record: StoredRecord, filename: str) -> CdxjEntry | None:
     if record.rec_type not in INDEXED_TYPES:
         return None
     if record.rec_type in ("resource", "metadata") and (
@@ -335,7 +349,7 @@ def _entry(record: StoredRecord) -> CdxjEntry | None:
         digest=digest,
         length=record.length,
         offset=record.offset,
-        filename=record.filename,
+        filename=filename,
         rec_type=record.rec_type,
         record_id=record.record_id,
         refers_to=record.refers_to,
@@ -387,20 +401,31 @@ def _original(revisit: CdxjEntry, by_id: dict[str, CdxjEntry],
     return max(earlier, key=lambda e: e.timestamp, default=None)
 
 
+# What a file is called in the `filename` field: by default its name (a folder's files).
+FileNamer = Callable[[Path], str]
+
+
+def _own_name(path: Path) -> str:
+    return path.name
+
+
 def iter_entries(files: Iterable[Path], errors: list[ReadError] | None = None,
-                 ) -> Iterator[CdxjEntry]:
-    """Index entries of the records of ``files``, in file order."""
+                 filename: FileNamer = _own_name) -> Iterator[CdxjEntry]:
+    """Index entries of the records of ``files``, in file order, each file's entries
+    under the ``filename`` given by the function of that name."""
     for path in files:
+        name = filename(path)
         for record in iter_records(path, types=set(INDEXED_TYPES), errors=errors):
-            entry = _entry(record)
+            entry = _entry(record, name)
             if entry is not None:
                 yield entry
 
 
 def collect_entries(files: Iterable[Path], errors: list[ReadError] | None = None,
-                    ) -> list[CdxjEntry]:
+                    filename: FileNamer = _own_name) -> list[CdxjEntry]:
     """Index entries of ``files`` in index order (the order of their CDXJ lines)."""
-    return sorted(replayable(list(iter_entries(files, errors))), key=lambda entry: entry.line())
+    return sorted(replayable(list(iter_entries(files, errors, filename))),
+                  key=lambda entry: entry.line())
 
 
 @dataclass
@@ -413,8 +438,9 @@ class IndexedFiles:
     errors: list[ReadError]  # every problem, also those of files read in part
 
 
-def index_files(files: Iterable[Path]) -> IndexedFiles:
-    """Index entries of ``files``, leaving out the files from which no record can be read.
+def index_files(files: Iterable[Path], filename: FileNamer = _own_name) -> IndexedFiles:
+    """Index entries of ``files``, leaving out the files from which no record can be read;
+    ``filename`` names each file in its entries (by default its name).
 
     A file named .warc.gz that holds anything else is no part of an archive: replay tools
     reject it, and `wacz validate` a package that holds it. A file damaged further on
@@ -423,7 +449,7 @@ def index_files(files: Iterable[Path]) -> IndexedFiles:
     indexed = IndexedFiles(entries=[], files=[], left_out={}, errors=[])
     for path in files:
         file_errors: list[ReadError] = []
-        entries = list(iter_entries([path], file_errors))
+        entries = list(iter_entries([path], file_errors, filename))
         indexed.errors.extend(file_errors)
         unreadable = next((e for e in file_errors if e.fatal and e.offset == 0), None)
         if unreadable is not None:
@@ -461,16 +487,25 @@ def write_lines_atomically(lines: Iterable[str], target: Path) -> Path:
     return target
 
 
+def archive_file_names(layout: ArchiveLayout) -> dict[Path, str]:
+    """Every closed WARC file of the archive, folder by folder, with the ``filename`` its
+    entries give it (relative to DIR/warc). UnusableArchive if it has no WARC folder."""
+    return {path: folder.replay_name(path.name)
+            for folder in layout.existing_warc_folders() for path in folder.files()}
+
+
 def write_cdxj(archive_dir: Path, errors: list[ReadError] | None = None,
                left_out: dict[Path, str] | None = None) -> Path:
-    """Index every closed WARC of DIR/warc into DIR/indexes/index.cdxj and return its path.
+    """Index every closed WARC of the archive (DIR/warc and its workers' folders, see the
+    module's docstring) into DIR/indexes/index.cdxj and return its path.
 
     Unreadable data is reported to ``errors`` and the log (records before it are indexed);
     files with no readable record at all are left out, and put in ``left_out`` with why.
     Raises PressArchiveError if DIR is not an archive or the index cannot be written.
     """
     layout = ArchiveLayout(archive_dir)
-    indexed = index_files(archive_files(layout.existing_warc_dir()))
+    names = archive_file_names(layout)
+    indexed = index_files(names, filename=names.__getitem__)
     if errors is not None:
         errors.extend(indexed.errors)
     if left_out is not None:

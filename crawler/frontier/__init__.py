@@ -36,10 +36,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from archive.layout import WORKERS_DIRNAME
+
 FRONTIER_SETTING = "PRESSARCHIVE_FRONTIER"
 RUN_SETTING = "PRESSARCHIVE_FRONTIER_RUN"
 WORKER_SETTING = "PRESSARCHIVE_WORKER"
-WORKERS_DIRNAME = "workers"
 # Worker and run names go into file names and Redis keys.
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")
 
