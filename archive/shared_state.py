@@ -116,6 +116,15 @@ def holder_of(capture: Capture, original: Capture | PayloadHolder | None) -> Pay
                          stored.payload_digest)
 
 
+def _newer(shared: SharedUrl | None, local: UrlState | None) -> UrlState | None:
+    """The URL's state as last fetched, by any worker (shared) or by this one (local)."""
+    if shared is None:
+        return local
+    if local is None or shared.state.last_fetched >= local.last_fetched:
+        return shared.state
+    return local
+
+
 class SharedCrawlState:
     """A worker's CrawlState (its own state.db) with the URLs of all workers in Redis.
 
@@ -134,6 +143,7 @@ class SharedCrawlState:
         self._batches = 0
         self._lock = threading.RLock()
         self._warned = False
+        self._last_read: tuple[str, SharedUrl | None] | None = None
         self.redis_failures = 0
 
     # What the recheck middleware asks.
@@ -147,12 +157,7 @@ class SharedCrawlState:
 
     def get(self, url: str) -> UrlState | None:
         local = self.local.get(url)
-        found = self.shared(url)
-        if found is None:
-            return local
-        if local is None or found.state.last_fetched >= local.last_fetched:
-            return found.state
-        return local
+        return _newer(self.shared(url), local)
 
     def is_due(self, url: str, now: dt.datetime) -> bool:
         return CrawlState.due(self.get(url), now)
@@ -162,10 +167,9 @@ class SharedCrawlState:
                      last_modified: str, payload_digest: str, fetched: dt.datetime,
                      schedule: tuple[dt.timedelta, ...], capture: Capture | None = None,
                      original: Capture | PayloadHolder | None = None) -> None:
-        previous = self.shared(url)
-        merged = self.get(url)
-        state = updated_state(merged, url=url, source=source, kind=kind, status=status,
-                              etag=etag, last_modified=last_modified,
+        previous = self._read_for_store(url)
+        state = updated_state(_newer(previous, self.local.get(url)), url=url, source=source,
+                              kind=kind, status=status, etag=etag, last_modified=last_modified,
                               payload_digest=payload_digest, fetched=fetched,
                               schedule=schedule)
         self.local.record_fetch(url=url, source=source, kind=kind, status=status, etag=etag,
@@ -190,10 +194,18 @@ class SharedCrawlState:
         """(when the latest complete capture was made, the holder of its payload), or for
         a 304 those of the latest complete 200, as the shared state knows them."""
         found = self.shared(url)
+        # The store records this URL's fetch next: one read of Redis serves both.
+        self._last_read = (url, found)
         if found is None:
             return None
         holder = found.latest_ok if not_modified else found.latest
         return (found.latest_at, holder) if holder is not None else None
+
+    def _read_for_store(self, url: str) -> SharedUrl | None:
+        last, self._last_read = self._last_read, None
+        if last is not None and last[0] == url:
+            return last[1]
+        return self.shared(url)
 
     @contextmanager
     def batch(self) -> Iterator[None]:
