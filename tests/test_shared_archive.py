@@ -19,11 +19,16 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
+from archive.backfill.copies import copy_session
+from archive.backfill.importer import ImportOptions, run_import
 from archive.cli import main
 from archive.layout import ArchiveLayout
 from archive.serve import datasette_app
+from archive.sources import load_sources
+from archive.warc.origin import AS_MEMBER, COPIED, Origin
 from archive.warc.reader import iter_records
 from archive.web.replay import running_replay
+from tests.helpers.importing import FIXTURES
 from tests.helpers.replay import fetch, pywb_failures_fail_the_test
 from tests.helpers.shared_archive import (
     edited,
@@ -33,6 +38,8 @@ from tests.helpers.shared_archive import (
     response,
     write_warc,
 )
+
+SOURCES = load_sources()
 
 
 def run(*args: str) -> Result:
@@ -158,6 +165,27 @@ def test_a_workers_torn_file_is_repaired_under_its_lock(copy: Path) -> None:
     assert f"{closed}: offset " in result.output
     assert ("1 response/revisit record(s) from here on have no captures row in index.db "
             f"(worker w2's: run {rebuild})") in result.output
+
+
+def test_an_import_killed_on_a_shared_archive_is_indexed_by_the_next(copy: Path) -> None:
+    """An import writes DIR/warc's own files beside the workers' folders; a run killed
+    before its capture rows were committed is found by the next from the newest of
+    DIR/warc's files the index knows, though the index also names the workers' files
+    (pressarchive-w2-…, which sort after pressarchive-2026…)."""
+    member = (FIXTURES / "cc.warc.gz").read_bytes()
+    record = next(iter_records(FIXTURES / "cc.warc.gz")).record_id
+    origin = Origin(kind=COPIED, web_archive="killed", original_url="http://commoncrawl.org/",
+                    original_date="2019-12-10T10:00:01Z", copied_as=AS_MEMBER,
+                    filed_under="elsewhere")
+    with copy_session(copy, SOURCES, "import", "test") as session:
+        session.copies.copy(member, record, origin)
+    report = run_import(ImportOptions(archive=copy, sources=SOURCES, workers=1,
+                                      inputs=(str(FIXTURES / "cc.warc.gz"),),
+                                      source="elsewhere"))
+    assert report.prepared == ["1 archived response(s) an earlier run left without a "
+                               "capture row were indexed"]
+    code, verified = verify_json(copy)
+    assert (code, problems(verified), verified["files_checked"]) == (0, [], 5)
 
 
 def test_serve_links_a_workers_capture_to_its_replay(shared: Path) -> None:
