@@ -3,167 +3,40 @@ equals the one rebuilt from the same records in one folder (archive/reextract.py
 the workers' streams by date), and the CDXJ, pywb's replay and the WACZ of DIR cover every
 worker's files (ArchiveLayout.warc_folders()).
 
-The WARC files are written here, record by record, with fixed ids and dates, so that the
-workers' records interleave in time: a page one worker fetched is revisited (and later
-changed) in the other's files, a 304 revisit refers to the other worker's response, and a
-copied capture is followed by its origin record."""
+The WARC files are written record by record, with fixed ids and dates, by
+tests/helpers/shared_archive.py (what they hold, and why, is said there)."""
 
 from __future__ import annotations
 
 import gzip
 import sqlite3
 import zipfile
-from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 from click.testing import CliRunner
-from warcio.recordloader import ArcWarcRecord
 
 from archive.cli.export import export
 from archive.errors import PressArchiveError
 from archive.layout import ArchiveLayout
-from archive.reextract import ReextractOptions, run_reextract, warc_streams
+from archive.reextract import ReextractOptions, warc_streams
 from archive.samplesites import seed_pages
-from archive.samplesites.registry import all_sites
-from archive.sources import load_sources
 from archive.wacz import export_wacz
 from archive.warc.cdxj import cdx_timestamp
-from archive.warc.origin import COPIED, Origin, build_origin_record
 from archive.warc.reader import read_record_at
-from archive.warc.records import (
-    SERVER_NOT_MODIFIED_PROFILE,
-    build_response_record,
-    build_revisit_record,
-    build_warcinfo,
-    serialize_record,
-)
-from archive.warc.writer import gzip_member
 from archive.web.replay import COLLECTION, make_collection, running_replay
 from tests.helpers.frontier import COMPARED, comparable_rows
 from tests.helpers.replay import fetch, parse_cdxj, pywb_failures_fail_the_test
-
-HTML = [("Content-Type", "text/html; charset=utf-8")]
-
-
-def page(source: str) -> tuple[str, bytes]:
-    """A seed article's URL and its page as the sample site serves it."""
-    url = seed_pages()[source].url
-    parts = urlsplit(url)
-    return url, all_sites()[source].lookup(parts.path, parts.query).body
-
-
-def edited(body: bytes) -> bytes:
-    """The page with a paragraph more: a new version of the article."""
-    return body.replace(b"</p>", b" The ministry confirmed the figures on Monday.</p>", 1)
-
-
-def record_id(n: int) -> str:
-    return f"<urn:uuid:00000000-0000-0000-0000-{n:012d}>"
-
-
-@dataclass(frozen=True)
-class Written:
-    """One record as a worker wrote it: which worker, into which of its files."""
-
-    worker: str  # "a" or "b": a role, named w1/w2 (or w2/w1) when the folders are made
-    file: int
-    record: ArcWarcRecord
-
-    @property
-    def date(self) -> str:
-        return self.record.rec_headers.get_header("WARC-Date")
-
-    @property
-    def id(self) -> str:
-        return self.record.rec_headers.get_header("WARC-Record-ID")
-
-
-def response(n: int, url: str, body: bytes, date: str, status: int = 200) -> ArcWarcRecord:
-    return build_response_record(url, status=status, reason="OK" if status == 200 else "Not Found",
-                                 protocol="HTTP/1.1", headers=HTML, body=body, date=date,
-                                 record_id=record_id(n))
-
-
-def revisit(n: int, url: str, original: ArcWarcRecord, date: str, *,
-            not_modified: bool = False) -> ArcWarcRecord:
-    head = original.rec_headers
-    return build_revisit_record(
-        url, status=304 if not_modified else 200,
-        reason="Not Modified" if not_modified else "OK", protocol="HTTP/1.1",
-        headers=[] if not_modified else HTML, body_length=0 if not_modified else 1,
-        payload_digest=head.get_header("WARC-Payload-Digest"),
-        refers_to=head.get_header("WARC-Record-ID"), refers_to_uri=url,
-        refers_to_date=head.get_header("WARC-Date"), date=date, record_id=record_id(n),
-        profile=SERVER_NOT_MODIFIED_PROFILE if not_modified else
-        "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest")
-
-
-def captures() -> list[Written]:
-    """Every record of the two workers, in time order (ties: worker a first)."""
-    article, v1 = page("france24")
-    other, w1 = page("trtworld")
-    third, x1 = page("ina")
-    copied_url, copied = page("nina")
-    a1 = response(1, article, v1, "2026-03-01T08:00:00.000000Z")
-    o1 = response(2, other, w1, "2026-03-01T09:00:00.500000Z")
-    o2 = response(5, other, edited(w1), "2026-03-02T09:00:00.000000Z")
-    copy = response(9, copied_url, copied, "2026-03-01T10:00:00.000000Z")
-    origin = build_origin_record(
-        Origin(COPIED, "imported.warc.gz", copied_url, "2026-03-01T10:00:00.000000Z",
-               source_file="imported.warc.gz", source_offset=0, copied_as="member"),
-        described_id=record_id(9), target_uri=copied_url, date="2026-03-01T10:00:00.000000Z",
-        record_id=record_id(10))
-    return [
-        Written("b", 1, a1),
-        # Without a fraction of a second: as text it would sort after o1's 09:00:00.5.
-        Written("b", 1, response(3, third, x1, "2026-03-01T09:00:00Z")),
-        Written("a", 1, o1),
-        # The same second in both workers: a's first (the first worker by name).
-        Written("a", 1, response(4, "https://www.trtworld.com/no-such-page", b"gone",
-                                 "2026-03-01T10:00:00.000000Z", status=404)),
-        Written("b", 1, copy),
-        Written("b", 1, origin),
-        # a revisits what b fetched the day before, then finds it changed.
-        Written("a", 2, revisit(6, article, a1, "2026-03-02T08:00:00.000000Z")),
-        Written("b", 2, o2),  # a new version of the article a fetched first
-        Written("a", 2, response(7, article, edited(v1), "2026-03-03T08:00:00.000000Z")),
-        # A 304 in a's file for the version in b's.
-        Written("a", 2, revisit(8, other, o2, "2026-03-04T08:00:00.000000Z",
-                                not_modified=True)),
-    ]
-
-
-def write_warc(path: Path, records: list[ArcWarcRecord], worker: str = "") -> None:
-    """A WARC file as the crawl writes it: a warcinfo record (one run of all workers),
-    then `records`."""
-    fields = {"isPartOf": "pressarchive-2026-03-01"}
-    if worker:
-        fields["pressarchive-worker"] = worker
-    warcinfo = build_warcinfo(fields, path.name, date=records[0].rec_headers.get_header(
-        "WARC-Date"))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(b"".join(gzip_member(serialize_record(r), 6)
-                              for r in [warcinfo, *records]))
-
-
-def make_workers(shared: Path, names: dict[str, str]) -> None:
-    """The workers' folders of `shared`, each role's records under its worker's name."""
-    written = captures()
-    for role, name in names.items():
-        for file in sorted({w.file for w in written if w.worker == role}):
-            write_warc(shared / "workers" / name / "warc"
-                       / f"pressarchive-{name}-2026030{file}000000-00000-1.warc.gz",
-                       [w.record for w in written if w.worker == role and w.file == file],
-                       name)
-
-
-def rebuild(archive: Path, source: Path) -> Path:
-    report = run_reextract(ReextractOptions(archive=archive, sources=load_sources(),
-                                            warc_paths=(source,), workers=1, quiet=True))
-    assert not report.read_errors
-    return archive / "index.db"
+from tests.helpers.shared_archive import (
+    captures,
+    edited,
+    make_workers,
+    page,
+    rebuild,
+    record_id,
+    response,
+    write_warc,
+)
 
 
 def capture_order(index: Path) -> list[str]:

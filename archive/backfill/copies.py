@@ -21,6 +21,7 @@ import base64
 import dataclasses
 import hashlib
 import io
+import json
 import logging
 import os
 import platform
@@ -311,9 +312,15 @@ def _reconcile(archive: Path, index: IndexWriter, sources: dict[str, Source],
     done: list[str] = []
     if not ArchiveLayout(archive).warc_dir.is_dir():
         return done
-    newest = index.db.execute("select max(warc_file) from captures").fetchone()[0] or ""
-    recent = [path for path in archive_files(ArchiveLayout(archive).warc_dir)
-              if path.name >= newest]
+    own = archive_files(ArchiveLayout(archive).warc_dir)
+    # The newest of DIR/warc's own files the index knows, not of all its rows: a shared
+    # crawl's rebuilt index also names the workers' files (pressarchive-NAME-…), which
+    # sort after every name here and would leave a killed run's files unread.
+    newest = index.db.execute(
+        "select max(warc_file) from captures where warc_file in "
+        "(select value from json_each(?))", [json.dumps([path.name for path in own])],
+    ).fetchone()[0] or ""
+    recent = [path for path in own if path.name >= newest]
     added = add_missing_captures(index, recent, sources)
     if added:
         done.append(f"{added} archived response(s) an earlier run left without a capture "

@@ -1,6 +1,6 @@
 """The records on disk: each WARC file's records checked as it is read, then the checks
-that need every record of the archive (request and response pairs, revisits and what they
-refer to, duplicate record ids).
+that need every record of the archive, in every one of its WARC folders (request and
+response pairs, revisits and what they refer to, duplicate record ids).
 
 The records found are kept in a temporary SQLite database rather than in memory (an
 archive may hold millions of records); the index cross-check (index_check.py) reads the
@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from archive.warc.members import MemberScan, scan_members
+from archive.warc.verify.files import ArchiveFiles
 from archive.warc.verify.report import VerifyReport
 
 
@@ -59,7 +60,8 @@ class RecordTable:
         self.db.close()
 
 
-def check_file(path: Path, report: VerifyReport, table: RecordTable) -> None:
+def check_file(path: Path, report: VerifyReport, table: RecordTable, key: str) -> None:
+    """The records of `path`, checked and added to `table` under `key` (files.py)."""
     try:
         fh = open(path, "rb")
     except OSError as exc:
@@ -76,14 +78,14 @@ def check_file(path: Path, report: VerifyReport, table: RecordTable) -> None:
                 first = False
                 for message in member.problems:
                     report.add(path, member.offset, message)
-                table.add(path.name, member)
+                table.add(key, member)
         except OSError as exc:
             report.add(path, None, f"cannot read: {exc}")
     if first:
         report.add(path, None, "empty file: no warcinfo record")
 
 
-def check_pairs(warc_dir: Path, report: VerifyReport, table: RecordTable) -> None:
+def check_pairs(files: ArchiveFiles, report: VerifyReport, table: RecordTable) -> None:
     """Each response and revisit has its request in the same file, except another
     crawler's record copied verbatim (an origin metadata record follows it and names it,
     archive/warc/origin.py): its request was never ours to write, and many crawlers
@@ -110,11 +112,13 @@ def check_pairs(warc_dir: Path, report: VerifyReport, table: RecordTable) -> Non
         else:
             message = (f"{rec_type} {record_id} has no WARC-Concurrent-To: its request "
                        "is unknown")
-        report.add(warc_dir / filename, offset, message)
+        report.add(files.path(filename), offset, message)
 
 
-def check_revisits(warc_dir: Path, report: VerifyReport, table: RecordTable) -> None:
-    """Each revisit's WARC-Refers-To is a record of the archive, with the same payload."""
+def check_revisits(files: ArchiveFiles, report: VerifyReport, table: RecordTable) -> None:
+    """Each revisit's WARC-Refers-To is a record of the archive, with the same payload:
+    in any of its folders, as a shared crawl's worker revisits a page another worker
+    fetched (the record table holds every folder's records)."""
     rows = table.db.execute("""
         SELECT v.file, v.offset, v.record_id, v.refers_to, v.payload_digest,
                o.file, o.offset, o.payload_digest, o.rec_type
@@ -135,10 +139,10 @@ def check_revisits(warc_dir: Path, report: VerifyReport, table: RecordTable) -> 
                        f"{original_digest or 'none'}")
         else:
             continue
-        report.add(warc_dir / filename, offset, message)
+        report.add(files.path(filename), offset, message)
 
 
-def check_duplicates(warc_dir: Path, report: VerifyReport, table: RecordTable) -> None:
+def check_duplicates(files: ArchiveFiles, report: VerifyReport, table: RecordTable) -> None:
     rows = table.db.execute("""
         SELECT file, offset, record_id FROM records
         WHERE record_id IN (SELECT record_id FROM records WHERE record_id != ''
@@ -150,5 +154,5 @@ def check_duplicates(warc_dir: Path, report: VerifyReport, table: RecordTable) -
         if first is None or first[0] != record_id:
             first = (record_id, filename, offset)
             continue
-        report.add(warc_dir / filename, offset,
+        report.add(files.path(filename), offset,
                    f"duplicate WARC-Record-ID {record_id} (also at {first[1]} offset {first[2]})")
