@@ -25,6 +25,7 @@ from archive.cli.export import export
 from archive.errors import PressArchiveError
 from archive.wacz import export_wacz
 from archive.warc.cdxj import surt_key, write_cdxj
+from archive.warc.cdxj_update import list_path
 from archive.warc.reader import ReadError, iter_archive
 from tests.helpers.replay import (
     cdxj_indexer_lines,
@@ -137,7 +138,8 @@ def test_cdxj_is_sorted_with_one_line_per_response_record(archive_copy: Path,
     assert len(located) == len(set(located))
     assert set(located) == indexed
     assert not set(located) & requests
-    assert list((archive_copy / "indexes").iterdir()) == [cdxj_path]  # no temporary file left
+    # No temporary file left: the index, and the list of the files it covers.
+    assert sorted((archive_copy / "indexes").iterdir()) == [cdxj_path, list_path(cdxj_path)]
 
 
 def test_cdxj_offsets_and_lengths_point_at_their_records(archive_copy: Path,

@@ -33,6 +33,9 @@ index and from a WACZ: pywb takes the status from the revisit record's head and,
 3xx, never loads the original's payload. The WARC records are unchanged (the revisit still
 says 304); pywb's Memento-Datetime is then the original's date, when those bytes came.
 
+The index is brought up to date, not made anew, when only new files were added
+(archive/warc/cdxj_update.py): every crawl's end writes it.
+
 The SURT key is the one pywb computes to look a URL up (the ``surt`` package's default
 canonicalisation, reimplemented here): see ``surt_key``.
 """
@@ -503,15 +506,24 @@ def write_cdxj(archive_dir: Path, errors: list[ReadError] | None = None,
     files with no readable record at all are left out, and put in ``left_out`` with why.
     Raises PressArchiveError if DIR is not an archive or the index cannot be written.
     """
+    from archive.warc import cdxj_update
+
     layout = ArchiveLayout(archive_dir)
     names = archive_file_names(layout)
-    indexed = index_files(names, filename=names.__getitem__)
-    if errors is not None:
-        errors.extend(indexed.errors)
-    if left_out is not None:
-        left_out.update(indexed.left_out)
     target = layout.cdxj_file
+    # Only the files the existing index lacks are read, when it can be trusted
+    # (archive/warc/cdxj_update.py): a crawl's end reads its own files, not the archive.
+    update = cdxj_update.incremental(names, target) or cdxj_update.full(names)
+    if errors is not None:
+        errors.extend(update.errors)
+    if left_out is not None:
+        left_out.update(update.left_out)
+    if not update.changed:
+        return target
     try:
-        return write_lines_atomically((entry.line() for entry in indexed.entries), target)
+        cdxj_update.forget_list(target)
+        write_lines_atomically(update.lines, target)
+        cdxj_update.write_list(target, update.files)
     except OSError as exc:
         raise PressArchiveError(f"cannot write {target}: {exc}") from exc
+    return target
