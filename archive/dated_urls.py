@@ -5,7 +5,10 @@ Sites name their dated pages in their own language: France 24 writes
 `/en/archives/2021/10/29-October-2021`, `/fr/archives/2021/11/15-novembre-2021` and
 `/ar/أرشيف/2022/01/26-يناير-2022`; Al Jazeera `/sitemap.xml?yyyy=2021&mm=10&dd=29`. The
 month names are spelled out here, not taken from the machine's locale, so a URL never
-depends on where the crawl runs.
+depends on where the crawl runs. They stay text here (février, يناير): Scrapy percent-encodes
+a request's URL as UTF-8 (`15-f%C3%A9vrier-2021`), which is how browsers send it and the
+sites' own links write it; `{month}` keeps French accents, and lower-casing leaves Arabic
+as it is.
 """
 
 from __future__ import annotations

@@ -5,13 +5,15 @@ from __future__ import annotations
 import gzip
 import http.client
 import re
+import socket
 import threading
 import urllib.error
 import urllib.request
 import urllib.robotparser
 from collections.abc import Iterator
+from datetime import date
 from email.utils import parsedate_to_datetime
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 import lxml.etree
 import lxml.html
@@ -37,6 +39,7 @@ UNDATED = {url for name in SITE_NAMES for url in undated_urls(load_config(name))
 STORY_KINDS = ("article", "unrelated")
 DEAD_KINDS = ("soft404", "notfound", "redirect")
 HTML_KINDS = ("home", "listing", "article", "unrelated", "soft404", "notfound", "archive")
+F24 = "https://www.france24.com"
 # Paragraph counts of the seed texts in /work/shared/seeds (sub-headings and datelines
 # included): a guard against a seed losing paragraphs in an edit.
 SEED_PARAGRAPHS = {"trtworld": 20, "france24": 27, "ina": 12, "chinatopix": 12, "nina": 8}
@@ -429,9 +432,35 @@ def day_list(html: str, url: str) -> list[str]:
     return [urljoin(url, h) for h in hrefs]
 
 
+# How each France 24 edition names a day page, written out here (neither the sample site's
+# builder nor the crawler's): the dossier's forms, the month names as one scraper's URL
+# builder has them (HanlingSu/scraping_scripts INT/france24_getnewurls.py; its Arabic ones
+# percent-encoded, as they go on the wire).
+F24_DAY = {
+    "france24": ("/en/archives/", [quote(m) for m in MONTH_NAMES]),
+    "france24_fr": ("/fr/archives/", [quote(m) for m in (
+        "janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
+        "septembre", "octobre", "novembre", "décembre")]),
+    "france24_ar": ("/ar/%D8%A3%D8%B1%D8%B4%D9%8A%D9%81/", [
+        "%D9%8A%D9%86%D8%A7%D9%8A%D8%B1", "%D9%81%D8%A8%D8%B1%D8%A7%D9%8A%D8%B1",
+        "%D9%85%D8%A7%D8%B1%D8%B3", "%D8%A3%D8%A8%D8%B1%D9%8A%D9%84", "%D9%85%D8%A7%D9%8A%D9%88",
+        "%D9%8A%D9%88%D9%86%D9%8A%D9%88", "%D9%8A%D9%88%D9%84%D9%8A%D9%88",
+        "%D8%A3%D8%BA%D8%B3%D8%B7%D8%B3", "%D8%B3%D8%A8%D8%AA%D9%85%D8%A8%D8%B1",
+        "%D8%A3%D9%83%D8%AA%D9%88%D8%A8%D8%B1", "%D9%86%D9%88%D9%81%D9%85%D8%A8%D8%B1",
+        "%D8%AF%D9%8A%D8%B3%D9%85%D8%A8%D8%B1"]),
+}
+
+
+def f24_day(source: str, day: str) -> str:
+    """The day page of `day` (YYYY-MM-DD) in a France 24 edition, as it goes on the wire."""
+    folder, months = F24_DAY[source]
+    return (f"https://www.france24.com{folder}{day[:4]}/{day[5:7]}/{day[8:]}-"
+            f"{months[int(day[5:7]) - 1]}-{day[:4]}")
+
+
 def test_france24_lists_every_story_on_its_daily_archive_page(port: int) -> None:
     days = pages("archive")
-    assert days and {p.source for p in days} == {"france24"}
+    assert days and {p.source for p in days} == set(F24_DAY)
     listed: dict[str, str] = {}
     for page in days:
         got = fetch(port, page.url)
@@ -439,12 +468,13 @@ def test_france24_lists_every_story_on_its_daily_archive_page(port: int) -> None
         links = day_list(got.text, page.url)
         assert links, f"{page.url} lists no story"
         listed.update(dict.fromkeys(links, page.url))
-    for story in pages(*STORY_KINDS, source="france24"):
-        day = story.published[:10]
-        expected = (f"https://www.france24.com/en/archives/{day[:4]}/{day[5:7]}/{day[8:]}-"
-                    f"{MONTH_NAMES[int(day[5:7]) - 1]}-{day[:4]}")
-        assert listed.get(story.url) == expected, story.url
+    for source in F24_DAY:
+        for story in pages(*STORY_KINDS, source=source):
+            assert listed.get(story.url) == f24_day(source, story.published[:10]), story.url
     assert set(listed) <= {p.url for p in pages(*STORY_KINDS)}
+    # Each edition's day page lists its own edition's stories only.
+    for story, day in listed.items():
+        assert BY_URL[story].source == BY_URL[day].source, story
 
 
 def test_a_day_without_stories_is_an_empty_list_and_a_day_that_is_no_day_is_a_404(
@@ -458,3 +488,63 @@ def test_a_day_without_stories_is_an_empty_list_and_a_day_that_is_no_day_is_a_40
     for wrong in ("2014/12/04-Decembre-2014", "2015/02/30-February-2015",
                   "2015/02/28-February-2016", "2015/2/28-February-2015"):
         assert fetch(port, f"https://www.france24.com/en/archives/{wrong}").status == 404, wrong
+
+
+def raw_status(port: int, path: bytes) -> int:
+    """The status of a GET whose path goes out as these bytes (urllib would refuse UTF-8)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
+        conn.sendall(b"GET " + path + b" HTTP/1.1\r\nHost: www.france24.com\r\n"
+                     b"Connection: close\r\n\r\n")
+        return int(conn.makefile("rb").readline().split()[1])
+
+
+def test_the_french_and_arabic_editions_name_the_day_in_their_language(port: int) -> None:
+    # Accents kept, lower case, percent-encoded UTF-8 as browsers send them.
+    for day in ("2021-02-15", "2021-08-01", "2014-12-04", "2021-11-15"):
+        got = fetch(port, f24_day("france24_fr", day))
+        assert got.status == 200 and day_list(got.text, f24_day("france24_fr", day)) == []
+    assert f24_day("france24_fr", "2021-02-15") == F24 + "/fr/archives/2021/02/15-f%C3%A9vrier-2021"
+    got = fetch(port, f24_day("france24_fr", "2014-12-04"))
+    assert "<title>Archives - 4 décembre 2014 - France 24</title>" in got.text
+    assert '<html dir="ltr" lang="fr">' in got.text
+    # The same page whether the escapes are lower case or the path is raw UTF-8 bytes.
+    assert fetch(port, F24 + "/fr/archives/2021/08/01-ao%c3%bbt-2021").status == 200
+    assert raw_status(port, "/fr/archives/2021/08/01-août-2021".encode()) == 200
+    assert raw_status(port, "/fr/archives/2021/08/01-août-2021".encode("latin-1")) == 404
+    for wrong in ("2021/02/15-fevrier-2021", "2021/02/15-F%C3%A9vrier-2021",
+                  "2021/02/15-February-2021", "2021/03/15-f%C3%A9vrier-2021",
+                  "2021/02/29-f%C3%A9vrier-2021"):
+        assert fetch(port, f"{F24}/fr/archives/{wrong}").status == 404, wrong
+    assert fetch(port, F24 + "/en/archives/2021/02/15-f%C3%A9vrier-2021").status == 404
+
+    # Arabic: the three real URLs the scraper quotes answer; the printed dual name, an
+    # English month or a French one does not.
+    archive = "/ar/%D8%A3%D8%B1%D8%B4%D9%8A%D9%81/"
+    for path in ("2022/01/26-%D9%8A%D9%86%D8%A7%D9%8A%D8%B1-2022",
+                 "2022/03/30-%D9%85%D8%A7%D8%B1%D8%B3-2022",
+                 "2022/04/01-%D8%A3%D8%A8%D8%B1%D9%8A%D9%84-2022"):
+        got = fetch(port, F24 + archive + path)
+        assert got.status == 200 and '<html dir="rtl" lang="ar">' in got.text, path
+    assert "<title>أرشيف - 26 يناير 2022 - فرانس 24</title>" in fetch(
+        port, F24 + archive + "2022/01/26-%D9%8A%D9%86%D8%A7%D9%8A%D8%B1-2022").text
+    assert raw_status(port, "/ar/أرشيف/2022/01/26-يناير-2022".encode()) == 200
+    for wrong in ("2022/01/26-" + quote("كانون الثاني/يناير") + "-2022",
+                  "2022/01/26-January-2022", "2022/01/26-janvier-2022",
+                  "2022/02/26-%D9%8A%D9%86%D8%A7%D9%8A%D8%B1-2022"):
+        assert fetch(port, F24 + archive + wrong).status == 404, wrong
+    assert fetch(port, F24 + "/ar/archives/2022/01/26-January-2022").status == 404
+
+
+def test_the_crawler_asks_for_the_day_pages_the_editions_serve() -> None:
+    """sources.toml's daily_archives, expanded by archive/dated_urls.py and made a request
+    by Scrapy (which percent-encodes it), give the URL each edition's catalog lists."""
+    import scrapy
+
+    from archive.dated_urls import expand
+
+    for page in pages("archive"):
+        source = SOURCES[page.source]
+        day = date(*map(int, re.findall(r"/(\d{4})/(\d{2})/(\d{2})-", page.url)[0]))
+        urls = {scrapy.Request(expand(t, day, source.language)).url
+                for t in source.daily_archives}
+        assert page.url in urls, (page.url, urls)

@@ -9,6 +9,7 @@ requested from the index's capture rows (one per archived response).
 
 from __future__ import annotations
 
+import json
 import subprocess
 import threading
 from collections.abc import Iterator
@@ -18,6 +19,7 @@ from pathlib import Path
 import lxml.etree
 import lxml.html
 import pytest
+import scrapy
 
 from archive.backfill.window import Window, make_window
 from archive.dated_urls import check_template, dated_urls, expand
@@ -308,6 +310,59 @@ def test_daily_archive_pages_of_the_window_are_requested_and_their_stories_index
     assert inside <= indexed(archive)
     # Older stories are on no page of the window (the sidebar shows the site's own newest).
     assert not older & indexed(archive)
+
+
+@pytest.fixture(scope="module")
+def sites() -> Iterator[str]:
+    yield from serve(0)
+
+
+def editions_file(tmp_path: Path, *names: str) -> Path:
+    """Editions of settings/sources.toml with their dated archive pages as their only route."""
+    text = ""
+    for name in names:
+        source = load_sources()[name]
+        values = {"name": name, "title": source.title, "language": source.language,
+                  "hosts": list(source.hosts), "paths": list(source.paths),
+                  "article_patterns": list(source.article_patterns),
+                  "daily_archives": list(source.daily_archives)}
+        # JSON strings and arrays are TOML ones (\uXXXX escapes included).
+        text += "[[source]]\n" + "".join(f"{k} = {json.dumps(v)}\n" for k, v in values.items())
+    path = tmp_path / "sources.toml"
+    path.write_text(text)
+    return path
+
+
+def test_the_french_and_arabic_editions_back_fill_through_their_own_day_pages(
+    sites: str, tmp_path: Path,
+) -> None:
+    """One crawl of both editions (one crawl keeps the test short) over two days of
+    December 2014: /fr/archives/2014/12/03-d%C3%A9cembre-2014 lists the French story of the
+    3rd; the Arabic days, /ar/أرشيف/2014/12/0N-ديسمبر-2014, answer with empty lists (that
+    each Arabic story is on its day's page: tests/test_samplesites.py)."""
+    names, first, last = ("france24_fr", "france24_ar"), date(2014, 12, 2), date(2014, 12, 3)
+    site = [p for p in catalog() if p.source in names]
+    story = next(p.url for p in site if p.source == "france24_fr"
+                 and p.published.startswith("2014-12-03"))
+    listed_day = next(p.url for p in site if p.kind == "archive" and "/2014/12/03-" in p.url)
+    assert listed_day.endswith("/fr/archives/2014/12/03-d%C3%A9cembre-2014")
+    archive = tmp_path / "a"
+    crawl(archive, sites, editions_file(tmp_path, *names),
+          "--since", first.isoformat(), "--until", last.isoformat())
+    got = captured(archive)
+    # Each edition's own month names, percent-encoded UTF-8 as Scrapy sends them: a 200 a day.
+    expected = {scrapy.Request(expand(template, first + timedelta(days=n), lang)).url
+                for name, lang in zip(names, ("fr", "ar"), strict=True)
+                for template in load_sources()[name].daily_archives for n in range(2)}
+    assert len(expected) == 4 and listed_day in expected
+    assert (F24 + "/ar/%D8%A3%D8%B1%D8%B4%D9%8A%D9%81/2014/12/02-%D8%AF%D9%8A%D8%B3%D9%85%D8%A8"
+            "%D8%B1-2014") in expected
+    days = {u for u in got if "/2014/12/0" in u}
+    assert days == expected and all(got[u] == 200 for u in days), got
+    # No feed, sitemap or listing in this sources file: the stories came from the day pages
+    # (the day's list; their "most read" sidebars link each edition's newest too).
+    assert story in indexed(archive)
+    assert indexed(archive) <= {p.url for p in site if p.kind in ("article", "unrelated")}
 
 
 def test_sitemap_index_children_and_urls_older_than_since_are_skipped(

@@ -68,6 +68,7 @@ def load_config(name: str) -> SiteConfig:
         soft404_canonical=raw.get("soft404_canonical", ""),
         publisher_logo=raw.get("publisher_logo", ""),
         archive_day=raw.get("archive_day", ""),
+        archive_months=_months(raw.get("archive_months"), "archive_months"),
         extra=dict(raw.get("extra", {})),
     )
 

@@ -120,8 +120,10 @@ class SiteConfig:
     case_insensitive_paths: bool = False
     soft404_canonical: str = ""
     publisher_logo: str = ""
-    # URL of the daily archive page, {yyyy} {mm} {dd} {Month} filled in ("": none).
+    # URL of the daily archive page, {yyyy} {mm} {dd} {Month} filled in ("": none); the
+    # month named by archive_months, else months, else in English (archives.py).
     archive_day: str = ""
+    archive_months: tuple[str, ...] = ()
     # How the page spells a date: month names (%B; default English), short names (%b;
     # default the first three letters of %B), the AM/PM marks (%p), and "latin" or
     # "eastern" digits (Eastern Arabic: ٠١٢٣٤٥٦٧٨٩).

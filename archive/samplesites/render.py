@@ -284,6 +284,10 @@ class SiteRenderer:
                          description=f"{self.cfg.title}: latest news from {name}")
         return self.page(head=head, main=main, most_read=most_read, body_class="listing")
 
+    def archive_title(self, day_title: str) -> str:
+        """A daily archive page's title, in the edition's words (extra.archive_title)."""
+        return self.cfg.extra.get("archive_title", "Archives - {day}").replace("{day}", day_title)
+
     def archive_day_page(
         self, *, url: str, day_title: str, entries: list[Entry], most_read: list[Entry],
     ) -> str:
@@ -294,7 +298,7 @@ class SiteRenderer:
             for e in entries
         )
         main = self._fill("archive_day", day_title=escape(day_title), items=items)
-        head = self.head(title=f"Archives - {day_title}", url=url)
+        head = self.head(title=self.archive_title(day_title), url=url)
         return self.page(head=head, main=main, most_read=most_read, body_class="archive")
 
     def home_page(self, entries: list[Entry], most_read: list[Entry]) -> str:
