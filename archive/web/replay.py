@@ -5,8 +5,8 @@ collection, COLLECTION, made in a scratch folder, and its index is our CDXJ
 (archive/warc/cdxj.py: every closed WARC file, the workers' of a shared crawl too),
 copied at start and brought up to date every REFRESH_SECONDS from the files written
 since (a crawl running beside `serve`), by a thread of `serve`'s own. Its `archive/`
-holds a link to each of those files of DIR/warc (the CDXJ names them by their bare names), and beside it `workers` is a link
-to DIR/workers: the CDXJ names a worker's file `../workers/NAME/warc/FILE`, pywb
+holds a link to each of those files of DIR/warc (the CDXJ names them by their bare
+names), and beside it `workers` is a link to DIR/workers: the CDXJ names a worker's file `../workers/NAME/warc/FILE`, pywb
 appends that to `archive/`, and the `..` leads to the collection's folder, then the
 link. (`archive/` as one link to DIR/warc would resolve the `..` from wherever DIR/warc
 really is, which is not DIR when DIR/warc is itself a link, and not at all when DIR has
