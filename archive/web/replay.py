@@ -6,11 +6,11 @@ collection, COLLECTION, made in a scratch folder, and its index is our CDXJ
 copied at start and brought up to date every REFRESH_SECONDS from the files written
 since (a crawl running beside `serve`), by a thread of `serve`'s own. Its `archive/`
 holds a link to each of those files of DIR/warc (the CDXJ names them by their bare
-names), and beside it `workers` is a link to DIR/workers: the CDXJ names a worker's file `../workers/NAME/warc/FILE`, pywb
-appends that to `archive/`, and the `..` leads to the collection's folder, then the
-link. (`archive/` as one link to DIR/warc would resolve the `..` from wherever DIR/warc
-really is, which is not DIR when DIR/warc is itself a link, and not at all when DIR has
-no warc/ of its own, its files all the workers'.)
+names), and beside it `workers` is a link to DIR/workers: the CDXJ names a worker's file
+`../workers/NAME/warc/FILE`, pywb appends that to `archive/`, and the `..` leads to the
+collection's folder, then the link. (`archive/` as one link to DIR/warc would resolve
+the `..` from wherever DIR/warc really is, which is not DIR when DIR/warc is itself a
+link, and not at all when DIR has no warc/ of its own, its files all the workers'.)
 
 Our CDXJ lists a 304 revisit with the place of the response it refers to, so
 /COLL/TIMESTAMP/URL of any capture, a revisit too, replays the original's bytes; pywb
