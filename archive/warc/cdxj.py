@@ -45,11 +45,9 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-import os
 import re
 import socket
 import struct
-import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -473,23 +471,6 @@ def _is_empty(path: Path) -> bool:
         return True
 
 
-def write_lines_atomically(lines: Iterable[str], target: Path) -> Path:
-    """Write ``lines`` to a temporary file next to ``target``, then rename it over ``target``."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.writelines(lines)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp_name, 0o644)
-        os.replace(tmp_name, target)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
-    return target
-
-
 def archive_file_names(layout: ArchiveLayout) -> dict[Path, str]:
     """Every closed WARC file of the archive, folder by folder, with the ``filename`` its
     entries give it (relative to DIR/warc). UnusableArchive if it has no WARC folder."""
@@ -498,19 +479,20 @@ def archive_file_names(layout: ArchiveLayout) -> dict[Path, str]:
 
 
 def write_cdxj(archive_dir: Path, errors: list[ReadError] | None = None,
-               left_out: dict[Path, str] | None = None) -> Path:
+               left_out: dict[Path, str] | None = None, target: Path | None = None) -> Path:
     """Index every closed WARC of the archive (DIR/warc and its workers' folders, see the
     module's docstring) into DIR/indexes/index.cdxj and return its path.
 
     Unreadable data is reported to ``errors`` and the log (records before it are indexed);
     files with no readable record at all are left out, and put in ``left_out`` with why.
     Raises PressArchiveError if DIR is not an archive or the index cannot be written.
+    ``target``: another place for the index (serve's replay keeps one of its own).
     """
     from archive.warc import cdxj_update
 
     layout = ArchiveLayout(archive_dir)
     names = archive_file_names(layout)
-    target = layout.cdxj_file
+    target = target or layout.cdxj_file
     # Only the files the existing index lacks are read, when it can be trusted
     # (archive/warc/cdxj_update.py): a crawl's end reads its own files, not the archive.
     update = cdxj_update.incremental(names, target) or cdxj_update.full(names)
@@ -521,9 +503,7 @@ def write_cdxj(archive_dir: Path, errors: list[ReadError] | None = None,
     if not update.changed:
         return target
     try:
-        cdxj_update.forget_list(target)
-        write_lines_atomically(update.lines, target)
-        cdxj_update.write_list(target, update.files)
+        cdxj_update.write_index(update, target)
     except OSError as exc:
         raise PressArchiveError(f"cannot write {target}: {exc}") from exc
     return target

@@ -23,6 +23,7 @@ import dataclasses
 import heapq
 import json
 import os
+import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -85,8 +86,8 @@ def read_list(cdxj: Path) -> dict[str, IndexedFile] | None:
     return {f.name: f for f in files}
 
 
-def list_text(cdxj: Path, files: Iterable[IndexedFile]) -> str:
-    return json.dumps({"version": LIST_VERSION, "index": _index_stamp(cdxj),
+def list_text(index_stamp: list[int], files: Iterable[IndexedFile]) -> str:
+    return json.dumps({"version": LIST_VERSION, "index": index_stamp,
                        "files": [[f.name, f.size, f.mtime_ns, f.left_out,
                                   [list(e) for e in f.errors]] for f in files]},
                       ensure_ascii=False)
@@ -183,17 +184,31 @@ def _earlier_response(revisit: CdxjEntry, lines: list[tuple[str, dict]]) -> dict
     return max(found, key=lambda item: item[0])[1] if found else None
 
 
-def forget_list(cdxj: Path) -> None:
-    """Before the index is replaced: a crash before write_list() then leaves no list (a
-    full rebuild next time), never a list of fewer files than the index holds."""
+def write_index(update: Update, cdxj: Path) -> None:
+    """The index of `update` at `cdxj`, then the list of the files it covers.
+
+    The list goes first (a crash then leaves no list: the next index is made anew, never
+    one trusting a list of fewer files than the index holds), and it names the index by
+    the size and time of the file written here, taken before it replaces the old one:
+    if another process (a crawl's end while `serve` refreshes its own) replaces it in
+    turn, the list no longer matches, and the next index is made anew."""
     list_path(cdxj).unlink(missing_ok=True)
-
-
-def write_list(cdxj: Path, files: list[IndexedFile]) -> None:
-    """The list of the files the index just written at `cdxj` covers (with the index's
-    own size and time: an index changed by anything else is not trusted)."""
+    cdxj.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{cdxj.name}.", suffix=".tmp", dir=cdxj.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.writelines(update.lines)
+            fh.flush()
+            os.fsync(fh.fileno())
+            os.fchmod(fh.fileno(), 0o644)
+        stat = os.stat(tmp_name)
+        os.replace(tmp_name, cdxj)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
     target = list_path(cdxj)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    tmp.write_text(list_text(cdxj, files), encoding="utf-8")
+    tmp.write_text(list_text([stat.st_size, stat.st_mtime_ns], update.files),
+                   encoding="utf-8")
     os.replace(tmp, target)
 
