@@ -57,6 +57,9 @@ class Source:
     # URL templates with date placeholders ({yyyy}, {mm}, {dd}, {Month} ...): with
     # crawl --since, one archive page (HTML) / one sitemap per day of the window.
     daily_archives: tuple[str, ...] = ()
+    # Where a dated archive page lists the day's stories ("": the whole page): its
+    # sidebars ("most read") link other days' stories, which a window must not take in.
+    daily_archive_xpath: str = ""
     daily_sitemaps: tuple[str, ...] = ()
     article_patterns: tuple[str, ...] = ()
     exclude_patterns: tuple[str, ...] = ()
@@ -273,6 +276,7 @@ _SOURCE_FIELDS: dict[str, _Check] = {
     "listing_date_xpath": _xpath,
     "listing_date_formats": _list_of(_date_format),
     "daily_archives": _list_of(_string),
+    "daily_archive_xpath": _xpath,
     "daily_sitemaps": _list_of(_string),
     "article_patterns": _list_of(_regex),
     "exclude_patterns": _list_of(_regex),

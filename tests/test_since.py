@@ -317,15 +317,18 @@ def sites() -> Iterator[str]:
     yield from serve(0)
 
 
-def editions_file(tmp_path: Path, *names: str) -> Path:
-    """Editions of settings/sources.toml with their dated archive pages as their only route."""
+def editions_file(tmp_path: Path, *names: str, list_xpath: str | None = None) -> Path:
+    """Editions of settings/sources.toml with their dated archive pages as their only route
+    (`list_xpath`: another daily_archive_xpath than theirs)."""
     text = ""
     for name in names:
         source = load_sources()[name]
         values = {"name": name, "title": source.title, "language": source.language,
                   "hosts": list(source.hosts), "paths": list(source.paths),
                   "article_patterns": list(source.article_patterns),
-                  "daily_archives": list(source.daily_archives)}
+                  "daily_archives": list(source.daily_archives),
+                  "daily_archive_xpath": source.daily_archive_xpath
+                  if list_xpath is None else list_xpath}
         # JSON strings and arrays are TOML ones (\uXXXX escapes included).
         text += "[[source]]\n" + "".join(f"{k} = {json.dumps(v)}\n" for k, v in values.items())
     path = tmp_path / "sources.toml"
@@ -359,10 +362,31 @@ def test_the_french_and_arabic_editions_back_fill_through_their_own_day_pages(
             "%D8%B1-2014") in expected
     days = {u for u in got if "/2014/12/0" in u}
     assert days == expected and all(got[u] == 200 for u in days), got
-    # No feed, sitemap or listing in this sources file: the stories came from the day pages
-    # (the day's list; their "most read" sidebars link each edition's newest too).
+    # No feed, sitemap or listing in this sources file: the stories came from the day pages,
+    # from the day's list only (daily_archive_xpath), not their "most read" sidebars.
+    window = {p.url for p in site if p.kind in ("article", "unrelated")
+              and first.isoformat() <= p.published[:10] <= last.isoformat()}
+    assert story in window
+    assert indexed(archive) == window
+
+
+def test_a_day_page_without_its_list_is_followed_whole_and_counted(
+    sites: str, tmp_path: Path,
+) -> None:
+    """A redesign moved the day's list: all the page's links are followed (a window then
+    takes in the sidebar's stories, and loses none), and it is said."""
+    day = date(2014, 12, 3)
+    archive = tmp_path / "a"
+    result = run_cli("crawl", "--archive", str(archive), "--via", sites, "--delay", "0",
+                     "--workers", "1", "--sources-file", str(editions_file(
+                         tmp_path, "france24_fr", list_xpath='//ul[@class="o-day-list"]')),
+                     "--since", day.isoformat(), "--until", day.isoformat())
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "no //ul[@class=\"o-day-list\"] on the dated archive page" in result.stderr
+    story = next(p.url for p in catalog() if p.source == "france24_fr"
+                 and p.published.startswith("2014-12-03"))
     assert story in indexed(archive)
-    assert indexed(archive) <= {p.url for p in site if p.kind in ("article", "unrelated")}
+    assert len(indexed(archive)) > 1  # the sidebar's stories came in too
 
 
 def test_sitemap_index_children_and_urls_older_than_since_are_skipped(

@@ -47,6 +47,7 @@ class SourceSpider(scrapy.Spider):
         self.max_articles = 0
         self.index_articles = True
         self._articles_requested: set[str] = set()
+        self._archive_list_warned = False
         # A back-fill (PRESSARCHIVE_SINCE): crawler/backfill.py. None: the scheduled crawl.
         self.window: Window | None = None
         self.listing_walk: ListingWalk | None = None
@@ -188,12 +189,27 @@ class SourceSpider(scrapy.Spider):
         return not stop
 
     def parse_dated_page(self, response: Response) -> Iterator[scrapy.Request]:
-        """A dated archive page (daily_archives): its article links are followed; it does
-        not lead to further listing pages (the window's other days are requested)."""
+        """A dated archive page (daily_archives): the article links of its day's list
+        (daily_archive_xpath; the whole page without one) are followed; it does not lead
+        to further listing pages (the window's other days are requested)."""
         if not hasattr(response, "css"):
             self._count("listing_errors")
             return
-        for href in response.css("a::attr(href)").getall():
+        scope: Any = response
+        if self.source.daily_archive_xpath:
+            scope = response.xpath(self.source.daily_archive_xpath)
+            if not scope:
+                # A redesign moved the list: every link of the page rather than none (a
+                # window taking in a sidebar's stories loses nothing), and counted.
+                self._count("archive_list_missing")
+                if not self._archive_list_warned:
+                    self._archive_list_warned = True
+                    self.logger.warning(
+                        "%s: no %s on the dated archive page: following all its links "
+                        "(later pages: counted in discovery/archive_list_missing)",
+                        response.url, self.source.daily_archive_xpath)
+                scope = response
+        for href in scope.xpath(".//a/@href").getall():
             request = self.article_request(response.urljoin(href.strip()), "archive")
             if request:
                 yield request
