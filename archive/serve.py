@@ -67,6 +67,7 @@ from archive.serve_limits import limit_connection, quiet_printf_refusals
 from archive.serve_public import PUBLIC_SETTINGS, is_loopback, public_by_default, visitor_asgi
 from archive.settings_files import settings_file
 from archive.web.ports import require_free
+from archive.web.replay_proxy import ROUTES as REPLAY_ROUTES
 from archive.web.routes import ROUTES
 
 TEMPLATES = Path(__file__).resolve().parent / "web" / "templates"
@@ -135,7 +136,7 @@ def register_routes(datasette: Datasette) -> list:
     """Datasette plugin hook: the research pages (archive/web/routes.py), before
     Datasette's own routes (so / is the archive's home page), for the app
     datasette_app() builds only."""
-    return list(ROUTES) if isinstance(datasette, ArchiveDatasette) else []
+    return [*ROUTES, *REPLAY_ROUTES] if isinstance(datasette, ArchiveDatasette) else []
 
 
 @hookimpl
@@ -167,8 +168,12 @@ class ArchiveDatasette(FollowingDatasette):
 
     def __init__(self, archive: Path, *, public: bool, replay: str = "", **kwargs: object):
         self.public = public  # read by asgi_wrapper() while Datasette builds its app
-        # pywb's base URL (archive/web/replay.py): pages link to replays there ("": none).
-        self.replay_base = replay
+        # pywb's base URL (archive/web/replay.py; "": no replay), reached through our
+        # /press/ routes too (archive/web/replay_proxy.py). Pages link to replays at
+        # replay_base: pywb itself, or, for visitors who cannot reach 127.0.0.1 (a public
+        # instance), this instance's own /press/.
+        self.replay_upstream = replay
+        self.replay_base = "/" if replay and public else replay
         self.search_executor = ThreadPoolExecutor(SEARCH_THREADS, "search")
         super().__init__(ArchiveLayout(archive).index_db, name=DATABASE, **kwargs)
 
