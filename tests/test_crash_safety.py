@@ -1,7 +1,11 @@
-"""A real kill -9 of a crawl while it writes, then repair and a crawl over the same archive."""
+"""A real kill -9 of a crawl while it writes, then repair and a crawl over the same archive.
+
+The killed crawl is conftest.py's (the seed sources', killed once 3 articles are indexed),
+shared with tests/test_faults_repair.py; each test repairs a copy of it."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import time
@@ -13,12 +17,13 @@ from click.testing import CliRunner
 from archive.cli.verify import verify
 from archive.index.writer import IndexWriter
 from archive.reconcile import add_missing_captures
+from archive.samplesites.data import SEED_SITES
 from archive.sources import load_sources
 from archive.warc.reader import read_record_at
 from archive.warc.repair import repair_open_files
 from archive.warc.verify import UNCLOSED_MESSAGE, verify_archive
 from tests.conftest import REPO, run_cli
-from tests.helpers.kills import captures, crawl_and_kill
+from tests.helpers.kills import captures
 
 # Writes request/response groups with 1-4 MB random bodies, stored (gzip level 0), so that
 # a kill often lands inside a write.
@@ -56,9 +61,16 @@ def assert_index_points_to_complete_records(archive: Path) -> None:
     assert report.index_rows_checked >= len(rows)
 
 
-def test_kill_9_mid_crawl_then_verify_repair(sample_sites_url: str, tmp_path: Path) -> None:
+def killed_copy(killed_seed_archive: Path, tmp_path: Path) -> tuple[Path, Path]:
+    """A copy of the killed crawl (conftest.py) and its torn .open file."""
     archive = tmp_path / "archive"
-    torn = crawl_and_kill(archive, sample_sites_url, tmp_path / "crawl.log")
+    shutil.copytree(killed_seed_archive, archive)
+    [torn] = (archive / "warc").glob("*.open")
+    return archive, torn
+
+
+def test_kill_9_mid_crawl_then_verify_repair(killed_seed_archive: Path, tmp_path: Path) -> None:
+    archive, torn = killed_copy(killed_seed_archive, tmp_path)
     assert torn.exists(), "the killed crawl's file must stay .open"
     size = torn.stat().st_size
 
@@ -88,12 +100,11 @@ def test_kill_9_mid_crawl_then_verify_repair(sample_sites_url: str, tmp_path: Pa
     assert_index_points_to_complete_records(archive)
 
 
-def test_the_next_crawl_repairs_a_torn_file(sample_sites_url: str, tmp_path: Path) -> None:
+def test_the_next_crawl_repairs_a_torn_file(killed_seed_archive: Path, sample_sites_url: str,
+                                           tmp_path: Path) -> None:
     """Needs the crawl to call repair_open_files on the archive's warc/ when it starts."""
-    archive = tmp_path / "archive"
-    torn = crawl_and_kill(archive, sample_sites_url, tmp_path / "crawl.log")
-    assert torn.exists()
-    result = run_cli("crawl", "--archive", str(archive), "--via", sample_sites_url,
+    archive, torn = killed_copy(killed_seed_archive, tmp_path)
+    result = run_cli("crawl", *SEED_SITES, "--archive", str(archive), "--via", sample_sites_url,
                      "--delay", "0", "--workers", "1", timeout=120)
     if result.returncode != 0:
         pytest.fail(f"crawl failed ({result.returncode}):\n{result.stderr[-3000:]}")

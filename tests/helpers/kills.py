@@ -62,12 +62,12 @@ def wait_for_group_exit(pgid: int, timeout: float = 30) -> None:
 
 
 def crawl_and_kill(archive: Path, sample_sites_url: str, log: Path,
-                   articles: int = 0) -> Path:
-    """Start a crawl, SIGKILL it (and its extraction workers) mid-write, once it has
-    indexed at least `articles` articles; the .open file."""
+                   articles: int = 0, sources: tuple[str, ...] = ()) -> Path:
+    """Start a crawl of `sources` (default: every source), SIGKILL it (and its extraction
+    workers) mid-write, once it has indexed at least `articles` articles; the .open file."""
     with open(log, "w") as stderr:
         process = subprocess.Popen(
-            [sys.executable, "-m", "archive.cli", "crawl", "--archive", str(archive),
+            [sys.executable, "-m", "archive.cli", "crawl", *sources, "--archive", str(archive),
              "--via", sample_sites_url, "--delay", "0", "--workers", "1"],
             cwd=REPO, env=dict(os.environ, PYTHONUNBUFFERED="1"),
             stdout=subprocess.DEVNULL, stderr=stderr, start_new_session=True,
