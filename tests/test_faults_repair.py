@@ -25,7 +25,11 @@ from archive.index.schema import register_search_form
 from archive.samplesites.data import SEED_SITES
 from tests.conftest import REPO, run_cli
 from tests.helpers.faults import FAULTS
-from tests.helpers.kills import HOLDER, wait_for_group_exit
+from tests.helpers.kills import (
+    HOLDER,
+    assert_index_points_to_complete_records,
+    wait_for_group_exit,
+)
 
 
 def query(db: Path, sql: str, *args: object) -> list[tuple]:
@@ -109,6 +113,7 @@ def test_a_torn_file_whose_pid_was_reused_is_repaired_by_the_next_crawl(
     assert "still running" not in result.stderr
     assert open_files(archive) == []
     assert torn.with_name(torn.name.removesuffix(".open")).exists()
+    assert_index_points_to_complete_records(archive)
     assert article_urls(archive) == article_urls(seed_archive)
     verified = run_cli("verify", "--archive", str(archive))
     assert verified.returncode == 0, verified.stdout[-3000:]

@@ -106,14 +106,9 @@ def test_a_recheck_crawl_logs_no_line_per_304_and_stays_short(rechecked) -> None
     assert stray_lines(stderr) == []  # no listing of settings, middlewares or stats
 
 
-def test_a_recrawl_with_nothing_due_ends_without_worker_tracebacks(
-        seed_archive: Path, tmp_path: Path, sample_sites_url: str) -> None:
-    archive = tmp_path / "archive"
-    shutil.copytree(seed_archive, archive)
-    result = crawl(archive, sample_sites_url)
-    assert result.returncode == 0, result.stderr[-5000:]
-    assert "'recheck/not_due'" in result.stderr  # nothing to extract
-    no_traceback(result.stderr)
+# A recrawl with nothing due (nothing to extract) ends without worker tracebacks:
+# test_scheduled.py's test_a_second_run_over_unchanged_sites_fetches_no_article_body,
+# on its second run.
 
 
 # --- case 13: replay of the 304 captures -----------------------------------------------------

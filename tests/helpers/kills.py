@@ -12,7 +12,8 @@ import time
 from pathlib import Path
 
 from archive.warc.members import scan_members
-from archive.warc.verify import VerifyReport
+from archive.warc.reader import read_record_at
+from archive.warc.verify import VerifyReport, verify_archive
 from tests.conftest import REPO
 
 
@@ -47,6 +48,18 @@ def indexed_articles(index_db: Path) -> int:
         return 0
     finally:
         conn.close()
+
+
+def assert_index_points_to_complete_records(archive: Path) -> None:
+    """Every capture row names a whole record with its id, and `verify` passes."""
+    rows = captures(archive / "index.db")
+    assert rows
+    for warc_file, offset, record_id in rows:
+        record = read_record_at(archive / "warc" / warc_file, offset)  # raises if torn
+        assert record.record_id == record_id
+    report = verify_archive(archive, index_db=archive / "index.db")
+    assert report.ok, report.format()
+    assert report.index_rows_checked >= len(rows)
 
 
 def wait_for_group_exit(pgid: int, timeout: float = 30) -> None:
