@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 from collections import Counter
 from typing import TYPE_CHECKING, Literal
 from urllib.parse import urljoin, urlsplit
@@ -28,6 +29,12 @@ if TYPE_CHECKING:
     # trafilatura (half a second of its start-up).
     from archive.extract import ExtractionOptions, ExtractionResult, ExtractionTask
 
+
+logger = logging.getLogger(__name__)
+
+# The count of articles indexed without claims because their extraction raised: a stat
+# of the crawl, an outcome in reextract's report (archive/reextract_report.py).
+CLAIMS_ERRORS = "claims/errors"
 
 # What an archived article page calls for; the crawl counts each as articles/<outcome>.
 ArticleOutcome = Literal["extract", "truncated", "unchanged"]
@@ -111,6 +118,20 @@ def claim_rows(row: ArticleRow) -> list[tuple]:
             for c in extract_claims(row.text, row.language)]
 
 
+def article_claims(row: ArticleRow) -> list[tuple] | None:
+    """claim_rows(row), or None when they cannot be made: an exception of the claims
+    rules is logged in one line with the URL and the article is indexed without
+    claims (a part of a page that cannot be extracted is left out, it does not fail
+    the page)."""
+    try:
+        return claim_rows(row)
+    except Exception as exc:
+        message = " ".join(str(exc).split())[:300]
+        logger.error("claims not extracted from %s (indexed without them): %s: %s",
+                     row.url, type(exc).__name__, message)
+        return None
+
+
 def record_truncated(index: IndexWriter, capture: Capture) -> None:
     """A cut body is archived as such but is not a complete article."""
     index.add_non_article(
@@ -141,10 +162,13 @@ def record_removal(index: IndexWriter, capture: Capture, source: Source | None) 
 
 def record_extraction(
     index: IndexWriter, capture: Capture, result: ExtractionResult, config_hash: str
-) -> str:
+) -> tuple[str, Counter[str]]:
     """Index an article, or note why an article-shaped page is not one, and keep the
     extraction's figures for extraction health. Returns "new", "updated" or "same" for
-    an article, else the extraction status."""
+    an article, else the extraction status; and the counts to add to the run's stats
+    (CLAIMS_ERRORS: an article indexed without its claims), which are also added to
+    ``index.tally`` for a caller that keeps no stats of its own (reextract)."""
+    counts: Counter[str] = Counter()
     index.add_extraction_result(extraction_figures(capture, result))
     if result.status == "ok":
         # One transaction: an article's claims always come from its indexed text, and
@@ -152,11 +176,17 @@ def record_extraction(
         with index.batch():
             row = index.dated(article_row(capture, result, config_hash))
             change = index.add_article(row)
-            index.replace_claims(row.url, claim_rows(row))
+            claims = article_claims(row)
+            if claims is None:
+                counts[CLAIMS_ERRORS] += 1
+            # Without claims, those of an earlier version go too: they were not read
+            # from this text.
+            index.replace_claims(row.url, claims or [])
             if change != "same":
                 # A new text or date: its story may gain, lose or change origin.
                 index.refresh_story(row.url)
-        return change
+        index.tally.update(counts)
+        return change, counts
     else:
         index.add_non_article(
             url=capture.url,
@@ -167,7 +197,7 @@ def record_extraction(
             capture_record_id=capture.record_id,
             fetched_at=capture.fetched_at,
         )
-        return result.status
+        return result.status, counts
 
 
 def news_sitemap(capture: Capture, record: StoredRecord) -> NewsSitemap | None:

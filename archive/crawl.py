@@ -66,7 +66,7 @@ ERROR_STATS = (
     "log_count/ERROR", "spider_exceptions/count",
     "warc/write_errors", "articles/write_errors",
     "discovery/feed_errors", "discovery/sitemap_errors",
-    "discovery/listing_errors", "articles/error", "articles/timeout",
+    "discovery/listing_errors", "articles/error", "articles/timeout", "claims/errors",
     "download/failed",
 )
 

@@ -109,7 +109,11 @@ class Progress:
 
 def record_run(index: IndexWriter, report: ReextractReport, hashes: dict[str, str], *,
                source_filter: str, since: str) -> None:
-    """One row per run in `extractions`: what ran, with which versions and config."""
+    """One row per run in `extractions`: what ran, with which versions and config.
+
+    The index's tally (archive/articles.py CLAIMS_ERRORS: articles indexed without
+    their claims) joins the report's outcomes first: the row and the summary show it."""
+    report.outcomes.update(index.tally)
     index.db["extractions"].insert(
         {
             "kind": "reextract",

@@ -123,9 +123,12 @@ class ArticlePipeline:
             # Shutting down: the page stays archived and is not marked as failed.
             self.stats.inc_value("articles/not_extracted_shutdown")
             raise DropItem(f"{item['url']}: extraction stopped at shutdown") from exc
-        change = await self.write(item, "record_extraction", capture, result, self.config_hash)
+        change, counts = await self.write(item, "record_extraction", capture, result,
+                                          self.config_hash)
         # Counted once written: "articles indexed" in the crawl summary are index rows.
         self.stats.inc_value(f"articles/{result.status}")
+        for key, count in counts.items():  # claims/errors: indexed without its claims
+            self.stats.inc_value(key, count)
         if result.status != "ok":
             logger.info("not indexed (%s): %s %s", result.status, item["url"], result.error)
         if change in ("new", "updated", "same"):

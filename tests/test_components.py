@@ -441,6 +441,79 @@ def test_article_pipeline_records_a_truncated_page_without_extracting_it(crawler
     assert crawler.stats.get_value("extract/workers_cpu_seconds") == 0
 
 
+def seed_article_body(name: str) -> bytes:
+    """A sample site's seed article page as the site serves it."""
+    from urllib.parse import urlsplit
+
+    from archive.samplesites import seed_pages
+    from archive.samplesites.registry import all_sites
+
+    url = urlsplit(seed_pages()[name].url)
+    return all_sites()[name].lookup(url.path, url.query).body
+
+
+def test_an_article_whose_claims_raise_is_indexed_without_them_by_crawl_and_reextract(
+        crawlers, archive, monkeypatch, caplog):
+    """The claims step of archive/articles.py fails alone: the article is indexed
+    without claims, one line with its URL is logged and claims/errors counts it, in the
+    crawl's pipeline and in reextract alike (both call record_extraction)."""
+    import sqlite3
+
+    from twisted.internet import defer
+
+    import archive.articles as articles
+    from archive.reextract import ReextractOptions, run_reextract
+
+    body = seed_article_body("ina")  # "37,800 sorties": claims when nothing raises
+    crawler = crawlers.crawler()
+    pipeline = crawlers.build(ArticlePipeline, crawler)
+    capture_middleware = crawlers.build(WarcCaptureMiddleware, crawler)
+    capture = archived(capture_middleware, article_request(),
+                       html_response(article_request(), body=body))
+    # The extraction is real (a worker process); the reactor's thread hand-off is not
+    # running here, so the call is made in place.
+    monkeypatch.setattr(pipeline.session, "call_in_thread",
+                        lambda func, *args: defer.succeed(func(*args)))
+    real_claims = articles.extract_claims
+
+    def broken(text: str, language: str):
+        raise ValueError("a bug in\nthe claims rules")
+
+    monkeypatch.setattr(articles, "extract_claims", broken)
+    caplog.set_level(logging.INFO)
+    result = run(pipeline.process_item({"url": ARTICLE_URL, "source": "example",
+                                        "capture": capture, "body": body}))
+    crawlers.close(crawler)
+    assert result["status"] == "ok"
+    assert crawler.stats.get_value("articles/new") == 1
+    assert crawler.stats.get_value("claims/errors") == 1
+    logged = [r.getMessage() for r in caplog.records if r.name == "archive.articles"]
+    assert logged == [f"claims not extracted from {ARTICLE_URL} (indexed without them): "
+                      "ValueError: a bug in the claims rules"]
+
+    def indexed() -> tuple[tuple, int]:
+        conn = sqlite3.connect(archive / "index.db")
+        try:
+            article = conn.execute("select url, title, published, text from articles"
+                                   ).fetchone()
+            return article, conn.execute("select count(*) from claims").fetchone()[0]
+        finally:
+            conn.close()
+
+    crawled, claims = indexed()
+    assert crawled[0] == ARTICLE_URL and "37,800" in crawled[3]
+    assert claims == 0
+    assert real_claims(crawled[3], "en"), "the page has claims when nothing raises"
+
+    caplog.clear()
+    report = run_reextract(ReextractOptions(archive=archive, sources={"example": SOURCE},
+                                            workers=1, quiet=True))
+    assert indexed() == (crawled, 0)
+    assert report.outcomes["claims/errors"] == 1
+    assert "claims/errors 1" in report.summary()
+    assert len([r for r in caplog.records if r.name == "archive.articles"]) == 1
+
+
 def test_item_pipeline_manager_logs_the_switched_off_pipeline_at_info(crawlers, caplog):
     crawler = crawlers.crawler(PRESSARCHIVE_INDEX_ENABLED=False)  # QuietListings applied
     caplog.set_level(logging.DEBUG)

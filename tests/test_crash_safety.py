@@ -1,24 +1,28 @@
-"""A real kill -9 of a crawl while it writes, then repair and a crawl over the same archive."""
+"""A real kill -9 of a crawl while it writes, then `verify --repair` of what it left; a
+kill -9 of a WARC writer mid-record.
+
+The killed crawl is conftest.py's (the seed sources', killed once 3 articles are indexed),
+shared with tests/test_faults_repair.py, where the next crawl repairs it; each test works
+on a copy of it."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
 from archive.cli.verify import verify
 from archive.index.writer import IndexWriter
 from archive.reconcile import add_missing_captures
 from archive.sources import load_sources
-from archive.warc.reader import read_record_at
 from archive.warc.repair import repair_open_files
 from archive.warc.verify import UNCLOSED_MESSAGE, verify_archive
-from tests.conftest import REPO, run_cli
-from tests.helpers.kills import captures, crawl_and_kill
+from tests.conftest import REPO
+from tests.helpers.kills import assert_index_points_to_complete_records
 
 # Writes request/response groups with 1-4 MB random bodies, stored (gzip level 0), so that
 # a kill often lands inside a write.
@@ -45,20 +49,16 @@ while True:
 """
 
 
-def assert_index_points_to_complete_records(archive: Path) -> None:
-    rows = captures(archive / "index.db")
-    assert rows
-    for warc_file, offset, record_id in rows:
-        record = read_record_at(archive / "warc" / warc_file, offset)  # raises if torn
-        assert record.record_id == record_id
-    report = verify_archive(archive, index_db=archive / "index.db")
-    assert report.ok, report.format()
-    assert report.index_rows_checked >= len(rows)
-
-
-def test_kill_9_mid_crawl_then_verify_repair(sample_sites_url: str, tmp_path: Path) -> None:
+def killed_copy(killed_seed_archive: Path, tmp_path: Path) -> tuple[Path, Path]:
+    """A copy of the killed crawl (conftest.py) and its torn .open file."""
     archive = tmp_path / "archive"
-    torn = crawl_and_kill(archive, sample_sites_url, tmp_path / "crawl.log")
+    shutil.copytree(killed_seed_archive, archive)
+    [torn] = (archive / "warc").glob("*.open")
+    return archive, torn
+
+
+def test_kill_9_mid_crawl_then_verify_repair(killed_seed_archive: Path, tmp_path: Path) -> None:
+    archive, torn = killed_copy(killed_seed_archive, tmp_path)
     assert torn.exists(), "the killed crawl's file must stay .open"
     size = torn.stat().st_size
 
@@ -88,19 +88,10 @@ def test_kill_9_mid_crawl_then_verify_repair(sample_sites_url: str, tmp_path: Pa
     assert_index_points_to_complete_records(archive)
 
 
-def test_the_next_crawl_repairs_a_torn_file(sample_sites_url: str, tmp_path: Path) -> None:
-    """Needs the crawl to call repair_open_files on the archive's warc/ when it starts."""
-    archive = tmp_path / "archive"
-    torn = crawl_and_kill(archive, sample_sites_url, tmp_path / "crawl.log")
-    assert torn.exists()
-    result = run_cli("crawl", "--archive", str(archive), "--via", sample_sites_url,
-                     "--delay", "0", "--workers", "1", timeout=120)
-    if result.returncode != 0:
-        pytest.fail(f"crawl failed ({result.returncode}):\n{result.stderr[-3000:]}")
-    left = sorted(p.name for p in (archive / "warc").glob("*.open"))
-    assert left == [], "the crawl did not repair the torn file at start"
-    assert torn.with_name(torn.name.removesuffix(".open")).exists()
-    assert_index_points_to_complete_records(archive)
+# The crawl after a kill repairs the torn file when it starts (repair_open_files), with
+# every capture row pointing at a whole record: test_faults_repair.py's
+# test_a_torn_file_whose_pid_was_reused_is_repaired_by_the_next_crawl, on a copy of the
+# same killed crawl (a crawl decides by the archive's lock, not the file's pid).
 
 
 def test_kill_9_of_a_writer_mid_record(tmp_path: Path) -> None:

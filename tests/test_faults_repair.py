@@ -2,7 +2,9 @@
 4, 5, 8 (reextract), 10 (killed rebuilds) and 14 (verify while a crawl runs).
 
 Every case runs the real `pressarchive` in subprocesses against the sample sites, on
-archives left by a real kill -9 or damaged as a disk or a user would damage them.
+archives left by a real kill -9 or damaged as a disk or a user would damage them. The
+crawls are of the five seed sources (conftest.py seed_archive): a repair or a rebuild
+does with them what it does with 26.
 """
 
 from __future__ import annotations
@@ -20,9 +22,14 @@ from pathlib import Path
 import pytest
 
 from archive.index.schema import register_search_form
+from archive.samplesites.data import SEED_SITES
 from tests.conftest import REPO, run_cli
 from tests.helpers.faults import FAULTS
-from tests.helpers.kills import HOLDER, crawl_and_kill, wait_for_group_exit
+from tests.helpers.kills import (
+    HOLDER,
+    assert_index_points_to_complete_records,
+    wait_for_group_exit,
+)
 
 
 def query(db: Path, sql: str, *args: object) -> list[tuple]:
@@ -38,8 +45,8 @@ def article_urls(archive: Path) -> set[str]:
 
 
 def crawl(archive: Path, via: str, *args: str) -> subprocess.CompletedProcess:
-    return run_cli("crawl", "--archive", str(archive), "--via", via, "--delay", "0",
-                   "--workers", "2", *args, timeout=300)
+    return run_cli("crawl", *SEED_SITES, "--archive", str(archive), "--via", via,
+                   "--delay", "0", "--workers", "2", *args, timeout=300)
 
 
 def copy_archive(source: Path, target: Path) -> Path:
@@ -59,15 +66,12 @@ def assert_one_line(result: subprocess.CompletedProcess, code: int) -> str:
     return errors[0]
 
 
-@pytest.fixture(scope="module")
-def killed_archive(sample_sites_url: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
+@pytest.fixture
+def killed_archive(killed_seed_archive: Path) -> Path:
     """A crawl killed with SIGKILL in mid-write: a torn .open file and index rows
-    pointing into it. Tests work on copies."""
-    base = tmp_path_factory.mktemp("killed")
-    archive = base / "archive"
-    crawl_and_kill(archive, sample_sites_url, base / "crawl.log", articles=3)
-    assert open_files(archive)
-    return archive
+    pointing into it (conftest.py). Tests work on copies."""
+    assert open_files(killed_seed_archive)
+    return killed_seed_archive
 
 
 @pytest.fixture
@@ -99,7 +103,7 @@ def give_pid(torn: Path, pid: int) -> Path:
 
 
 def test_a_torn_file_whose_pid_was_reused_is_repaired_by_the_next_crawl(
-        killed_archive: Path, crawled_archive: Path, sample_sites_url: str,
+        killed_archive: Path, seed_archive: Path, sample_sites_url: str,
         unrelated_process: int, tmp_path: Path) -> None:
     archive = copy_archive(killed_archive, tmp_path / "archive")
     [torn] = open_files(archive)
@@ -109,7 +113,8 @@ def test_a_torn_file_whose_pid_was_reused_is_repaired_by_the_next_crawl(
     assert "still running" not in result.stderr
     assert open_files(archive) == []
     assert torn.with_name(torn.name.removesuffix(".open")).exists()
-    assert article_urls(archive) == article_urls(crawled_archive)
+    assert_index_points_to_complete_records(archive)
+    assert article_urls(archive) == article_urls(seed_archive)
     verified = run_cli("verify", "--archive", str(archive))
     assert verified.returncode == 0, verified.stdout[-3000:]
 
@@ -156,8 +161,8 @@ def test_reextract_after_a_killed_crawl_reads_the_torn_file(
 
 @pytest.mark.parametrize("damage", ["deleted", "emptied"])
 def test_a_crawl_rebuilds_a_missing_or_empty_index_from_the_warcs(
-        crawled_archive: Path, sample_sites_url: str, tmp_path: Path, damage: str) -> None:
-    archive = copy_archive(crawled_archive, tmp_path / "archive")
+        seed_archive: Path, sample_sites_url: str, tmp_path: Path, damage: str) -> None:
+    archive = copy_archive(seed_archive, tmp_path / "archive")
     expected = article_urls(archive)
     for name in ("index.db-wal", "index.db-shm"):
         (archive / name).unlink(missing_ok=True)
@@ -174,8 +179,8 @@ def test_a_crawl_rebuilds_a_missing_or_empty_index_from_the_warcs(
 
 
 def test_verify_finds_archived_responses_without_a_capture_row(
-        crawled_archive: Path, sample_sites_url: str, tmp_path: Path) -> None:
-    archive = copy_archive(crawled_archive, tmp_path / "archive")
+        seed_archive: Path, sample_sites_url: str, tmp_path: Path) -> None:
+    archive = copy_archive(seed_archive, tmp_path / "archive")
     conn = sqlite3.connect(archive / "index.db")
     with conn:
         conn.execute("delete from captures where id % 3 = 0")
@@ -189,7 +194,7 @@ def test_verify_finds_archived_responses_without_a_capture_row(
 
 
 def test_records_a_killed_run_left_without_capture_rows_are_indexed_by_the_next_crawl(
-        killed_archive: Path, crawled_archive: Path, sample_sites_url: str,
+        killed_archive: Path, seed_archive: Path, sample_sites_url: str,
         tmp_path: Path) -> None:
     """The rows of the batch the kill interrupted, and more: all but the first capture
     row of the killed run are dropped, as if its later commits had not happened."""
@@ -203,7 +208,7 @@ def test_records_a_killed_run_left_without_capture_rows_are_indexed_by_the_next_
     result = crawl(archive, sample_sites_url)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "left without a capture row were indexed" in result.stderr
-    assert article_urls(archive) == article_urls(crawled_archive)
+    assert article_urls(archive) == article_urls(seed_archive)
     verified = run_cli("verify", "--archive", str(archive))
     assert verified.returncode == 0, verified.stdout[-3000:]
 
@@ -212,8 +217,8 @@ def test_records_a_killed_run_left_without_capture_rows_are_indexed_by_the_next_
 
 
 def test_reextract_refuses_to_swap_in_an_index_that_lost_articles(
-        crawled_archive: Path, tmp_path: Path) -> None:
-    archive = copy_archive(crawled_archive, tmp_path / "archive")
+        seed_archive: Path, tmp_path: Path) -> None:
+    archive = copy_archive(seed_archive, tmp_path / "archive")
     before = article_urls(archive)
     warc = max((archive / "warc").glob("*.warc.gz"), key=lambda p: p.stat().st_size)
     data = warc.read_bytes()
@@ -236,8 +241,8 @@ def test_reextract_refuses_to_swap_in_an_index_that_lost_articles(
 
 
 def test_a_full_disk_during_reextract_is_one_line_and_keeps_the_index(
-        crawled_archive: Path, tmp_path: Path) -> None:
-    archive = copy_archive(crawled_archive, tmp_path / "archive")
+        seed_archive: Path, tmp_path: Path) -> None:
+    archive = copy_archive(seed_archive, tmp_path / "archive")
     before = article_urls(archive)
     faults = tmp_path / "faults"
     faults.mkdir()
@@ -260,8 +265,8 @@ def test_a_full_disk_during_reextract_is_one_line_and_keeps_the_index(
 
 
 def test_half_built_indexes_of_killed_rebuilds_are_removed(
-        crawled_archive: Path, tmp_path: Path) -> None:
-    archive = copy_archive(crawled_archive, tmp_path / "archive")
+        seed_archive: Path, tmp_path: Path) -> None:
+    archive = copy_archive(seed_archive, tmp_path / "archive")
     builds = archive / "index-builds"
     for attempt in range(2):
         process = subprocess.Popen(

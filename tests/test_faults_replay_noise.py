@@ -86,15 +86,11 @@ def stray_lines(stderr: str) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def rechecked(crawled_archive: Path, tmp_path_factory: pytest.TempPathFactory,
-              sample_sites_url: str) -> tuple[Path, subprocess.CompletedProcess]:
+def rechecked(rechecked_seed_archive) -> tuple[Path, subprocess.CompletedProcess]:
     """A copy of the crawl (its crawl state too: the validators) rechecked at once, every
-    article conditionally: the sample sites answer 304, archived as revisits."""
-    archive = tmp_path_factory.mktemp("recheck") / "archive"
-    shutil.copytree(crawled_archive, archive)
-    result = crawl(archive, sample_sites_url, "--recheck-all")
-    assert result.returncode == 0, result.stderr[-5000:]
-    return archive, result
+    article conditionally: the sample sites answer 304, archived as revisits
+    (conftest.py, shared with tests/test_end_to_end.py)."""
+    return rechecked_seed_archive
 
 
 def test_a_recheck_crawl_logs_no_line_per_304_and_stays_short(rechecked) -> None:
@@ -110,14 +106,9 @@ def test_a_recheck_crawl_logs_no_line_per_304_and_stays_short(rechecked) -> None
     assert stray_lines(stderr) == []  # no listing of settings, middlewares or stats
 
 
-def test_a_recrawl_with_nothing_due_ends_without_worker_tracebacks(
-        crawled_archive: Path, tmp_path: Path, sample_sites_url: str) -> None:
-    archive = tmp_path / "archive"
-    shutil.copytree(crawled_archive, archive)
-    result = crawl(archive, sample_sites_url)
-    assert result.returncode == 0, result.stderr[-5000:]
-    assert "'recheck/not_due'" in result.stderr  # nothing to extract
-    no_traceback(result.stderr)
+# A recrawl with nothing due (nothing to extract) ends without worker tracebacks:
+# test_scheduled.py's test_a_second_run_over_unchanged_sites_fetches_no_article_body,
+# on its second run.
 
 
 # --- case 13: replay of the 304 captures -----------------------------------------------------
@@ -229,16 +220,17 @@ def test_a_pool_closed_while_its_workers_start_ends_silently(tmp_path: Path,
 
 @pytest.mark.parametrize("articles", [0, 1])
 def test_a_reextract_of_very_few_pages_ends_without_worker_tracebacks(
-        crawled_archive: Path, tmp_path: Path, articles: int) -> None:
+        seed_archive: Path, tmp_path: Path, articles: int) -> None:
     """As of other crawlers' WARCs: none, or one, of the pages read is an article."""
-    cdxj = write_cdxj(copy_archive(crawled_archive, tmp_path / "copy"))
+    cdxj = write_cdxj(copy_archive(seed_archive, tmp_path / "copy"))
     seed = seed_pages()["ina"]
     wanted = {"https://ina.iq/robots.txt"} | ({seed.url} if articles else set())
     members = []
     for _, _, line in parse_cdxj(cdxj.read_text()):
-        # The response, not the revisits: ina.iq's robots.txt is fetched by both editions.
+        # The response, not a revisit (with ina_ar crawled too, ina.iq's robots.txt is
+        # fetched by both editions).
         if line["url"] in wanted and line["status"] == "200" and line["mime"] != "warc/revisit":
-            with (crawled_archive / "warc" / line["filename"]).open("rb") as fh:
+            with (seed_archive / "warc" / line["filename"]).open("rb") as fh:
                 fh.seek(int(line["offset"]))
                 members.append(fh.read(int(line["length"])))
     assert len(members) == len(wanted)
@@ -261,8 +253,8 @@ def test_a_reextract_of_very_few_pages_ends_without_worker_tracebacks(
 
 
 @pytest.fixture
-def with_garbage(crawled_archive: Path, tmp_path: Path) -> Path:
-    archive = copy_archive(crawled_archive, tmp_path / "archive")
+def with_garbage(seed_archive: Path, tmp_path: Path) -> Path:
+    archive = copy_archive(seed_archive, tmp_path / "archive")
     (archive / "warc" / "random.warc.gz").write_bytes(os.urandom(5000))
     (archive / "warc" / "notes.warc.gz").write_text("not an archive, only text\n" * 20)
     return archive
@@ -278,7 +270,7 @@ def one_error_line(stderr: str) -> str:
 
 
 def test_export_cdxj_names_and_leaves_out_a_garbage_warc(with_garbage: Path,
-                                                          crawled_archive: Path,
+                                                          seed_archive: Path,
                                                           tmp_path: Path) -> None:
     result = run_cli("export", "cdxj", "--archive", str(with_garbage))
     assert result.returncode == exitcodes.FINISHED_WITH_ERRORS, result.stderr
@@ -291,7 +283,7 @@ def test_export_cdxj_names_and_leaves_out_a_garbage_warc(with_garbage: Path,
         assert f"unreadable WARC data in {name} at offset 0" in result.stderr
     cdxj = Path(result.stdout.strip())
     assert cdxj == with_garbage / "indexes" / "index.cdxj"
-    clean = write_cdxj(copy_archive(crawled_archive, tmp_path / "clean"))
+    clean = write_cdxj(copy_archive(seed_archive, tmp_path / "clean"))
     assert cdxj.read_text() == clean.read_text()  # every real record, nothing else
 
 
@@ -324,9 +316,9 @@ def test_export_wacz_of_only_garbage_refuses_in_one_line(tmp_path: Path) -> None
     assert not list(tmp_path.glob("*.wacz*"))
 
 
-def test_export_wacz_to_an_unwritable_path_is_one_line(crawled_archive: Path,
+def test_export_wacz_to_an_unwritable_path_is_one_line(seed_archive: Path,
                                                        tmp_path: Path) -> None:
-    archive = copy_archive(crawled_archive, tmp_path / "archive")
+    archive = copy_archive(seed_archive, tmp_path / "archive")
     # A directory that does not exist, a path that is a directory, a place where no file
     # can be created whoever runs it (root included).
     for out in (tmp_path / "missing" / "x.wacz", tmp_path, Path("/proc/press-archive.wacz")):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import sqlite3
+from collections import Counter
 from pathlib import Path
 
 from archive.articles import record_extraction, record_listings
@@ -149,7 +150,7 @@ def test_an_undated_page_takes_its_sitemap_date_whichever_is_indexed_first(tmp_p
             assert rows(late, table) == rows(first, table), table
     # A recrawl of the same page is the same version: its date was filled in versions too.
     index = IndexWriter(late)
-    assert record_extraction(index, ARTICLE, result(ARTICLE.url), "h") == "same"
+    assert record_extraction(index, ARTICLE, result(ARTICLE.url), "h") == ("same", Counter())
     index.close()
 
 

@@ -13,6 +13,7 @@ import lxml.html
 import pytest
 
 from archive.samplesites import seed_pages
+from archive.samplesites.data import SEED_SITES
 from archive.warc.cdxj import surt_key, write_cdxj
 from tests.conftest import run_cli
 from tests.helpers.replay import (
@@ -41,13 +42,14 @@ def page_text(html: bytes) -> str:
 
 
 @pytest.fixture(scope="module")
-def recrawled_archive(crawled_archive: Path, sample_sites_url: str,
+def recrawled_archive(seed_archive: Path, sample_sites_url: str,
                       tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A copy of the crawl, crawled again in full (no conditional requests, so no
-    304s): every unchanged page is now an identical-payload revisit record."""
-    archive = copy_archive(crawled_archive, tmp_path_factory.mktemp("recrawl") / "archive",
+    """A copy of the seed sources' crawl, crawled again in full (no conditional requests,
+    so no 304s): every unchanged page is now an identical-payload revisit record. (The
+    CDXJ of every source's first crawl is compared in tests/test_cdxj_wacz.py.)"""
+    archive = copy_archive(seed_archive, tmp_path_factory.mktemp("recrawl") / "archive",
                            link=False)
-    result = run_cli("crawl", "--archive", str(archive), "--via", sample_sites_url,
+    result = run_cli("crawl", *SEED_SITES, "--archive", str(archive), "--via", sample_sites_url,
                      "--delay", "0", "--workers", "2", "--no-conditional",
                      "--recheck-all")
     if result.returncode != 0:

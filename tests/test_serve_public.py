@@ -54,10 +54,11 @@ HOSTILE_SQL = [
 
 
 @pytest.fixture
-def archive(crawled_archive: Path, tmp_path: Path) -> Path:
-    """A copy of the crawled archive (the shared one is never changed)."""
+def archive(seed_archive: Path, tmp_path: Path) -> Path:
+    """A copy of the seed sources' crawled archive (the shared one is never changed):
+    several tests rebuild it, and what they check is not per source."""
     copy = tmp_path / "archive"
-    shutil.copytree(crawled_archive, copy, symlinks=True)
+    shutil.copytree(seed_archive, copy, symlinks=True)
     return copy
 
 

@@ -305,7 +305,7 @@ class CaptureStore:
             self.state.record_fetch(**fetch)
 
     def record_extraction(self, capture: Capture, result: ExtractionResult,
-                          config_hash: str) -> str:
+                          config_hash: str) -> tuple[str, Counter[str]]:
         return record_extraction(self.index, capture, result, config_hash)
 
     def record_truncated(self, capture: Capture) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import operator
 import sqlite3
 import threading
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import asdict, replace
 from pathlib import Path
@@ -73,6 +74,9 @@ class IndexWriter(BatchedWrites):
         self.db = open_database(self.path)
         ensure_schema(self.db, search=search)
         self._lock = threading.RLock()
+        # What its callers indexed short of whole (archive/articles.py CLAIMS_ERRORS: an
+        # article without its claims), counted for the run's report.
+        self.tally: Counter[str] = Counter()
 
     def _connection(self) -> sqlite3.Connection:
         return self.db.conn
@@ -175,9 +179,11 @@ class IndexWriter(BatchedWrites):
 
     def add_article(self, row: ArticleRow) -> str:
         """Index the latest extraction of an article; returns "new", "updated" (its
-        title, date or text changed: a new version is kept) or "same"."""
+        title, date or text changed: a new version is kept) or "same".
+
+        The row is indexed as given: record_extraction (archive/articles.py) dates it
+        with dated() first, as its claims need that date too."""
         with self._write():
-            row = self.dated(row)
             self.db["non_articles"].delete_where("url = ?", [row.url])
             latest = self.db.execute(
                 "select version, title, published, text from article_versions "

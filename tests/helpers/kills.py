@@ -12,7 +12,8 @@ import time
 from pathlib import Path
 
 from archive.warc.members import scan_members
-from archive.warc.verify import VerifyReport
+from archive.warc.reader import read_record_at
+from archive.warc.verify import VerifyReport, verify_archive
 from tests.conftest import REPO
 
 
@@ -49,6 +50,18 @@ def indexed_articles(index_db: Path) -> int:
         conn.close()
 
 
+def assert_index_points_to_complete_records(archive: Path) -> None:
+    """Every capture row names a whole record with its id, and `verify` passes."""
+    rows = captures(archive / "index.db")
+    assert rows
+    for warc_file, offset, record_id in rows:
+        record = read_record_at(archive / "warc" / warc_file, offset)  # raises if torn
+        assert record.record_id == record_id
+    report = verify_archive(archive, index_db=archive / "index.db")
+    assert report.ok, report.format()
+    assert report.index_rows_checked >= len(rows)
+
+
 def wait_for_group_exit(pgid: int, timeout: float = 30) -> None:
     """The crawl's archive writer and extraction workers die with it, a moment later."""
     deadline = time.monotonic() + timeout
@@ -62,12 +75,12 @@ def wait_for_group_exit(pgid: int, timeout: float = 30) -> None:
 
 
 def crawl_and_kill(archive: Path, sample_sites_url: str, log: Path,
-                   articles: int = 0) -> Path:
-    """Start a crawl, SIGKILL it (and its extraction workers) mid-write, once it has
-    indexed at least `articles` articles; the .open file."""
+                   articles: int = 0, sources: tuple[str, ...] = ()) -> Path:
+    """Start a crawl of `sources` (default: every source), SIGKILL it (and its extraction
+    workers) mid-write, once it has indexed at least `articles` articles; the .open file."""
     with open(log, "w") as stderr:
         process = subprocess.Popen(
-            [sys.executable, "-m", "archive.cli", "crawl", "--archive", str(archive),
+            [sys.executable, "-m", "archive.cli", "crawl", *sources, "--archive", str(archive),
              "--via", sample_sites_url, "--delay", "0", "--workers", "1"],
             cwd=REPO, env=dict(os.environ, PYTHONUNBUFFERED="1"),
             stdout=subprocess.DEVNULL, stderr=stderr, start_new_session=True,
