@@ -51,6 +51,9 @@ class CrawlOptions:
     frontier: str = ""
     frontier_run: str = ""
     worker: str = ""
+    # --set NAME=VALUE: settings of Scrapy's or ours for this crawl, as `scrapy crawl -s`
+    # (after every option above, so they win).
+    settings: tuple[tuple[str, str], ...] = ()
     # Set by on_frontier: the shared folder; `archive` is then the worker's own in it.
     frontier_archive: Path | None = None
     # crawl --quiet: no live progress line (there is none anyway unless stderr is a
@@ -215,6 +218,7 @@ def crawl_settings(options: CrawlOptions) -> Any:
         overrides["DOWNLOAD_DELAY"] = options.delay
         overrides["AUTOTHROTTLE_START_DELAY"] = max(options.delay, 0.01)
     settings.setdict(overrides, priority="cmdline")
+    settings.setdict(dict(options.settings), priority="cmdline")
     return settings
 
 

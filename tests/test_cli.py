@@ -4,6 +4,7 @@ import json
 import re
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from archive.cli import main
@@ -64,6 +65,25 @@ def test_crawl_unknown_source_is_one_line(tmp_path):
     result = CliRunner().invoke(main, ["crawl", "bbc", "--archive", str(tmp_path)])
     assert result.exit_code == 4  # could not run
     assert "unknown source(s): bbc" in result.output and "trtworld" in result.output
+
+
+@pytest.mark.parametrize(("setting", "said"), [
+    ("PRESSARCHIVE_FRONTIER_IDEL_CLOSE=1", "no setting PRESSARCHIVE_FRONTIER_IDEL_CLOSE"),
+    ("download_delay=1", "use NAME=VALUE"), ("DOWNLOAD_DELAY", "use NAME=VALUE")])
+def test_crawl_bad_setting_is_one_line(tmp_path, setting, said):
+    result = CliRunner().invoke(main, ["crawl", "--archive", str(tmp_path), "--set", setting])
+    assert result.exit_code == 2 and said in result.output
+    assert "Traceback" not in result.output
+
+
+def test_crawl_settings_win_over_the_options(tmp_path):
+    from archive.crawl import CrawlOptions, crawl_settings
+
+    settings = crawl_settings(CrawlOptions(
+        archive=tmp_path, delay=2.0,
+        settings=(("DOWNLOAD_DELAY", "0.5"), ("PRESSARCHIVE_FRONTIER_SHARED_STATE", "false"))))
+    assert settings.getfloat("DOWNLOAD_DELAY") == 0.5
+    assert settings.getbool("PRESSARCHIVE_FRONTIER_SHARED_STATE") is False
 
 
 def test_crawl_bad_via_is_one_line(tmp_path):

@@ -26,7 +26,7 @@ from tests.helpers.kills import complete_groups, wait_for_group_exit
 # by each, as in a local crawl), a few generated stories each besides their own.
 SOURCES = ("trtworld", "france24", "ina")
 SCALE = 6
-HOST_DELAY = 0.8
+HOST_DELAY = 0.5
 
 
 def finish(process: subprocess.Popen, log: Path, timeout: float = 240) -> None:

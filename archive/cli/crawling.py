@@ -5,6 +5,7 @@ write an archive (each library call takes the archive lock itself).
 from __future__ import annotations
 
 import datetime
+import re
 import sys
 from pathlib import Path
 
@@ -17,6 +18,25 @@ def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> str |
     if value is not None and not is_date(value):
         raise click.BadParameter(f"use YYYY-MM-DD, not {value!r}")
     return value
+
+
+_SETTING_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
+
+
+def _setting(ctx: click.Context, param: click.Parameter,
+             values: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """NAME=VALUE pairs; a name of ours that does not exist is a typo, not a new setting."""
+    import crawler.settings as ours
+
+    pairs = []
+    for value in values:
+        name, sep, setting = value.partition("=")
+        if not sep or not _SETTING_NAME.match(name):
+            raise click.BadParameter(f"use NAME=VALUE with an upper-case NAME, not {value!r}")
+        if name.startswith("PRESSARCHIVE_") and not hasattr(ours, name):
+            raise click.BadParameter(f"no setting {name} (docs/settings.md lists them)")
+        pairs.append((name, setting))
+    return tuple(pairs)
 
 
 @click.command()
@@ -54,6 +74,9 @@ def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> str |
               "name (default: today's UTC date); workers of one run share its queue.")
 @click.option("--worker", metavar="NAME", help="With --frontier: this worker's name, in its "
               "folder and WARC file names (default: the host name).")
+@click.option("--set", "-s", "settings", metavar="NAME=VALUE", multiple=True,
+              callback=_setting, help="A setting for this crawl, Scrapy's or ours "
+              "(docs/settings.md), as `scrapy crawl -s`; repeatable.")
 @click.option("--log-level", default="INFO", show_default=True,
               type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"]))
 @click.option("--quiet", is_flag=True, help="No live progress line (shown only when stderr "
@@ -63,7 +86,7 @@ def crawl(
     delay: float | None, contact: str | None, sources_file: str | None, workers: int,
     recheck_all: bool, no_conditional: bool, since: str | None, until: str | None,
     focus: str | None, frontier: str | None, frontier_run: str | None, worker: str | None,
-    log_level: str, quiet: bool,
+    settings: tuple[tuple[str, str], ...], log_level: str, quiet: bool,
 ) -> None:
     """Crawl SOURCES (default: all) into the archive and index them."""
     from archive.backfill.window import make_window
@@ -80,6 +103,7 @@ def crawl(
         conditional=not no_conditional, recheck_all=recheck_all,
         since=since or "", until=until or "", focus=focus or "", quiet=quiet,
         frontier=frontier or "", frontier_run=frontier_run or "", worker=worker or "",
+        settings=settings,
     )
     # A PressArchiveError (ArchiveLocked: exit 5) is one line, by the command group.
     report = run_crawl(options)

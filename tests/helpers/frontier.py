@@ -75,8 +75,11 @@ def crawl_args(archive: Path, via: str, sources: tuple[str, ...], *extra: str) -
 def worker_args(archive: Path, via: str, sources: tuple[str, ...], redis_url: str,
                 run: str, worker: str, delay: float = 0) -> list[str]:
     """`delay`: a small crawl at full speed is over before a second worker has started."""
+    # Closed at its first idle moment, not 5 s later: the in-flight hashes already say
+    # whether another worker may still queue requests.
     return crawl_args(archive, via, sources, "--frontier", redis_url, "--frontier-run", run,
-                      "--worker", worker, "--delay", str(delay))
+                      "--worker", worker, "--delay", str(delay),
+                      "--set", "PRESSARCHIVE_FRONTIER_IDLE_CLOSE=0")
 
 
 def start(args: list[str], log: Path) -> subprocess.Popen:
