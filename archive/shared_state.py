@@ -30,12 +30,11 @@ from contextlib import contextmanager
 from dataclasses import astuple, dataclass
 
 from archive.index.schema import Capture
-from archive.state import CrawlState, UrlState, iso, next_due, parse_iso
+from archive.state import CrawlState, UrlState, updated_state
 
 logger = logging.getLogger(__name__)
 
 STATE_KEY = "pressarchive:state:urls"
-NOT_MODIFIED = 304
 
 
 @dataclass(frozen=True)
@@ -91,24 +90,6 @@ def _unholder(data: list[str] | None, url: str) -> PayloadHolder | None:
     return PayloadHolder(record_id, holder_url or url, fetched_at, digest)
 
 
-def updated_state(previous: UrlState | None, *, url: str, source: str, kind: str,
-                  status: int, etag: str, last_modified: str, payload_digest: str,
-                  fetched: dt.datetime, schedule: tuple[dt.timedelta, ...]) -> UrlState:
-    """A URL's state after a fetch: CrawlState.record_fetch's rules, for the shared copy."""
-    first_seen = parse_iso(previous.first_seen) if previous else fetched
-    kept = previous is not None and status == NOT_MODIFIED
-    return UrlState(
-        url=url, source=source, kind=kind, first_seen=iso(first_seen),
-        last_fetched=iso(fetched), last_status=status,
-        # A 304 carries no new validators worth trusting over the full answer's.
-        etag=previous.etag if kept and previous else etag,
-        last_modified=previous.last_modified if kept and previous else last_modified,
-        payload_digest=payload_digest,
-        fetches=(previous.fetches if previous else 0) + 1,
-        next_due=next_due(first_seen, fetched, schedule) if kind == "article" else "",
-    )
-
-
 def holder_of(capture: Capture, original: Capture | PayloadHolder | None) -> PayloadHolder:
     """Where a capture's payload is stored: itself, or the original its revisit refers to."""
     stored = original if capture.rec_type == "revisit" and original is not None else capture
@@ -159,23 +140,18 @@ class SharedCrawlState:
         local = self.local.get(url)
         return _newer(self.shared(url), local)
 
-    def is_due(self, url: str, now: dt.datetime) -> bool:
-        return CrawlState.due(self.get(url), now)
-
     # What the capture store records.
     def record_fetch(self, *, url: str, source: str, kind: str, status: int, etag: str,
                      last_modified: str, payload_digest: str, fetched: dt.datetime,
                      schedule: tuple[dt.timedelta, ...], capture: Capture | None = None,
                      original: Capture | PayloadHolder | None = None) -> None:
         previous = self._read_for_store(url)
+        # One state for both: the newer of any worker's (Redis) and this one's, updated.
         state = updated_state(_newer(previous, self.local.get(url)), url=url, source=source,
                               kind=kind, status=status, etag=etag, last_modified=last_modified,
                               payload_digest=payload_digest, fetched=fetched,
                               schedule=schedule)
-        self.local.record_fetch(url=url, source=source, kind=kind, status=status, etag=etag,
-                                last_modified=last_modified, payload_digest=payload_digest,
-                                fetched=fetched, schedule=schedule,
-                                first_seen=parse_iso(state.first_seen))
+        self.local.put(state)
         latest_at = previous.latest_at if previous else ""
         latest = previous.latest if previous else None
         latest_ok = previous.latest_ok if previous else None

@@ -19,7 +19,7 @@ import json
 import re
 import sqlite3
 import threading
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from pathlib import Path
 
 from archive.errors import ConfigError
@@ -99,6 +99,27 @@ class UrlState:
     next_due: str
 
 
+NOT_MODIFIED = 304
+
+
+def updated_state(previous: UrlState | None, *, url: str, source: str, kind: str,
+                  status: int, etag: str, last_modified: str, payload_digest: str,
+                  fetched: dt.datetime, schedule: tuple[dt.timedelta, ...]) -> UrlState:
+    """A URL's state after a fetch: the source and kind it was first filed under, when it
+    was first seen, its validators (a 304 keeps the full answer's), its next recheck."""
+    first_seen = parse_iso(previous.first_seen) if previous else fetched
+    kept = previous if previous is not None and status == NOT_MODIFIED else None
+    return UrlState(
+        url=url, source=previous.source if previous else source,
+        kind=previous.kind if previous else kind, first_seen=iso(first_seen),
+        last_fetched=iso(fetched), last_status=status,
+        etag=kept.etag if kept else etag,
+        last_modified=kept.last_modified if kept else last_modified,
+        payload_digest=payload_digest, fetches=(previous.fetches if previous else 0) + 1,
+        next_due=next_due(first_seen, fetched, schedule) if kind == "article" else "",
+    )
+
+
 class CrawlState(BatchedWrites):
     """The crawl state's one writer; ArchiveLayout.open_state() opens it."""
 
@@ -121,9 +142,6 @@ class CrawlState(BatchedWrites):
             ).fetchone()
         return UrlState(*row) if row else None
 
-    def is_due(self, url: str, now: dt.datetime) -> bool:
-        return self.due(self.get(url), now)
-
     @staticmethod
     def due(state: UrlState | None, now: dt.datetime) -> bool:
         """Unknown URLs are due; known article pages when their recheck time came."""
@@ -134,35 +152,25 @@ class CrawlState(BatchedWrites):
 
     def record_fetch(self, *, url: str, source: str, kind: str, status: int, etag: str,
                      last_modified: str, payload_digest: str, fetched: dt.datetime,
-                     schedule: tuple[dt.timedelta, ...],
-                     first_seen: dt.datetime | None = None) -> None:
-        """`first_seen`: when the URL was first seen by anyone, if it was elsewhere (by
-        another worker of a shared crawl: archive/shared_state.py)."""
-        previous = self.get(url)
-        if first_seen is None:
-            first_seen = parse_iso(previous.first_seen) if previous else fetched
-        elif previous is not None:
-            first_seen = min(first_seen, parse_iso(previous.first_seen))
-        due = next_due(first_seen, fetched, schedule) if kind == "article" else ""
+                     schedule: tuple[dt.timedelta, ...], **_capture: object) -> None:
+        """The URL's state after this fetch (updated_state()). `_capture`: the capture and
+        the original it refers to, which only the shared crawl state keeps."""
+        self.put(updated_state(self.get(url), url=url, source=source, kind=kind,
+                               status=status, etag=etag, last_modified=last_modified,
+                               payload_digest=payload_digest, fetched=fetched,
+                               schedule=schedule))
+
+    def put(self, state: UrlState) -> None:
         with self._write():
             self.conn.execute(
-                """insert into urls (url, source, kind, first_seen, last_fetched, last_status,
-                       etag, last_modified, payload_digest, fetches, next_due)
-                   values (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)
-                   on conflict (url) do update set
-                       first_seen = excluded.first_seen,
-                       last_fetched = excluded.last_fetched,
-                       last_status = excluded.last_status,
-                       etag = case when excluded.last_status = 304 then etag
-                                   else excluded.etag end,
-                       last_modified = case when excluded.last_status = 304
-                                            then last_modified else excluded.last_modified end,
-                       payload_digest = excluded.payload_digest,
-                       fetches = fetches + 1,
-                       next_due = excluded.next_due""",
-                [url, source, kind, iso(first_seen), iso(fetched), status, etag,
-                 last_modified, payload_digest, due],
-            )
+                f"insert or replace into urls ({', '.join(UrlState.__dataclass_fields__)}) "
+                f"values ({', '.join('?' for _ in UrlState.__dataclass_fields__)})",
+                astuple(state))
+
+    def original(self, url: str, *, not_modified: bool) -> None:
+        """Which capture holds the URL's payload: the index knows (CaptureStore); only
+        the shared crawl state of many workers keeps it (archive/shared_state.py)."""
+        return None
 
     def start_crawl(self, sources: list[str], pid: int, started: dt.datetime) -> int:
         with self._write():

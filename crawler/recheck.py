@@ -16,6 +16,7 @@ from scrapy import Request, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 
+from archive.state import CrawlState
 from crawler import meta
 from crawler.session import CrawlSession
 
@@ -50,9 +51,7 @@ class RecheckMiddleware:
         if known is None:
             self.stats.inc_value("recheck/new")
             return None
-        if not self.recheck_all and not self.session.state.is_due(
-            request.url, dt.datetime.now(dt.UTC)
-        ):
+        if not self.recheck_all and not CrawlState.due(known, dt.datetime.now(dt.UTC)):
             self.stats.inc_value("recheck/not_due")
             raise IgnoreRequest(f"{request.url} is not due for a recheck")
         self.stats.inc_value("recheck/due")

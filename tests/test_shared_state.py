@@ -46,8 +46,8 @@ def test_what_one_worker_fetched_another_reads(tmp_path: Path, redis_url: str) -
     known = w2.get(URL)
     assert known is not None and known.etag == '"v1"' and known.first_seen == "2026-12-01T08:00:00Z"
     assert known.next_due == "2026-12-01T09:00:00Z"
-    assert not w2.is_due(URL, T0 + dt.timedelta(minutes=30))
-    assert w2.is_due(URL, T0 + dt.timedelta(hours=2))
+    assert not CrawlState.due(w2.get(URL), T0 + dt.timedelta(minutes=30))
+    assert CrawlState.due(w2.get(URL), T0 + dt.timedelta(hours=2))
     # w2's 304 keeps w1's validators and first sighting; its revisit refers to w1's record.
     _at, holder = w2.original(URL, not_modified=True)
     assert holder.record_id == "<urn:uuid:1>"

@@ -282,8 +282,7 @@ class CaptureStore:
         """The payload holder of the URL's latest complete capture (or 200), from this
         archive's index or, for a worker of a shared crawl, from whichever worker made
         the later capture: the revisit refers to a record in that worker's files."""
-        shared = (self.state.original(url, not_modified=not_modified)
-                  if isinstance(self.state, SharedCrawlState) else None)
+        shared = self.state.original(url, not_modified=not_modified)
         if shared is not None and (found is None or shared[0] > found[0].fetched_at):
             return shared[1]
         return found[1] if found else None
@@ -291,18 +290,15 @@ class CaptureStore:
     def note_fetch(self, exchange: Exchange, capture: Capture, source: Source | None,
                    original: Capture | PayloadHolder | None) -> None:
         """State for the next runs: when this URL is next due, its validators."""
-        fetch = dict(
+        self.state.record_fetch(
             url=capture.url, source=capture.source,
             kind="article" if exchange.article else "page",
             status=capture.status, etag=capture.etag, last_modified=capture.last_modified,
             payload_digest=capture.payload_digest,
             fetched=dt.datetime.now(dt.UTC),
             schedule=source.recheck_schedule if source else (),
+            capture=capture, original=original,
         )
-        if isinstance(self.state, SharedCrawlState):
-            self.state.record_fetch(**fetch, capture=capture, original=original)
-        else:
-            self.state.record_fetch(**fetch)
 
     def record_extraction(self, capture: Capture, result: ExtractionResult,
                           config_hash: str) -> tuple[str, Counter[str]]:

@@ -36,29 +36,29 @@ class InFlightMiddleware:
     """Spider middleware: a response's request is done once its callback's requests are
     queued (in Redis) and its items handed on."""
 
-    # A request of the callback's output is scheduled here, not handed on to Scrapy's
-    # scraper: the scraper pulls a callback's output into a queue that tasks work off in
-    # parallel (CONCURRENT_ITEMS), so the output ends, and the response's request would be
-    # marked done, while requests still wait in that queue; a worker killed then lost
-    # them (the feed was done, its links never queued). engine.crawl() is what the
-    # scraper itself calls for a request.
     async def process_spider_output_async(self, response: Response, result: AsyncIterator[Any],
                                           spider: Any = None) -> AsyncIterator[Any]:
         async for output in result:
-            if isinstance(output, Request):
-                self.crawler.engine.crawl(output)
-            else:
+            if self._handed_on(output):
                 yield output
         finished(self.spider, response.request)
 
     def process_spider_output(self, response: Response, result: Any,
                               spider: Any = None) -> Any:
-        for output in result:
-            if isinstance(output, Request):
-                self.crawler.engine.crawl(output)
-            else:
-                yield output
+        yield from (output for output in result if self._handed_on(output))
         finished(self.spider, response.request)
+
+    def _handed_on(self, output: Any) -> bool:
+        """An item goes on to the scraper; a request is scheduled here, now. The scraper
+        pulls a callback's output into a queue that tasks work off in parallel
+        (CONCURRENT_ITEMS), so the output would end, and the response's request be marked
+        done, while requests still waited in that queue: a worker killed then lost them
+        (the feed done, its links never queued). engine.crawl() is what the scraper itself
+        calls for a request."""
+        if isinstance(output, Request):
+            self.crawler.engine.crawl(output)
+            return False
+        return True
 
     def process_spider_exception(self, response: Response, exception: Exception,
                                  spider: Any = None) -> None:
